@@ -1,0 +1,81 @@
+/**
+ * The error every validation in this package throws. It carries the field, a description of the
+ * bad value and what is allowed, so that callers (and tests) can tell exactly what was wrong.
+ *
+ * Validation runs before a component calls `super()`, so a bad argument registers nothing:
+ * neither the component nor any of its children.
+ */
+export class InvalidArgumentError extends Error {
+  constructor(
+    /** The argument or config key at fault, as the caller spells it (`hosting`, `identities[2].namespace`). */
+    readonly field: string,
+    /** A printable description of the bad value; never the value itself when it is a secret. */
+    readonly value: string,
+    /** What would have been accepted. */
+    readonly allowed: string,
+  ) {
+    super(`${field}: ${value} is not valid; ${allowed}`);
+    this.name = "InvalidArgumentError";
+  }
+}
+
+/** Describes a bad value for an error message: JSON-quoted and cut short, so that a stray blob of
+ * text does not flood the console. Never call this on a secret; use {@link describeSecret}. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "undefined";
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? typeof value;
+  } catch {
+    text = typeof value;
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Describes a secret without revealing it. */
+export function describeSecret(value: unknown): string {
+  return typeof value === "string"
+    ? `a secret of ${value.length} characters (not shown)`
+    : `a secret of type ${typeof value} (not shown)`;
+}
+
+/** Throws unless `value` is a plain object (not an array, not null). */
+export function requireObject(value: unknown, field: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError(field, describeValue(value), "expected an object");
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Throws unless `value` is an integer within [min, max]. */
+export function requireIntegerInRange(
+  value: unknown,
+  field: string,
+  min: number,
+  max: number,
+): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(
+      field,
+      describeValue(value),
+      `expected a whole number from ${min} to ${max}`,
+    );
+  }
+  return value;
+}
+
+/** Throws unless `value` is one of `allowed`. */
+export function requireOneOf<T extends string>(
+  value: unknown,
+  field: string,
+  allowed: readonly T[],
+): T {
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(
+      field,
+      describeValue(value),
+      `expected one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`,
+    );
+  }
+  return value as T;
+}

@@ -1,0 +1,107 @@
+import * as crypto from "node:crypto";
+
+import { InvalidArgumentError, describeSecret } from "./errors";
+
+/** Kubernetes and Entra accept smaller RSA keys in principle; we refuse them (NIST SP 800-131A). */
+export const MIN_RSA_BITS = 2048;
+/** Upper bound on generated keys: larger keys only slow every token signature down. */
+export const MAX_RSA_BITS = 8192;
+
+function rejectPrivateMaterial(pem: string, field: string): void {
+  // A private key passed where a public one is expected would still parse (Node derives the
+  // public half), and then sit in plain state. Refuse it and never echo it.
+  if (/PRIVATE KEY-----/.test(pem)) {
+    throw new InvalidArgumentError(
+      field,
+      "a PEM holding a PRIVATE KEY (not shown)",
+      "expected a PEM-encoded RSA public key; pass private keys only where a secret is expected",
+    );
+  }
+}
+
+function checkRsa(key: crypto.KeyObject, field: string, what: string): crypto.KeyObject {
+  if (key.asymmetricKeyType !== "rsa") {
+    throw new InvalidArgumentError(
+      field,
+      `a ${key.asymmetricKeyType ?? "non-asymmetric"} key`,
+      `expected an RSA ${what} (Entra accepts RS256 only; ES256 fails with AADSTS5002738)`,
+    );
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < MIN_RSA_BITS) {
+    throw new InvalidArgumentError(
+      field,
+      `an RSA key of ${bits} bits`,
+      `expected at least ${MIN_RSA_BITS} bits`,
+    );
+  }
+  return key;
+}
+
+/**
+ * Parses a PEM-encoded RSA public key (SPKI `PUBLIC KEY` or PKCS#1 `RSA PUBLIC KEY`), checking
+ * that it is RSA and at least {@link MIN_RSA_BITS} bits. `field` names the argument in errors.
+ */
+export function parseRsaPublicKey(pem: string, field = "publicKeyPem"): crypto.KeyObject {
+  if (typeof pem !== "string" || !pem.includes("-----BEGIN")) {
+    throw new InvalidArgumentError(
+      field,
+      typeof pem === "string" ? JSON.stringify(pem.slice(0, 40)) : typeof pem,
+      "expected a PEM-encoded RSA public key (-----BEGIN PUBLIC KEY-----)",
+    );
+  }
+  rejectPrivateMaterial(pem, field);
+  let key: crypto.KeyObject;
+  try {
+    key = crypto.createPublicKey({ key: pem, format: "pem" });
+  } catch (err) {
+    throw new InvalidArgumentError(
+      field,
+      `a PEM that does not parse (${(err as Error).message})`,
+      "expected a PEM-encoded RSA public key (-----BEGIN PUBLIC KEY-----)",
+    );
+  }
+  return checkRsa(key, field, "public key");
+}
+
+/**
+ * Parses a PEM-encoded RSA private key (PKCS#1 or PKCS#8). Error messages never include the key.
+ */
+export function parseRsaPrivateKey(pem: string, field = "privateKeyPem"): crypto.KeyObject {
+  let key: crypto.KeyObject;
+  try {
+    if (typeof pem !== "string" || !pem.includes("PRIVATE KEY-----")) throw new Error("no PEM");
+    key = crypto.createPrivateKey({ key: pem, format: "pem" });
+  } catch {
+    throw new InvalidArgumentError(
+      field,
+      `${describeSecret(pem)} that is not a PEM private key`,
+      "expected a PEM-encoded RSA private key (-----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----)",
+    );
+  }
+  return checkRsa(key, field, "private key");
+}
+
+/** The SPKI PEM of a public key, the form Kubernetes' `--service-account-key-file` reads. */
+export function publicKeyPemOf(key: crypto.KeyObject): string {
+  const pub = key.type === "private" ? crypto.createPublicKey(key) : key;
+  return pub.export({ type: "spki", format: "pem" }).toString();
+}
+
+/** True when the private key and the public key are two halves of one pair. */
+export function isKeyPair(privateKey: crypto.KeyObject, publicKey: crypto.KeyObject): boolean {
+  const a = crypto.createPublicKey(privateKey).export({ type: "spki", format: "der" });
+  const b = publicKey.export({ type: "spki", format: "der" });
+  return a.equals(b);
+}
+
+/**
+ * The key id Kubernetes stamps into every service-account token header and publishes in the
+ * JWKS: unpadded base64url of the SHA-256 of the DER-encoded PKIX SubjectPublicKeyInfo
+ * (kubernetes pkg/serviceaccount/jwt.go, keyIDFromPublicKey). Entra looks the signing key up by
+ * it; a JWKS without it fails with AADSTS7000272.
+ */
+export function keyId(publicKeyPem: string): string {
+  const der = parseRsaPublicKey(publicKeyPem).export({ type: "spki", format: "der" });
+  return crypto.createHash("sha256").update(der).digest("base64url");
+}
