@@ -1,0 +1,31 @@
+/**
+ * The library: components to import into any Pulumi program, and the pure functions behind them.
+ * Nothing here creates resources at import time.
+ */
+export { OidcIssuer } from "./oidcIssuer";
+export type { OidcIssuerArgs, ProvidedSigningKey } from "./oidcIssuerArgs";
+
+export { InvalidArgumentError } from "./errors";
+export {
+  discoveryDocument,
+  jsonWebKey,
+  jsonWebKeySet,
+  serializeDocument,
+  DISCOVERY_PATH,
+  JWKS_PATH,
+} from "./documents";
+export type { DiscoveryDocument, JsonWebKey, JsonWebKeySet } from "./documents";
+export { keyId, parseRsaPublicKey, parseRsaPrivateKey, MIN_RSA_BITS } from "./keys";
+export {
+  canonicalIssuer,
+  jwksUri,
+  serviceAccountSubject,
+  AZURE_AD_TOKEN_EXCHANGE_AUDIENCE,
+} from "./issuer";
+export {
+  storageAccountName,
+  staticWebsiteIssuer,
+  publicContainerIssuer,
+  STORAGE_ACCOUNT_NAME,
+} from "./storage";
+export type { Hosting } from "./storage";

@@ -1,0 +1,181 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import * as resources from "@pulumi/azure-native/resources";
+import * as storage from "@pulumi/azure-native/storage";
+
+import {
+  DISCOVERY_PATH,
+  JWKS_PATH,
+  discoveryDocument,
+  jsonWebKeySet,
+  serializeDocument,
+} from "./documents";
+import { jwksUri } from "./issuer";
+import { keyId } from "./keys";
+import { OidcIssuerArgs, checkProvidedPrivateKey, resolveOidcIssuerArgs } from "./oidcIssuerArgs";
+import {
+  ACCOUNT_SUFFIX_LENGTH,
+  publicContainerIssuer,
+  staticWebsiteIssuer,
+  storageAccountName,
+} from "./storage";
+
+export type { OidcIssuerArgs, ProvidedSigningKey } from "./oidcIssuerArgs";
+
+/**
+ * Makes a self-managed cluster an OIDC identity provider Entra can trust: an RSA signing key, a
+ * storage account, and the discovery document and JWKS published under one canonical issuer URL.
+ */
+export class OidcIssuer extends pulumi.ComponentResource {
+  /** The canonical issuer. Resolves once both documents are published, so FICs and clusters that
+   * use it are created only when Entra can already fetch the keys. */
+  public readonly issuerUrl: pulumi.Output<string>;
+  public readonly jwksUri: pulumi.Output<string>;
+  /** The signing key's public half (SPKI PEM) and its Kubernetes key id. */
+  public readonly publicKeyPem: pulumi.Output<string>;
+  public readonly keyId: pulumi.Output<string>;
+  /** The signing key's private half; always a secret. */
+  public readonly privateKeyPem: pulumi.Output<string>;
+  /** Every public key the JWKS publishes after the signing key (rotation). */
+  public readonly additionalPublicKeysPem: pulumi.Output<string[]>;
+  /** The two documents, exactly as uploaded. */
+  public readonly discoveryDocument: pulumi.Output<string>;
+  public readonly jwks: pulumi.Output<string>;
+  public readonly storageAccountName: pulumi.Output<string>;
+  public readonly resourceGroupName: pulumi.Output<string>;
+
+  constructor(name: string, args: OidcIssuerArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    // Everything checkable is checked before super(): bad input registers nothing at all.
+    const cfg = resolveOidcIssuerArgs(args);
+    super("azure-wi:index:OidcIssuer", name, {}, opts);
+    const parent = { parent: this };
+
+    let publicKeyPem: pulumi.Output<string>;
+    let privateKeyPem: pulumi.Output<string>;
+    if (cfg.signingKey.kind === "generated") {
+      const key = new tls.PrivateKey(
+        `${name}-signing-key`,
+        { algorithm: "RSA", rsaBits: cfg.signingKey.rsaBits },
+        parent,
+      );
+      publicKeyPem = key.publicKeyPem;
+      privateKeyPem = key.privateKeyPem;
+    } else {
+      const provided = cfg.signingKey;
+      publicKeyPem = pulumi.output(provided.publicKeyPem);
+      // A secret Output could not be checked before super(); check it as soon as it is known.
+      privateKeyPem = pulumi
+        .output(provided.privateKeyPem)
+        .apply((pem) => checkProvidedPrivateKey(pem, provided.publicKeyPem));
+    }
+
+    const resourceGroupName =
+      args.resourceGroupName !== undefined
+        ? pulumi.output(args.resourceGroupName)
+        : new resources.ResourceGroup(
+            `${name}-rg`,
+            { location: args.location, tags: args.tags },
+            parent,
+          ).name;
+
+    const suffix = new random.RandomString(
+      `${name}-account-suffix`,
+      { length: ACCOUNT_SUFFIX_LENGTH, lower: true, upper: false, numeric: true, special: false },
+      parent,
+    );
+    const account = new storage.StorageAccount(
+      `${name}-sa`,
+      {
+        accountName: suffix.result.apply((s) => storageAccountName(cfg.accountNamePrefix, s)),
+        resourceGroupName,
+        location: args.location,
+        kind: "StorageV2",
+        sku: { name: "Standard_LRS" },
+        enableHttpsTrafficOnly: true,
+        minimumTlsVersion: "TLS1_2",
+        // Only the public-container mode needs anonymous blob reads; a static website does not.
+        allowBlobPublicAccess: cfg.hosting === "publicContainer",
+        // storage.Blob uploads with the account key (pulumi-azure-native #2015, #2948):
+        // disabling shared keys would break every document upload.
+        allowSharedKeyAccess: true,
+        allowCrossTenantReplication: false,
+        tags: args.tags,
+      },
+      parent,
+    );
+
+    let containerName: pulumi.Output<string>;
+    let issuer: pulumi.Output<string>;
+    if (cfg.hosting === "staticWebsite") {
+      const website = new storage.StorageAccountStaticWebsite(
+        `${name}-website`,
+        { accountName: account.name, resourceGroupName },
+        parent,
+      );
+      containerName = website.containerName;
+      issuer = account.primaryEndpoints.apply((e) => staticWebsiteIssuer(e.web ?? ""));
+    } else {
+      const publicContainer = cfg.containerName ?? "";
+      const container = new storage.BlobContainer(
+        `${name}-container`,
+        {
+          accountName: account.name,
+          resourceGroupName,
+          containerName: publicContainer,
+          publicAccess: "Blob",
+        },
+        parent,
+      );
+      containerName = container.name;
+      issuer = account.primaryEndpoints.apply((e) =>
+        publicContainerIssuer(e.blob, publicContainer),
+      );
+    }
+
+    const extras = cfg.additionalPublicKeysPem;
+    this.discoveryDocument = issuer.apply((i) => serializeDocument(discoveryDocument(i)));
+    this.jwks = publicKeyPem.apply((p) => serializeDocument(jsonWebKeySet([p, ...extras])));
+
+    const upload = (suffixName: string, blobName: string, content: pulumi.Output<string>) =>
+      new storage.Blob(
+        `${name}-${suffixName}`,
+        {
+          accountName: account.name,
+          resourceGroupName,
+          containerName,
+          blobName,
+          type: "Block",
+          contentType: "application/json",
+          source: content.apply((c) => new pulumi.asset.StringAsset(c)),
+        },
+        // A changed document replaces the blob under the same name; create-before-delete would
+        // upload the new one and then delete it. Delete first (a brief 404, not a lost JWKS).
+        { parent: this, deleteBeforeReplace: true },
+      );
+    const discoveryBlob = upload("discovery", DISCOVERY_PATH, this.discoveryDocument);
+    const jwksBlob = upload("jwks", JWKS_PATH, this.jwks);
+
+    this.issuerUrl = pulumi.all([issuer, discoveryBlob.id, jwksBlob.id]).apply(([i]) => i);
+    this.jwksUri = this.issuerUrl.apply(jwksUri);
+    this.publicKeyPem = publicKeyPem;
+    this.keyId = publicKeyPem.apply(keyId);
+    this.privateKeyPem = pulumi.secret(privateKeyPem);
+    this.additionalPublicKeysPem = pulumi.output(extras);
+    this.storageAccountName = account.name;
+    this.resourceGroupName = resourceGroupName;
+
+    this.registerOutputs({
+      issuerUrl: this.issuerUrl,
+      jwksUri: this.jwksUri,
+      publicKeyPem: this.publicKeyPem,
+      keyId: this.keyId,
+      privateKeyPem: this.privateKeyPem,
+      additionalPublicKeysPem: this.additionalPublicKeysPem,
+      discoveryDocument: this.discoveryDocument,
+      jwks: this.jwks,
+      storageAccountName: this.storageAccountName,
+      resourceGroupName: this.resourceGroupName,
+    });
+  }
+}

@@ -1,0 +1,179 @@
+import * as pulumi from "@pulumi/pulumi";
+
+import { InvalidArgumentError, describeValue, requireIntegerInRange, requireOneOf } from "./errors";
+import {
+  MAX_RSA_BITS,
+  MIN_RSA_BITS,
+  isKeyPair,
+  parseRsaPrivateKey,
+  parseRsaPublicKey,
+} from "./keys";
+import {
+  DEFAULT_ACCOUNT_PREFIX,
+  DEFAULT_PUBLIC_CONTAINER,
+  HOSTINGS,
+  Hosting,
+  validateAccountNamePrefix,
+  validateContainerName,
+} from "./storage";
+import { keyId } from "./keys";
+
+/** A key pair the caller brings instead of letting the component generate one. */
+export interface ProvidedSigningKey {
+  /** PEM-encoded RSA private key (PKCS#1 or PKCS#8). Pass it as a secret (`config.requireSecret`). */
+  privateKeyPem: pulumi.Input<string>;
+  /** Its PEM-encoded public key. Not secret, so it is checked before anything is created. */
+  publicKeyPem: string;
+}
+
+export interface OidcIssuerArgs {
+  /** Use this resource group instead of creating one. */
+  resourceGroupName?: pulumi.Input<string>;
+  /** Azure region for a created resource group and the storage account (default: the provider's). */
+  location?: pulumi.Input<string>;
+  /** `staticWebsite` (default; works with public blob access disabled) or `publicContainer`. */
+  hosting?: Hosting;
+  /** Container for `publicContainer` hosting (default `oidc`). */
+  containerName?: string;
+  /** 1 to 16 lowercase letters and digits; a random suffix completes the account name. */
+  accountNamePrefix?: string;
+  /** Size of a generated RSA signing key (default 4096, at least 2048). */
+  rsaBits?: number;
+  /** Bring a key pair instead of generating one. */
+  signingKey?: ProvidedSigningKey;
+  /** Public keys published beside the signing key, e.g. the old key during rotation. */
+  additionalPublicKeysPem?: string[];
+  /** Tags for the created Azure resources. */
+  tags?: Record<string, string>;
+}
+
+export const DEFAULT_RSA_BITS = 4096;
+
+export type ResolvedSigningKey =
+  | { kind: "generated"; rsaBits: number }
+  | { kind: "provided"; privateKeyPem: pulumi.Input<string>; publicKeyPem: string; keyId: string };
+
+export interface ResolvedOidcIssuerArgs {
+  hosting: Hosting;
+  /** The container the documents go into: `$web` or the public container. */
+  containerName: string | undefined;
+  accountNamePrefix: string;
+  signingKey: ResolvedSigningKey;
+  additionalPublicKeysPem: string[];
+}
+
+/**
+ * Validates everything that can be validated before a resource exists, and applies defaults.
+ * Throws {@link InvalidArgumentError} naming the field.
+ */
+export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerArgs {
+  const hosting = requireOneOf(args.hosting ?? "staticWebsite", "hosting", HOSTINGS);
+  if (hosting === "staticWebsite" && args.containerName !== undefined) {
+    throw new InvalidArgumentError(
+      "containerName",
+      describeValue(args.containerName),
+      'only used with hosting "publicContainer"; a static website always serves from $web',
+    );
+  }
+  const containerName =
+    hosting === "publicContainer"
+      ? validateContainerName(args.containerName ?? DEFAULT_PUBLIC_CONTAINER)
+      : undefined;
+  const accountNamePrefix = validateAccountNamePrefix(
+    args.accountNamePrefix ?? DEFAULT_ACCOUNT_PREFIX,
+  );
+
+  let signingKey: ResolvedSigningKey;
+  if (args.signingKey !== undefined) {
+    if (args.rsaBits !== undefined) {
+      throw new InvalidArgumentError(
+        "rsaBits",
+        describeValue(args.rsaBits),
+        "only used when the component generates the key; omit it when signingKey is given",
+      );
+    }
+    const publicKey = parseRsaPublicKey(args.signingKey.publicKeyPem, "signingKey.publicKeyPem");
+    const priv = args.signingKey.privateKeyPem;
+    if (typeof priv === "string") {
+      const privateKey = parseRsaPrivateKey(priv, "signingKey.privateKeyPem");
+      if (!isKeyPair(privateKey, publicKey)) {
+        throw new InvalidArgumentError(
+          "signingKey.privateKeyPem",
+          "a private key (not shown) that does not match signingKey.publicKeyPem",
+          "expected the private half of signingKey.publicKeyPem",
+        );
+      }
+    } else if (priv === undefined || priv === null) {
+      throw new InvalidArgumentError(
+        "signingKey.privateKeyPem",
+        describeValue(priv),
+        "expected a PEM-encoded RSA private key, preferably as a secret",
+      );
+    }
+    signingKey = {
+      kind: "provided",
+      privateKeyPem: priv,
+      publicKeyPem: args.signingKey.publicKeyPem,
+      keyId: keyId(args.signingKey.publicKeyPem),
+    };
+  } else {
+    signingKey = {
+      kind: "generated",
+      rsaBits: requireIntegerInRange(
+        args.rsaBits ?? DEFAULT_RSA_BITS,
+        "rsaBits",
+        MIN_RSA_BITS,
+        MAX_RSA_BITS,
+      ),
+    };
+  }
+
+  const extras = args.additionalPublicKeysPem ?? [];
+  if (!Array.isArray(extras)) {
+    throw new InvalidArgumentError(
+      "additionalPublicKeysPem",
+      describeValue(extras),
+      "expected a list of PEM-encoded RSA public keys",
+    );
+  }
+  const seen = new Map<string, string>();
+  if (signingKey.kind === "provided") seen.set(signingKey.keyId, "signingKey.publicKeyPem");
+  extras.forEach((pem, i) => {
+    const field = `additionalPublicKeysPem[${i}]`;
+    parseRsaPublicKey(pem, field);
+    const kid = keyId(pem);
+    const twin = seen.get(kid);
+    if (twin !== undefined) {
+      throw new InvalidArgumentError(
+        field,
+        `the same key as ${twin} (kid ${kid})`,
+        "expected each public key once",
+      );
+    }
+    seen.set(kid, field);
+  });
+
+  return {
+    hosting,
+    containerName,
+    accountNamePrefix,
+    signingKey,
+    additionalPublicKeysPem: [...extras],
+  };
+}
+
+/**
+ * Checks a private key that was only known at deployment time (a secret Output) against the
+ * public key given beside it. Returns the PEM unchanged so it can sit in an `apply`.
+ */
+export function checkProvidedPrivateKey(privateKeyPem: string, publicKeyPem: string): string {
+  const privateKey = parseRsaPrivateKey(privateKeyPem, "signingKey.privateKeyPem");
+  if (!isKeyPair(privateKey, parseRsaPublicKey(publicKeyPem, "signingKey.publicKeyPem"))) {
+    throw new InvalidArgumentError(
+      "signingKey.privateKeyPem",
+      "a private key (not shown) that does not match signingKey.publicKeyPem",
+      "expected the private half of signingKey.publicKeyPem",
+    );
+  }
+  return privateKeyPem;
+}

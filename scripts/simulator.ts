@@ -1,0 +1,481 @@
+/**
+ * A simulated Azure and Kubernetes for Pulumi's mock monitor: every resource and invoke the
+ * project uses gets the outputs the real provider would compute, formed the way Azure forms them
+ * (endpoint URLs, resource ids, GUIDs), and every registration is recorded with its raw inputs
+ * (secret markers kept), parent, dependencies and options.
+ *
+ * Shared by the tests, `npm run plan` and `npm run bench`. Values the cloud would assign are
+ * deterministic (hashes of the resource's name), so plans are stable and diffable; the RSA keys a
+ * `tls.PrivateKey` would generate are real keys.
+ */
+import * as crypto from "node:crypto";
+
+import * as pulumi from "@pulumi/pulumi";
+
+/** The marker Pulumi's wire format puts on a secret value. */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+export interface SimulatedResource {
+  type: string;
+  name: string;
+  custom: boolean;
+  urn: string;
+  parent: string;
+  /** Every resource this one waits for: explicit dependsOn and input dependencies. */
+  dependencies: string[];
+  /** Inputs as the engine receives them; secrets are `{ [SIG_KEY]: SECRET_SIG, value }`. */
+  raw: Record<string, unknown>;
+  /** Inputs with the secret markers removed. */
+  inputs: Record<string, unknown>;
+  /** The outputs the simulated provider returned (custom resources only). */
+  outputs: Record<string, unknown>;
+  options: {
+    deleteBeforeReplace: boolean;
+    additionalSecretOutputs: string[];
+    replaceOnChanges: string[];
+    protect: boolean;
+    provider: string;
+  };
+  /** Milliseconds since the simulator started: when registration began and ended. */
+  startedMs: number;
+  endedMs: number;
+}
+
+export interface SimulatorOptions {
+  /** Answer each custom resource after this many milliseconds (a stand-in for cloud latency). */
+  latencyMs?: number;
+  /** RSA key size used when a test asks the simulated TLS provider for smaller keys than requested. */
+  maxRsaBits?: number;
+}
+
+export const SIMULATED = {
+  subscriptionId: "5d3a6f0e-8a39-4f3e-9b0a-1c2d3e4f5a6b",
+  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+  clientObjectId: "0b5c7d9e-1f2a-4b3c-8d4e-5f6a7b8c9d0e",
+  location: "westeurope",
+  webZone: "z6",
+} as const;
+
+/** True for a value in Pulumi's wire form of a secret. */
+export function isSecretValue(v: unknown): v is { value: unknown } {
+  return (
+    typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
+  );
+}
+
+/** Removes secret markers, leaving plain values. */
+export function unwrapSecrets(v: unknown): unknown {
+  if (isSecretValue(v)) return unwrapSecrets(v.value);
+  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (typeof v === "object" && v !== null) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+  }
+  return v;
+}
+
+/** Yields every string that sits outside any secret, with its path. */
+export function* plainStrings(v: unknown, path = ""): Generator<[string, string]> {
+  if (isSecretValue(v)) return;
+  if (typeof v === "string") yield [path, v];
+  else if (Array.isArray(v))
+    for (const [i, x] of v.entries()) yield* plainStrings(x, `${path}[${i}]`);
+  else if (typeof v === "object" && v !== null)
+    for (const [k, x] of Object.entries(v)) yield* plainStrings(x, path ? `${path}.${k}` : k);
+}
+
+function hash(...parts: string[]): Buffer {
+  return crypto.createHash("sha256").update(parts.join("\u0000")).digest();
+}
+
+/** A GUID derived from its inputs, so that simulated ids are stable between runs. */
+export function stableGuid(...parts: string[]): string {
+  const h = hash(...parts).toString("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function stableAlnum(length: number, ...parts: string[]): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  return [...hash(...parts)]
+    .slice(0, length)
+    .map((b) => alphabet[b % alphabet.length])
+    .join("");
+}
+
+/** A kubeconfig as kind or AKS would hand it out: its client key is obviously fake, but it is
+ * shaped like a private key so that a leak of it is caught by the secret checks. */
+export function simulatedKubeconfig(clusterName: string, server: string): string {
+  const fakeKey = Buffer.from(
+    `-----BEGIN RSA PRIVATE KEY-----\nsimulated-client-key-for-${clusterName}\n-----END RSA PRIVATE KEY-----\n`,
+  ).toString("base64");
+  const fakeCert = Buffer.from(`simulated-client-certificate-for-${clusterName}`).toString(
+    "base64",
+  );
+  const fakeCa = Buffer.from(`simulated-cluster-ca-for-${clusterName}`).toString("base64");
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "- cluster:",
+    `    certificate-authority-data: ${fakeCa}`,
+    `    server: ${server}`,
+    `  name: ${clusterName}`,
+    "contexts:",
+    "- context:",
+    `    cluster: ${clusterName}`,
+    `    user: ${clusterName}-user`,
+    `  name: ${clusterName}`,
+    `current-context: ${clusterName}`,
+    "users:",
+    `- name: ${clusterName}-user`,
+    "  user:",
+    `    client-certificate-data: ${fakeCert}`,
+    `    client-key-data: ${fakeKey}`,
+    "",
+  ].join("\n");
+}
+
+/** A value as text for an id or URL: strings as they are, anything else as JSON. */
+function text(v: unknown): string {
+  if (typeof v === "string") return v;
+  return v === undefined || v === null ? "" : JSON.stringify(v);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class SimulatedCloud implements pulumi.runtime.Mocks {
+  readonly resources: SimulatedResource[] = [];
+  readonly invokes: { token: string; inputs: Record<string, unknown> }[] = [];
+  private readonly started = Date.now();
+  private readonly keys = new Map<string, crypto.KeyPairKeyObjectResult>();
+
+  constructor(readonly options: SimulatorOptions = {}) {}
+
+  /** Forgets what was recorded (between tests). */
+  reset(): void {
+    this.resources.length = 0;
+    this.invokes.length = 0;
+  }
+
+  byType(type: string): SimulatedResource[] {
+    return this.resources.filter((r) => r.type === type);
+  }
+
+  one(type: string, name?: string): SimulatedResource {
+    const found = this.byType(type).filter((r) => name === undefined || r.name === name);
+    if (found.length !== 1) {
+      throw new Error(
+        `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${this.resources
+          .map((r) => `${r.type}/${r.name}`)
+          .join(", ")}`,
+      );
+    }
+    return found[0];
+  }
+
+  async newResource(
+    args: pulumi.runtime.MockResourceArgs,
+  ): Promise<{ id: string; state: Record<string, unknown> }> {
+    if (args.custom && this.options.latencyMs) await sleep(this.options.latencyMs);
+    const inputs = args.inputs as Record<string, unknown>;
+    const outputs = this.outputsFor(args.type, args.name, inputs);
+    const id = typeof outputs.id === "string" ? outputs.id : `${args.name}-id`;
+    return { id, state: { ...inputs, ...outputs } };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    const inputs = args.inputs as Record<string, unknown>;
+    this.invokes.push({ token: args.token, inputs });
+    switch (args.token) {
+      case "azure-native:authorization:getClientConfig":
+        return {
+          clientId: SIMULATED.clientObjectId,
+          objectId: SIMULATED.clientObjectId,
+          subscriptionId: SIMULATED.subscriptionId,
+          tenantId: SIMULATED.tenantId,
+        };
+      case "azure-native:containerservice:listManagedClusterUserCredentials": {
+        const name = text(inputs.resourceName);
+        const server = `https://${name}-dns-${stableAlnum(8, name)}.hcp.${SIMULATED.location}.azmk8s.io:443`;
+        return {
+          kubeconfigs: [
+            {
+              name: "clusterUser",
+              value: Buffer.from(simulatedKubeconfig(name, server)).toString("base64"),
+            },
+          ],
+        };
+      }
+      default:
+        // A new invoke must be given a realistic answer here, not pass silently.
+        throw new Error(`the simulator has no answer for invoke ${args.token}`);
+    }
+  }
+
+  /** Wraps the mock monitor so that every registration is recorded with its raw request. */
+  attach(): void {
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+      registerResource(
+        req: RegisterRequest,
+        cb: (err: unknown, resp?: RegisterResponse) => void,
+      ): void;
+      __simulated?: boolean;
+    };
+    if (!monitor || monitor.__simulated) return;
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+      const raw = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+      const record: SimulatedResource = {
+        type: req.getType(),
+        name: req.getName(),
+        custom: req.getCustom(),
+        urn: "",
+        parent: req.getParent(),
+        dependencies: req.getDependenciesList(),
+        raw,
+        inputs: unwrapSecrets(raw) as Record<string, unknown>,
+        outputs: {},
+        options: {
+          deleteBeforeReplace: req.getDeletebeforereplace(),
+          additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+          replaceOnChanges: req.getReplaceonchangesList(),
+          protect: req.getProtect() ?? false,
+          provider: req.getProvider(),
+        },
+        startedMs: Date.now() - this.started,
+        endedMs: 0,
+      };
+      this.resources.push(record);
+      original(req, (err, resp) => {
+        record.endedMs = Date.now() - this.started;
+        if (resp) {
+          record.urn = resp.getUrn();
+          record.outputs = (resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+        }
+        cb(err, resp);
+      });
+    };
+    monitor.__simulated = true;
+  }
+
+  private rsaKey(name: string, bits: number): crypto.KeyPairKeyObjectResult {
+    const size = Math.min(bits, this.options.maxRsaBits ?? bits);
+    const cacheKey = `${name}/${size}`;
+    let pair = this.keys.get(cacheKey);
+    if (!pair) {
+      pair = crypto.generateKeyPairSync("rsa", { modulusLength: size });
+      this.keys.set(cacheKey, pair);
+    }
+    return pair;
+  }
+
+  /** What the real provider would compute for a resource, beyond its inputs. */
+  outputsFor(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    const sub = `/subscriptions/${SIMULATED.subscriptionId}`;
+    const rg = text(inputs.resourceGroupName);
+    const rgId = `${sub}/resourceGroups/${rg}`;
+    // azure-native auto-names resources by appending a random 8-character suffix.
+    const autoName = (explicit: unknown) =>
+      typeof explicit === "string" && explicit !== ""
+        ? explicit
+        : `${name}${stableAlnum(8, type, name)}`;
+    switch (type) {
+      case "azure-native:resources:ResourceGroup": {
+        const n = autoName(inputs.resourceGroupName);
+        return {
+          id: `${sub}/resourceGroups/${n}`,
+          name: n,
+          location: inputs.location ?? SIMULATED.location,
+        };
+      }
+      case "random:index/randomString:RandomString": {
+        const length = Number(inputs.length ?? 8);
+        return { id: name, result: stableAlnum(length, type, name) };
+      }
+      case "tls:index/privateKey:PrivateKey": {
+        const pair = this.rsaKey(name, Number(inputs.rsaBits ?? 2048));
+        const publicKeyPem = pair.publicKey.export({ type: "spki", format: "pem" }).toString();
+        return {
+          id: crypto.createHash("sha1").update(publicKeyPem).digest("hex"),
+          publicKeyPem,
+          privateKeyPem: pair.privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+          privateKeyPemPkcs8: pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+          publicKeyFingerprintSha256: crypto
+            .createHash("sha256")
+            .update(pair.publicKey.export({ type: "spki", format: "der" }))
+            .digest("base64"),
+        };
+      }
+      case "azure-native:storage:StorageAccount": {
+        const n = text(inputs.accountName);
+        return {
+          id: `${rgId}/providers/Microsoft.Storage/storageAccounts/${n}`,
+          name: n,
+          location: inputs.location ?? SIMULATED.location,
+          primaryEndpoints: {
+            blob: `https://${n}.blob.core.windows.net/`,
+            dfs: `https://${n}.dfs.core.windows.net/`,
+            file: `https://${n}.file.core.windows.net/`,
+            queue: `https://${n}.queue.core.windows.net/`,
+            table: `https://${n}.table.core.windows.net/`,
+            web: `https://${n}.${SIMULATED.webZone}.web.core.windows.net/`,
+          },
+          provisioningState: "Succeeded",
+        };
+      }
+      case "azure-native:storage:StorageAccountStaticWebsite":
+        return {
+          id: `${rgId}/providers/Microsoft.Storage/storageAccounts/${text(inputs.accountName)}/staticWebsite`,
+          containerName: "$web",
+        };
+      case "azure-native:storage:BlobContainer": {
+        const n = autoName(inputs.containerName);
+        return {
+          id: `${rgId}/providers/Microsoft.Storage/storageAccounts/${text(inputs.accountName)}/blobServices/default/containers/${n}`,
+          name: n,
+        };
+      }
+      case "azure-native:storage:Blob": {
+        const n = autoName(inputs.blobName);
+        const url = `https://${text(inputs.accountName)}.blob.core.windows.net/${text(inputs.containerName)}/${n}`;
+        return { id: url, name: n, url };
+      }
+      case "azure-native:managedidentity:UserAssignedIdentity": {
+        const n = autoName(inputs.resourceName);
+        return {
+          id: `${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${n}`,
+          name: n,
+          clientId: stableGuid("clientId", rg, n),
+          principalId: stableGuid("principalId", rg, n),
+          tenantId: SIMULATED.tenantId,
+          location: inputs.location ?? SIMULATED.location,
+        };
+      }
+      case "azure-native:managedidentity:FederatedIdentityCredential": {
+        const n = autoName(inputs.federatedIdentityCredentialResourceName);
+        return {
+          id: `${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${text(inputs.resourceName)}/federatedIdentityCredentials/${n}`,
+          name: n,
+        };
+      }
+      case "azure-native:authorization:RoleAssignment": {
+        const n =
+          typeof inputs.roleAssignmentName === "string"
+            ? inputs.roleAssignmentName
+            : stableGuid("ra", name);
+        return {
+          id: `${text(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${n}`,
+          name: n,
+        };
+      }
+      case "azure-native:containerservice:ManagedCluster": {
+        const n = autoName(inputs.resourceName);
+        const profile = (inputs.oidcIssuerProfile ?? {}) as Record<string, unknown>;
+        return {
+          id: `${rgId}/providers/Microsoft.ContainerService/managedClusters/${n}`,
+          name: n,
+          fqdn: `${n}-dns-${stableAlnum(8, n)}.hcp.${SIMULATED.location}.azmk8s.io`,
+          oidcIssuerProfile: {
+            ...profile,
+            issuerURL: profile.enabled
+              ? `https://${SIMULATED.location}.oic.prod-aks.azure.com/${SIMULATED.tenantId}/${stableGuid("aks-issuer", n)}/`
+              : undefined,
+          },
+          identityProfile: {
+            kubeletidentity: {
+              clientId: stableGuid("kubelet-client", n),
+              objectId: stableGuid("kubelet-object", n),
+              resourceId: `${sub}/resourceGroups/MC_${rg}_${n}_${SIMULATED.location}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${n}-agentpool`,
+            },
+          },
+          provisioningState: "Succeeded",
+        };
+      }
+      case "command:local:Command": {
+        const env = (inputs.environment ?? {}) as Record<string, string>;
+        const cluster = env.WI_KIND_CLUSTER_NAME;
+        if (cluster) {
+          return {
+            id: `kind-${cluster}`,
+            stdout: simulatedKubeconfig(`kind-${cluster}`, "https://127.0.0.1:40123"),
+            stderr: "",
+          };
+        }
+        return { id: name, stdout: "", stderr: "" };
+      }
+      case "kubernetes:core/v1:Namespace":
+      case "kubernetes:core/v1:ServiceAccount": {
+        const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
+        const n = autoName(metadata.name);
+        return {
+          id: metadata.namespace ? `${text(metadata.namespace)}/${n}` : n,
+          metadata: { ...metadata, name: n, uid: stableGuid("uid", type, n) },
+        };
+      }
+      case "kubernetes:helm.sh/v3:Release": {
+        const n = autoName(inputs.name);
+        return {
+          id: `${text(inputs.namespace)}/${n}`,
+          name: n,
+          status: {
+            chart: inputs.chart,
+            version: inputs.version,
+            namespace: inputs.namespace,
+            name: n,
+            status: "deployed",
+            revision: 1,
+          },
+        };
+      }
+      default:
+        if (type.startsWith("pulumi:providers:")) return { id: `${name}-provider` };
+        return { id: `${name}-id` };
+    }
+  }
+}
+
+/** The parts of the protobuf request and response the recorder reads. */
+interface ProtoStruct {
+  toJavaScript(): unknown;
+}
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getCustom(): boolean;
+  getParent(): string;
+  getObject(): ProtoStruct | undefined;
+  getDependenciesList(): string[];
+  getDeletebeforereplace(): boolean;
+  getAdditionalsecretoutputsList(): string[];
+  getReplaceonchangesList(): string[];
+  getProtect(): boolean | undefined;
+  getProvider(): string;
+}
+interface RegisterResponse {
+  getUrn(): string;
+  getObject(): ProtoStruct | undefined;
+}
+
+export interface InstallOptions extends SimulatorOptions {
+  project?: string;
+  stack?: string;
+  /** Stack config as `project:key` => value (strings, or JSON for objects). */
+  config?: Record<string, string>;
+}
+
+/**
+ * Installs a simulator as Pulumi's mock monitor. Call before constructing resources, and before
+ * importing a stack program (config is read at import time).
+ */
+export function installSimulator(options: InstallOptions = {}): SimulatedCloud {
+  const sim = new SimulatedCloud(options);
+  pulumi.runtime.setAllConfig(options.config ?? {}, []);
+  void pulumi.runtime.setMocks(
+    sim,
+    options.project ?? "azure-workload-identity",
+    options.stack ?? "test",
+    false,
+  );
+  sim.attach();
+  return sim;
+}

@@ -1,0 +1,369 @@
+import * as assert from "node:assert/strict";
+
+import * as pulumi from "@pulumi/pulumi";
+
+import {
+  OidcIssuer,
+  discoveryDocument,
+  jsonWebKeySet,
+  keyId,
+  serializeDocument,
+} from "../components";
+import { STORAGE_ACCOUNT_NAME } from "../components/storage";
+import { SIMULATED, plainStrings } from "../scripts/simulator";
+import { expectRejected, fixture, isSecret, settled, simulator, valueOf } from "./helpers";
+
+const T = {
+  rg: "azure-native:resources:ResourceGroup",
+  account: "azure-native:storage:StorageAccount",
+  website: "azure-native:storage:StorageAccountStaticWebsite",
+  container: "azure-native:storage:BlobContainer",
+  blob: "azure-native:storage:Blob",
+  key: "tls:index/privateKey:PrivateKey",
+  suffix: "random:index/randomString:RandomString",
+};
+
+describe("OidcIssuer (static website, generated key)", () => {
+  const sim = simulator();
+  let issuer: OidcIssuer;
+
+  before(async () => {
+    sim.reset();
+    issuer = new OidcIssuer("dev", { rsaBits: 2048, location: "westeurope", tags: { env: "dev" } });
+    await valueOf(issuer.issuerUrl);
+    await settled(sim);
+  });
+
+  it("registers the component and exactly its children", () => {
+    assert.deepEqual(sim.resources.map((r) => `${r.type}/${r.name}`).sort(), [
+      "azure-native:resources:ResourceGroup/dev-rg",
+      "azure-native:storage:Blob/dev-discovery",
+      "azure-native:storage:Blob/dev-jwks",
+      "azure-native:storage:StorageAccount/dev-sa",
+      "azure-native:storage:StorageAccountStaticWebsite/dev-website",
+      "azure-wi:index:OidcIssuer/dev",
+      "random:index/randomString:RandomString/dev-account-suffix",
+      "tls:index/privateKey:PrivateKey/dev-signing-key",
+    ]);
+    const component = sim.one("azure-wi:index:OidcIssuer");
+    for (const child of sim.resources.filter((r) => r !== component)) {
+      assert.equal(child.parent, component.urn, `${child.name} must be parented to the component`);
+    }
+  });
+
+  it("generates an RSA key of the requested size", () => {
+    assert.deepEqual(sim.one(T.key).inputs, { algorithm: "RSA", rsaBits: 2048 });
+  });
+
+  it("hardens the storage account", () => {
+    const sa = sim.one(T.account).inputs;
+    assert.equal(sa.kind, "StorageV2");
+    assert.deepEqual(sa.sku, { name: "Standard_LRS" });
+    assert.equal(sa.enableHttpsTrafficOnly, true);
+    assert.equal(sa.minimumTlsVersion, "TLS1_2");
+    assert.equal(sa.allowBlobPublicAccess, false, "a static website needs no public blobs");
+    assert.equal(sa.allowSharedKeyAccess, true, "storage.Blob uploads with the shared key");
+    assert.equal(sa.allowCrossTenantReplication, false);
+    assert.equal(sa.location, "westeurope");
+    assert.deepEqual(sa.tags, { env: "dev" });
+    assert.match(String(sa.accountName), STORAGE_ACCOUNT_NAME);
+    assert.match(String(sa.accountName), /^oidc[a-z0-9]{8}$/);
+    assert.equal(sa.resourceGroupName, sim.one(T.rg).outputs.name);
+  });
+
+  it("makes the account suffix lowercase alphanumeric", () => {
+    assert.deepEqual(sim.one(T.suffix).inputs, {
+      length: 8,
+      lower: true,
+      upper: false,
+      numeric: true,
+      special: false,
+    });
+  });
+
+  it("enables the static website on the account", () => {
+    const web = sim.one(T.website).inputs;
+    assert.equal(web.accountName, sim.one(T.account).inputs.accountName);
+    assert.equal(sim.byType(T.container).length, 0, "no public container in this mode");
+  });
+
+  it("uses the web endpoint, byte for byte, as the issuer", async () => {
+    const account = String(sim.one(T.account).inputs.accountName);
+    const expected = `https://${account}.${SIMULATED.webZone}.web.core.windows.net/`;
+    assert.equal(await valueOf(issuer.issuerUrl), expected);
+    assert.equal(await valueOf(issuer.jwksUri), `${expected}openid/v1/jwks`);
+  });
+
+  it("uploads both documents into $web as application/json, replacing delete-first", async () => {
+    const issuerUrl = await valueOf(issuer.issuerUrl);
+    const blobs = new Map(sim.byType(T.blob).map((b) => [b.inputs.blobName, b]));
+    assert.deepEqual([...blobs.keys()].sort(), [
+      ".well-known/openid-configuration",
+      "openid/v1/jwks",
+    ]);
+    for (const blob of blobs.values()) {
+      assert.equal(blob.inputs.containerName, "$web");
+      assert.equal(blob.inputs.contentType, "application/json");
+      assert.equal(blob.inputs.type, "Block");
+      assert.equal(blob.options.deleteBeforeReplace, true);
+    }
+    const text = (b: unknown) => String((b as { text: string }).text);
+    const discovery = text(blobs.get(".well-known/openid-configuration")?.inputs.source);
+    assert.equal(discovery, serializeDocument(discoveryDocument(issuerUrl)));
+    assert.equal((JSON.parse(discovery) as { issuer: string }).issuer, issuerUrl);
+    const jwks = JSON.parse(text(blobs.get("openid/v1/jwks")?.inputs.source)) as ReturnType<
+      typeof jsonWebKeySet
+    >;
+    const pub = String(sim.one(T.key).outputs.publicKeyPem);
+    assert.deepEqual(jwks, jsonWebKeySet([pub]));
+    assert.equal(jwks.keys[0].kid, await valueOf(issuer.keyId));
+  });
+
+  it("exposes the key: public PEM and kid in the clear, private PEM only as a secret", async () => {
+    const pub = String(sim.one(T.key).outputs.publicKeyPem);
+    assert.equal(await valueOf(issuer.publicKeyPem), pub);
+    assert.equal(await valueOf(issuer.keyId), keyId(pub));
+    assert.equal(await isSecret(issuer.privateKeyPem), true);
+    assert.match(await valueOf(issuer.privateKeyPem), /BEGIN RSA PRIVATE KEY/);
+    assert.equal(await isSecret(issuer.issuerUrl), false);
+  });
+
+  it("names the account and resource group", async () => {
+    assert.equal(await valueOf(issuer.storageAccountName), sim.one(T.account).inputs.accountName);
+    assert.equal(await valueOf(issuer.resourceGroupName), sim.one(T.rg).outputs.name);
+  });
+});
+
+describe("OidcIssuer (public container, brought key, existing group, rotation keys)", () => {
+  const sim = simulator();
+  let issuer: OidcIssuer;
+
+  before(async () => {
+    sim.reset();
+    issuer = new OidcIssuer("team", {
+      hosting: "publicContainer",
+      containerName: "issuer",
+      resourceGroupName: "platform-rg",
+      accountNamePrefix: "teamoidc",
+      signingKey: {
+        privateKeyPem: pulumi.secret(fixture("signing.key")),
+        publicKeyPem: fixture("signing.pub"),
+      },
+      additionalPublicKeysPem: [fixture("rotated.pub")],
+    });
+    await valueOf(issuer.issuerUrl);
+    await settled(sim);
+  });
+
+  it("creates no resource group, no key and no static website", () => {
+    assert.equal(sim.byType(T.rg).length, 0);
+    assert.equal(sim.byType(T.key).length, 0);
+    assert.equal(sim.byType(T.website).length, 0);
+    assert.equal(sim.one(T.account).inputs.resourceGroupName, "platform-rg");
+  });
+
+  it("allows public blobs on the account and on the one container only", () => {
+    assert.equal(sim.one(T.account).inputs.allowBlobPublicAccess, true);
+    const c = sim.one(T.container).inputs;
+    assert.equal(c.containerName, "issuer");
+    assert.equal(c.publicAccess, "Blob");
+  });
+
+  it("issues as blob endpoint + container, without trailing slash", async () => {
+    const account = String(sim.one(T.account).inputs.accountName);
+    assert.match(account, /^teamoidc[a-z0-9]{8}$/);
+    assert.equal(
+      await valueOf(issuer.issuerUrl),
+      `https://${account}.blob.core.windows.net/issuer`,
+    );
+    for (const b of sim.byType(T.blob)) assert.equal(b.inputs.containerName, "issuer");
+  });
+
+  it("publishes the signing key first and the rotation key after it", async () => {
+    const jwks = JSON.parse(await valueOf(issuer.jwks)) as { keys: { kid: string }[] };
+    assert.deepEqual(
+      jwks.keys.map((k) => k.kid),
+      [keyId(fixture("signing.pub")), keyId(fixture("rotated.pub"))],
+    );
+    assert.equal(await valueOf(issuer.keyId), keyId(fixture("signing.pub")));
+  });
+
+  it("keeps the brought private key secret", async () => {
+    assert.equal(await isSecret(issuer.privateKeyPem), true);
+    assert.equal(await valueOf(issuer.privateKeyPem), fixture("signing.key"));
+    for (const r of sim.resources) {
+      assert.ok(
+        !JSON.stringify(r.raw).includes("PRIVATE KEY"),
+        `${r.name} must not receive the private key`,
+      );
+    }
+  });
+});
+
+describe("OidcIssuer bad input", () => {
+  const sim = simulator();
+  beforeEach(() => sim.reset());
+
+  const cases: [string, string, () => unknown, RegExp?][] = [
+    [
+      "an unknown hosting",
+      "hosting",
+      () => new OidcIssuer("x", { hosting: "ftp" as never }),
+      /"ftp"/,
+    ],
+    [
+      "a prefix with capitals",
+      "accountNamePrefix",
+      () => new OidcIssuer("x", { accountNamePrefix: "Oidc" }),
+      /"Oidc"/,
+    ],
+    [
+      "a prefix with a hyphen",
+      "accountNamePrefix",
+      () => new OidcIssuer("x", { accountNamePrefix: "my-oidc" }),
+    ],
+    [
+      "a prefix too long",
+      "accountNamePrefix",
+      () => new OidcIssuer("x", { accountNamePrefix: "a".repeat(17) }),
+    ],
+    ["an empty prefix", "accountNamePrefix", () => new OidcIssuer("x", { accountNamePrefix: "" })],
+    ["a key under 2048 bits", "rsaBits", () => new OidcIssuer("x", { rsaBits: 1024 }), /1024/],
+    ["a fractional key size", "rsaBits", () => new OidcIssuer("x", { rsaBits: 2048.5 })],
+    [
+      "a container name with a static website",
+      "containerName",
+      () => new OidcIssuer("x", { containerName: "oidc" }),
+    ],
+    [
+      "an invalid container name",
+      "containerName",
+      () => new OidcIssuer("x", { hosting: "publicContainer", containerName: "Bad_Name" }),
+    ],
+    [
+      "a malformed public key",
+      "signingKey.publicKeyPem",
+      () =>
+        new OidcIssuer("x", {
+          signingKey: { privateKeyPem: pulumi.secret("x"), publicKeyPem: "not a pem" },
+        }),
+    ],
+    [
+      "an EC signing key",
+      "signingKey.publicKeyPem",
+      () =>
+        new OidcIssuer("x", {
+          signingKey: { privateKeyPem: pulumi.secret("x"), publicKeyPem: fixture("ec-p256.pub") },
+        }),
+      /ec key/,
+    ],
+    [
+      "a 1024-bit signing key",
+      "signingKey.publicKeyPem",
+      () =>
+        new OidcIssuer("x", {
+          signingKey: { privateKeyPem: pulumi.secret("x"), publicKeyPem: fixture("weak-1024.pub") },
+        }),
+      /1024/,
+    ],
+    [
+      "a plain private key that is not PEM",
+      "signingKey.privateKeyPem",
+      () =>
+        new OidcIssuer("x", {
+          signingKey: { privateKeyPem: "hunter2", publicKeyPem: fixture("signing.pub") },
+        }),
+      /not shown/,
+    ],
+    [
+      "a private key that does not match its public key",
+      "signingKey.privateKeyPem",
+      () =>
+        new OidcIssuer("x", {
+          signingKey: {
+            privateKeyPem: fixture("rotated.key"),
+            publicKeyPem: fixture("signing.pub"),
+          },
+        }),
+      /does not match/,
+    ],
+    [
+      "rsaBits beside a brought key",
+      "rsaBits",
+      () =>
+        new OidcIssuer("x", {
+          rsaBits: 4096,
+          signingKey: {
+            privateKeyPem: fixture("signing.key"),
+            publicKeyPem: fixture("signing.pub"),
+          },
+        }),
+    ],
+    [
+      "a malformed extra public key",
+      "additionalPublicKeysPem[1]",
+      () =>
+        new OidcIssuer("x", {
+          additionalPublicKeysPem: [fixture("rotated.pub"), "-----BEGIN PUBLIC KEY-----\n"],
+        }),
+    ],
+    [
+      "the signing key again as an extra key",
+      "additionalPublicKeysPem[0]",
+      () =>
+        new OidcIssuer("x", {
+          signingKey: {
+            privateKeyPem: fixture("signing.key"),
+            publicKeyPem: fixture("signing.pub"),
+          },
+          additionalPublicKeysPem: [fixture("signing.pub")],
+        }),
+      /same key as signingKey.publicKeyPem/,
+    ],
+    [
+      "an extra key list that is not a list",
+      "additionalPublicKeysPem",
+      () => new OidcIssuer("x", { additionalPublicKeysPem: "pem" as never }),
+    ],
+  ];
+  for (const [what, field, build, pattern] of cases) {
+    it(`refuses ${what}, naming ${field}, registering nothing`, () =>
+      expectRejected(sim, field, build, pattern));
+  }
+
+  it("rejects, at deployment, a secret private key that does not match", async () => {
+    const issuer = new OidcIssuer("late", {
+      signingKey: {
+        privateKeyPem: pulumi.secret(fixture("rotated.key")),
+        publicKeyPem: fixture("signing.pub"),
+      },
+    });
+    const failure = new Promise<Error>((resolve) => {
+      process.once("unhandledRejection", (e) => resolve(e as Error));
+      issuer.privateKeyPem.apply(() => resolve(new Error("resolved")));
+    });
+    const err = await failure;
+    assert.match(err.message, /signingKey.privateKeyPem: .*does not match/);
+    assert.ok(!err.message.includes("BEGIN"), "the key must not be echoed");
+    await settled(sim);
+  });
+
+  it("leaves no private key outside secrets in any recorded input", async () => {
+    new OidcIssuer("secretive", {
+      signingKey: {
+        privateKeyPem: pulumi.secret(fixture("signing.key")),
+        publicKeyPem: fixture("signing.pub"),
+      },
+    });
+    await settled(sim);
+    assert.ok(sim.resources.length > 0);
+    for (const r of sim.resources) {
+      for (const [path, text] of plainStrings(r.raw)) {
+        assert.ok(
+          !text.includes("PRIVATE KEY"),
+          `${r.name}.${path} holds a private key in the clear`,
+        );
+      }
+    }
+  });
+});
