@@ -29,3 +29,16 @@ export {
   STORAGE_ACCOUNT_NAME,
 } from "./storage";
 export type { Hosting } from "./storage";
+
+export { KindOrAksCluster } from "./kindOrAksCluster";
+export type { ClusterFlavor, KindOrAksClusterArgs } from "./clusterArgs";
+export {
+  renderKindConfig,
+  kubeadmPatch,
+  kubeadmShape,
+  kindKeyFiles,
+  SA_PUBLIC_KEY,
+  SA_PRIVATE_KEY,
+} from "./kindConfig";
+export type { KindConfigInput, KubeadmShape } from "./kindConfig";
+export { parseKubernetesVersion, validateDns1123Label } from "./kubernetes";

@@ -55,7 +55,7 @@ export async function expectRejected(
   sim: SimulatedCloud,
   field: string,
   build: () => unknown,
-  valuePattern?: RegExp,
+  messagePattern?: RegExp,
 ): Promise<InvalidArgumentError> {
   let error: unknown;
   try {
@@ -74,8 +74,8 @@ export async function expectRejected(
   if (!error.message.startsWith(`${field}:`)) {
     throw new Error(`the message does not start with the field: ${error.message}`);
   }
-  if (valuePattern && !valuePattern.test(error.value)) {
-    throw new Error(`the error's value ${error.value} does not match ${String(valuePattern)}`);
+  if (messagePattern && !messagePattern.test(error.message)) {
+    throw new Error(`the message "${error.message}" does not match ${String(messagePattern)}`);
   }
   await settled(sim);
   if (sim.resources.length !== 0) {

@@ -1,0 +1,252 @@
+import * as path from "node:path";
+
+import * as pulumi from "@pulumi/pulumi";
+
+import { InvalidArgumentError, describeValue, requireIntegerInRange, requireOneOf } from "./errors";
+import { canonicalIssuer } from "./issuer";
+import { parseRsaPrivateKey, parseRsaPublicKey } from "./keys";
+import { KubernetesVersion, parseKubernetesVersion, validateDns1123Label } from "./kubernetes";
+
+export type ClusterFlavor = "kind" | "aks";
+export const FLAVORS: readonly ClusterFlavor[] = ["kind", "aks"];
+
+/** The node image's Kubernetes version when none is given (a kind release's default image). */
+export const DEFAULT_KIND_KUBERNETES_VERSION = "1.34.0";
+export const DEFAULT_AKS_NODE_COUNT = 2;
+export const DEFAULT_AKS_VM_SIZE = "Standard_D2s_v5";
+
+export interface KindOrAksClusterArgs {
+  /** `kind` (a local cluster signing with our key) or `aks` (AKS with its managed issuer). Plain,
+   * because it decides which resources exist. */
+  flavor: ClusterFlavor;
+  /** Cluster name (default: the component name). */
+  clusterName?: string;
+  /** Kind: the node image's version (default 1.34.0); AKS: the control plane's (default: AKS's). */
+  kubernetesVersion?: string;
+
+  // Kind only.
+  /** The canonical issuer the API server stamps into tokens (OidcIssuer.issuerUrl). */
+  issuerUrl?: pulumi.Input<string>;
+  /** The signing key pair (OidcIssuer.privateKeyPem / publicKeyPem). */
+  signingKey?: { privateKeyPem: pulumi.Input<string>; publicKeyPem: pulumi.Input<string> };
+  /** Extra public keys the API server accepts (rotation), mounted beside the signing key. */
+  additionalPublicKeysPem?: string[];
+  /** Node image (default `kindest/node:v<kubernetesVersion>`). */
+  nodeImage?: string;
+  /** Worker nodes beside the control plane (default 0). */
+  workerCount?: number;
+  /** Where the key files, config and kubeconfig live on this machine (default
+   * `.wi/<stack>/<clusterName>` under the working directory). Removed on destroy. */
+  stateDir?: string;
+  /** The kind binary (default `kind` on PATH). */
+  kindBinary?: string;
+
+  // AKS only.
+  resourceGroupName?: pulumi.Input<string>;
+  location?: pulumi.Input<string>;
+  /** System node pool size (default 2) and VM size (default Standard_D2s_v5). */
+  nodeCount?: number;
+  vmSize?: string;
+  tags?: Record<string, string>;
+}
+
+const KIND_ONLY = [
+  "issuerUrl",
+  "signingKey",
+  "additionalPublicKeysPem",
+  "nodeImage",
+  "workerCount",
+  "stateDir",
+  "kindBinary",
+] as const;
+const AKS_ONLY = ["resourceGroupName", "location", "nodeCount", "vmSize", "tags"] as const;
+
+export interface ResolvedKind {
+  flavor: "kind";
+  clusterName: string;
+  version: KubernetesVersion;
+  nodeImage: string;
+  workerCount: number;
+  stateDir: string;
+  kindBinary: string;
+  issuerUrl: pulumi.Input<string>;
+  privateKeyPem: pulumi.Input<string>;
+  publicKeyPem: pulumi.Input<string>;
+  additionalPublicKeysPem: string[];
+}
+
+export interface ResolvedAks {
+  flavor: "aks";
+  clusterName: string;
+  kubernetesVersion: string | undefined;
+  resourceGroupName: pulumi.Input<string>;
+  nodeCount: number;
+  vmSize: string;
+}
+
+function rejectForeign(
+  args: KindOrAksClusterArgs,
+  fields: readonly string[],
+  flavor: ClusterFlavor,
+): void {
+  for (const field of fields) {
+    const value = (args as unknown as Record<string, unknown>)[field];
+    if (value !== undefined) {
+      throw new InvalidArgumentError(
+        field,
+        field === "signingKey"
+          ? "a signing key"
+          : describeValue(pulumi.Output.isInstance(value) ? "<Output>" : value),
+        flavor === "aks"
+          ? "not used by AKS, which runs its own managed issuer and signing keys; omit it"
+          : 'only used with flavor "aks"; omit it for kind',
+      );
+    }
+  }
+}
+
+/** The default per-stack state directory for a Kind cluster's keys and kubeconfig. */
+export function defaultKindStateDir(baseDir: string, stack: string, clusterName: string): string {
+  return path.resolve(baseDir, ".wi", stack, clusterName);
+}
+
+/** Validates the arguments for the chosen flavor and applies defaults. */
+export function resolveClusterArgs(
+  name: string,
+  args: KindOrAksClusterArgs,
+  stack: string,
+  cwd: string,
+): ResolvedKind | ResolvedAks {
+  if (typeof args !== "object" || args === null) {
+    throw new InvalidArgumentError("args", describeValue(args), "expected an object with a flavor");
+  }
+  const flavor = requireOneOf(args.flavor, "flavor", FLAVORS);
+  if (flavor === "kind") {
+    rejectForeign(args, AKS_ONLY, "kind");
+    // Kind names its node containers after the cluster; keep room for "-control-plane".
+    const clusterName = validateDns1123Label(args.clusterName ?? name, "clusterName", 40);
+    const version = parseKubernetesVersion(
+      args.kubernetesVersion ?? DEFAULT_KIND_KUBERNETES_VERSION,
+      "kubernetesVersion",
+      true,
+    );
+    const nodeImage = args.nodeImage ?? `kindest/node:v${version.text}`;
+    if (typeof nodeImage !== "string" || !/^[a-z0-9][a-z0-9._/:@-]*$/i.test(nodeImage)) {
+      throw new InvalidArgumentError(
+        "nodeImage",
+        describeValue(nodeImage),
+        "expected an image reference such as kindest/node:v1.34.0",
+      );
+    }
+    if (args.issuerUrl === undefined) {
+      throw new InvalidArgumentError(
+        "issuerUrl",
+        "undefined",
+        "a kind cluster needs the issuer it signs under (OidcIssuer.issuerUrl)",
+      );
+    }
+    if (typeof args.issuerUrl === "string") canonicalIssuer(args.issuerUrl, "issuerUrl");
+    const key = args.signingKey;
+    if (
+      key === undefined ||
+      key === null ||
+      key.privateKeyPem === undefined ||
+      key.publicKeyPem === undefined
+    ) {
+      throw new InvalidArgumentError(
+        key === undefined || key === null
+          ? "signingKey"
+          : key.privateKeyPem === undefined
+            ? "signingKey.privateKeyPem"
+            : "signingKey.publicKeyPem",
+        "undefined",
+        "a kind cluster needs the key pair it signs with (OidcIssuer.privateKeyPem and publicKeyPem)",
+      );
+    }
+    if (typeof key.publicKeyPem === "string")
+      parseRsaPublicKey(key.publicKeyPem, "signingKey.publicKeyPem");
+    if (typeof key.privateKeyPem === "string")
+      parseRsaPrivateKey(key.privateKeyPem, "signingKey.privateKeyPem");
+    const extras = args.additionalPublicKeysPem ?? [];
+    if (!Array.isArray(extras)) {
+      throw new InvalidArgumentError(
+        "additionalPublicKeysPem",
+        describeValue(extras),
+        "expected a list of PEM-encoded RSA public keys",
+      );
+    }
+    extras.forEach((pem, i) => parseRsaPublicKey(pem, `additionalPublicKeysPem[${i}]`));
+    const stateDir = args.stateDir ?? defaultKindStateDir(cwd, stack, clusterName);
+    if (
+      typeof stateDir !== "string" ||
+      !path.isAbsolute(stateDir) ||
+      path.resolve(stateDir).split(path.sep).filter(Boolean).length < 2
+    ) {
+      throw new InvalidArgumentError(
+        "stateDir",
+        describeValue(stateDir),
+        "expected an absolute directory at least two levels below / (it is deleted on destroy)",
+      );
+    }
+    const kindBinary = args.kindBinary ?? "kind";
+    if (typeof kindBinary !== "string" || kindBinary === "") {
+      throw new InvalidArgumentError(
+        "kindBinary",
+        describeValue(kindBinary),
+        "expected a command name or path",
+      );
+    }
+    return {
+      flavor,
+      clusterName,
+      version,
+      nodeImage,
+      workerCount: requireIntegerInRange(args.workerCount ?? 0, "workerCount", 0, 10),
+      stateDir: path.resolve(stateDir),
+      kindBinary,
+      issuerUrl: args.issuerUrl,
+      privateKeyPem: key.privateKeyPem,
+      publicKeyPem: key.publicKeyPem,
+      additionalPublicKeysPem: [...extras],
+    };
+  }
+
+  rejectForeign(args, KIND_ONLY, "aks");
+  const clusterName = args.clusterName ?? name;
+  if (
+    typeof clusterName !== "string" ||
+    !/^[a-zA-Z0-9](?:[a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/.test(clusterName)
+  ) {
+    throw new InvalidArgumentError(
+      "clusterName",
+      describeValue(clusterName),
+      "expected 1 to 63 letters, digits, '-' and '_', starting and ending with a letter or digit",
+    );
+  }
+  if (args.resourceGroupName === undefined) {
+    throw new InvalidArgumentError(
+      "resourceGroupName",
+      "undefined",
+      "an AKS cluster needs the resource group to live in",
+    );
+  }
+  const vmSize = args.vmSize ?? DEFAULT_AKS_VM_SIZE;
+  if (typeof vmSize !== "string" || !/^Standard_[A-Za-z0-9_]+$/.test(vmSize)) {
+    throw new InvalidArgumentError(
+      "vmSize",
+      describeValue(vmSize),
+      "expected an Azure VM size such as Standard_D2s_v5",
+    );
+  }
+  return {
+    flavor,
+    clusterName,
+    kubernetesVersion:
+      args.kubernetesVersion === undefined
+        ? undefined
+        : parseKubernetesVersion(args.kubernetesVersion).text,
+    resourceGroupName: args.resourceGroupName,
+    nodeCount: requireIntegerInRange(args.nodeCount ?? DEFAULT_AKS_NODE_COUNT, "nodeCount", 1, 100),
+    vmSize,
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The Kind cluster configuration that makes kube-apiserver sign service-account tokens with our
+ * key under our issuer. Pure: rendered from plain values, parsed back in tests.
+ */
+import * as YAML from "yaml";
+
+import { KubernetesVersion } from "./kubernetes";
+
+/** Where kubeadm expects the service-account keys inside the control-plane node. */
+export const NODE_PKI = "/etc/kubernetes/pki";
+export const SA_PUBLIC_KEY = `${NODE_PKI}/sa.pub`;
+export const SA_PRIVATE_KEY = `${NODE_PKI}/sa.key`;
+
+/** The first Kubernetes minor for which kind renders kubeadm v1beta4 (list-style extraArgs;
+ * kind PR #4173). Before it, kind writes v1beta3 (map-style extraArgs). */
+export const FIRST_V1BETA4_MINOR = 36;
+
+export type KubeadmShape = "v1beta3" | "v1beta4";
+
+export function kubeadmShape(version: KubernetesVersion): KubeadmShape {
+  return version.minor >= FIRST_V1BETA4_MINOR ? "v1beta4" : "v1beta3";
+}
+
+/** One key file: written on the host by the create script, mounted into the control plane. */
+export interface KindKeyFile {
+  /** File name inside the per-stack state directory. */
+  file: string;
+  /** Path inside the control-plane node. */
+  containerPath: string;
+  /** Which PEM(s) it holds. */
+  holds: "private" | "public" | "public+extras" | { extra: number };
+}
+
+/**
+ * Which key files the cluster needs. kube-apiserver accepts a repeated
+ * `--service-account-key-file`, and a key file may hold several PEM keys:
+ * - v1beta4 (list-style args): one file per extra key, each its own flag entry;
+ * - v1beta3 (a map holds a flag once): the extra keys are appended to `sa.pub` itself.
+ */
+export function kindKeyFiles(shape: KubeadmShape, extraKeyCount: number): KindKeyFile[] {
+  const files: KindKeyFile[] = [
+    {
+      file: "sa.pub",
+      containerPath: SA_PUBLIC_KEY,
+      holds: shape === "v1beta3" && extraKeyCount > 0 ? "public+extras" : "public",
+    },
+    { file: "sa.key", containerPath: SA_PRIVATE_KEY, holds: "private" },
+  ];
+  if (shape === "v1beta4") {
+    for (let i = 0; i < extraKeyCount; i++) {
+      files.push({
+        file: `sa-extra-${i}.pub`,
+        containerPath: `${NODE_PKI}/sa-extra-${i}.pub`,
+        holds: { extra: i },
+      });
+    }
+  }
+  return files;
+}
+
+export interface KindConfigInput {
+  issuerUrl: string;
+  /** Absolute host directory holding the key files. */
+  stateDir: string;
+  version: KubernetesVersion;
+  nodeImage: string;
+  workerCount: number;
+  extraKeyCount: number;
+}
+
+type Flag = [name: string, value: string];
+
+function extraArgs(
+  shape: KubeadmShape,
+  flags: Flag[],
+): Record<string, string> | { name: string; value: string }[] {
+  return shape === "v1beta4"
+    ? flags.map(([name, value]) => ({ name, value }))
+    : Object.fromEntries(flags);
+}
+
+/** The kubeadm ClusterConfiguration patch, as an object (tests read it back from the YAML). */
+export function kubeadmPatch(input: KindConfigInput): Record<string, unknown> {
+  const shape = kubeadmShape(input.version);
+  const keyFiles = kindKeyFiles(shape, input.extraKeyCount).filter((f) => f.holds !== "private");
+  const apiServer: Flag[] = [
+    ["service-account-issuer", input.issuerUrl],
+    ...keyFiles.map((f): Flag => ["service-account-key-file", f.containerPath]),
+    ["service-account-signing-key-file", SA_PRIVATE_KEY],
+  ];
+  const controllerManager: Flag[] = [
+    // A merge patch replaces a list wholesale, so with v1beta4 the one flag kind itself sets on
+    // the controller manager is repeated here to keep it.
+    ...(shape === "v1beta4" ? [["enable-hostpath-provisioner", "true"] as Flag] : []),
+    ["service-account-private-key-file", SA_PRIVATE_KEY],
+  ];
+  // No apiVersion: kind matches a patch by kind (and by apiVersion only when given), so the patch
+  // can never be skipped silently because kind chose another kubeadm API version.
+  return {
+    kind: "ClusterConfiguration",
+    apiServer: { extraArgs: extraArgs(shape, apiServer) },
+    controllerManager: { extraArgs: extraArgs(shape, controllerManager) },
+  };
+}
+
+/** Renders the kind `Cluster` configuration as YAML. */
+export function renderKindConfig(input: KindConfigInput): string {
+  const shape = kubeadmShape(input.version);
+  const stateDir = input.stateDir.replace(/\/+$/, "");
+  const controlPlane = {
+    role: "control-plane",
+    image: input.nodeImage,
+    extraMounts: kindKeyFiles(shape, input.extraKeyCount).map((f) => ({
+      hostPath: `${stateDir}/${f.file}`,
+      containerPath: f.containerPath,
+      readOnly: true,
+    })),
+    kubeadmConfigPatches: [YAML.stringify(kubeadmPatch(input), { lineWidth: 0 })],
+  };
+  const workers = Array.from({ length: input.workerCount }, () => ({
+    role: "worker",
+    image: input.nodeImage,
+  }));
+  const doc = {
+    kind: "Cluster",
+    apiVersion: "kind.x-k8s.io/v1alpha4",
+    nodes: [controlPlane, ...workers],
+  };
+  return YAML.stringify(doc, { lineWidth: 0 });
+}

@@ -1,0 +1,154 @@
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as containerservice from "@pulumi/azure-native/containerservice";
+
+import { KindOrAksClusterArgs, ResolvedAks, ResolvedKind, resolveClusterArgs } from "./clusterArgs";
+import { canonicalIssuer } from "./issuer";
+import { ENV, joinPem, kindCreateScript, kindDeleteScript, keyFileEnv } from "./kindCommands";
+import { kindKeyFiles, kubeadmShape, renderKindConfig } from "./kindConfig";
+
+export type { ClusterFlavor, KindOrAksClusterArgs } from "./clusterArgs";
+
+/**
+ * A cluster whose service-account tokens Entra can trust: Kind signing with our key under our
+ * issuer, or AKS with its managed issuer and the workload identity add-on.
+ */
+export class KindOrAksCluster extends pulumi.ComponentResource {
+  public readonly flavor: "kind" | "aks";
+  public readonly clusterName: pulumi.Output<string>;
+  /** The issuer the API server stamps into tokens: byte-equal to the one given (Kind), or AKS's. */
+  public readonly issuerUrl: pulumi.Output<string>;
+  /** Admin kubeconfig; always a secret. */
+  public readonly kubeconfig: pulumi.Output<string>;
+  /** A Kubernetes provider for this cluster, for everything that goes into it. */
+  public readonly provider: k8s.Provider;
+  /** Kind only: the rendered kind configuration (no secrets in it: keys are mounted files). */
+  public readonly kindConfig: pulumi.Output<string> | undefined;
+
+  constructor(name: string, args: KindOrAksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    const cfg = resolveClusterArgs(name, args, pulumi.getStack(), process.cwd());
+    super("azure-wi:index:KindOrAksCluster", name, {}, opts);
+    this.flavor = cfg.flavor;
+
+    const built = cfg.flavor === "kind" ? this.kind(name, cfg) : this.aks(name, cfg, args);
+    this.clusterName = pulumi.output(cfg.clusterName);
+    this.issuerUrl = built.issuerUrl;
+    this.kubeconfig = pulumi.secret(built.kubeconfig);
+    this.kindConfig = built.kindConfig;
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: this.kubeconfig },
+      { parent: this },
+    );
+
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      issuerUrl: this.issuerUrl,
+      kubeconfig: this.kubeconfig,
+      kindConfig: this.kindConfig,
+    });
+  }
+
+  private kind(name: string, cfg: ResolvedKind) {
+    const shape = kubeadmShape(cfg.version);
+    const files = kindKeyFiles(shape, cfg.additionalPublicKeysPem.length);
+    const issuerUrl = pulumi.output(cfg.issuerUrl).apply((u) => canonicalIssuer(u, "issuerUrl"));
+    const kindConfig = issuerUrl.apply((issuer) =>
+      renderKindConfig({
+        issuerUrl: issuer,
+        stateDir: cfg.stateDir,
+        version: cfg.version,
+        nodeImage: cfg.nodeImage,
+        workerCount: cfg.workerCount,
+        extraKeyCount: cfg.additionalPublicKeysPem.length,
+      }),
+    );
+    const publicKeyFile = pulumi
+      .output(cfg.publicKeyPem)
+      .apply((pub) => joinPem(shape === "v1beta3" ? [pub, ...cfg.additionalPublicKeysPem] : [pub]));
+    const environment: Record<string, pulumi.Input<string>> = {
+      [ENV.clusterName]: cfg.clusterName,
+      [ENV.stateDir]: cfg.stateDir,
+      [ENV.kind]: cfg.kindBinary,
+      [ENV.config]: kindConfig,
+      [ENV.publicKey]: publicKeyFile,
+      // The private key travels only as a secret value: encrypted in state, masked in logs.
+      [ENV.privateKey]: pulumi.secret(cfg.privateKeyPem),
+    };
+    for (const f of files) {
+      if (typeof f.holds === "object")
+        environment[keyFileEnv(f)] = joinPem([cfg.additionalPublicKeysPem[f.holds.extra]]);
+    }
+    const cluster = new command.local.Command(
+      `${name}-kind`,
+      {
+        create: kindCreateScript(files),
+        delete: kindDeleteScript(),
+        interpreter: ["/bin/sh", "-c"],
+        environment,
+        // stdout is the kubeconfig: never logged, stored only as a secret.
+        logging: "stderr",
+      },
+      {
+        parent: this,
+        additionalSecretOutputs: ["stdout"],
+        // kind cannot reconfigure a running cluster: any change recreates it, old one first
+        // (same name, same ports).
+        replaceOnChanges: ["*"],
+        deleteBeforeReplace: true,
+      },
+    );
+    // The issuer output waits for the cluster, so consumers order after it.
+    return {
+      issuerUrl: pulumi.all([issuerUrl, cluster.id]).apply(([u]) => u),
+      kubeconfig: cluster.stdout,
+      kindConfig: kindConfig as pulumi.Output<string> | undefined,
+    };
+  }
+
+  private aks(name: string, cfg: ResolvedAks, args: KindOrAksClusterArgs) {
+    const cluster = new containerservice.ManagedCluster(
+      `${name}-aks`,
+      {
+        resourceGroupName: cfg.resourceGroupName,
+        resourceName: cfg.clusterName,
+        location: args.location,
+        dnsPrefix: cfg.clusterName,
+        kubernetesVersion: cfg.kubernetesVersion,
+        identity: { type: "SystemAssigned" },
+        enableRBAC: true,
+        agentPoolProfiles: [
+          {
+            name: "system",
+            mode: "System",
+            count: cfg.nodeCount,
+            vmSize: cfg.vmSize,
+            osType: "Linux",
+            type: "VirtualMachineScaleSets",
+          },
+        ],
+        oidcIssuerProfile: { enabled: true },
+        securityProfile: { workloadIdentity: { enabled: true } },
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    const credentials = containerservice.listManagedClusterUserCredentialsOutput(
+      { resourceGroupName: cfg.resourceGroupName, resourceName: cluster.name },
+      { parent: this },
+    );
+    const kubeconfig = credentials.kubeconfigs.apply((configs) => {
+      if (configs.length === 0)
+        throw new Error(`AKS returned no user kubeconfig for ${cfg.clusterName}`);
+      return Buffer.from(configs[0].value, "base64").toString("utf8");
+    });
+    return {
+      issuerUrl: cluster.oidcIssuerProfile.apply((p) =>
+        canonicalIssuer(p?.issuerURL, "oidcIssuerProfile.issuerURL"),
+      ),
+      kubeconfig,
+      kindConfig: undefined,
+    };
+  }
+}

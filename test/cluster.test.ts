@@ -1,0 +1,348 @@
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+
+import { KindOrAksCluster, OidcIssuer } from "../components";
+import { ENV } from "../components/kindCommands";
+import { SIMULATED, isSecretValue, plainStrings } from "../scripts/simulator";
+import { expectRejected, fixture, isSecret, settled, simulator, valueOf } from "./helpers";
+
+const CMD = "command:local:Command";
+const AKS = "azure-native:containerservice:ManagedCluster";
+const PROVIDER = "pulumi:providers:kubernetes";
+const ISSUER = "https://oidcab12cd34.z6.web.core.windows.net/";
+
+describe("KindOrAksCluster (kind)", () => {
+  const sim = simulator();
+  let cluster: KindOrAksCluster;
+  let issuer: OidcIssuer;
+
+  before(async () => {
+    sim.reset();
+    issuer = new OidcIssuer("dev", { rsaBits: 2048 });
+    cluster = new KindOrAksCluster("dev", {
+      flavor: "kind",
+      clusterName: "wi-dev",
+      issuerUrl: issuer.issuerUrl,
+      signingKey: { privateKeyPem: issuer.privateKeyPem, publicKeyPem: issuer.publicKeyPem },
+      additionalPublicKeysPem: [fixture("rotated.pub")],
+      workerCount: 1,
+    });
+    await valueOf(cluster.kubeconfig);
+    await settled(sim);
+  });
+
+  it("renders a config whose issuer is byte-equal to OidcIssuer's", async () => {
+    const issuerUrl = await valueOf(issuer.issuerUrl);
+    const config = YAML.parse(await valueOf(cluster.kindConfig!)) as {
+      nodes: { kubeadmConfigPatches: string[] }[];
+    };
+    const patch = YAML.parse(config.nodes[0].kubeadmConfigPatches[0]) as {
+      apiServer: { extraArgs: Record<string, string> };
+    };
+    assert.equal(patch.apiServer.extraArgs["service-account-issuer"], issuerUrl);
+    assert.equal(await valueOf(cluster.issuerUrl), issuerUrl);
+    const discovery = JSON.parse(await valueOf(issuer.discoveryDocument)) as { issuer: string };
+    assert.equal(discovery.issuer, patch.apiServer.extraArgs["service-account-issuer"]);
+  });
+
+  it("runs kind through one command with create and delete scripts", () => {
+    const cmd = sim.one(CMD);
+    assert.equal(cmd.name, "dev-kind");
+    assert.match(String(cmd.inputs.create), /create cluster --name "\$WI_KIND_CLUSTER_NAME"/);
+    assert.match(String(cmd.inputs.delete), /delete cluster --name "\$WI_KIND_CLUSTER_NAME"/);
+    assert.deepEqual(cmd.inputs.interpreter, ["/bin/sh", "-c"]);
+    assert.equal(cmd.inputs.logging, "stderr");
+    assert.deepEqual(cmd.options.additionalSecretOutputs, ["stdout"]);
+    assert.ok(cmd.options.replaceOnChanges.includes("*"));
+    assert.equal(cmd.options.deleteBeforeReplace, true);
+  });
+
+  it("keeps its files in a per-stack folder", () => {
+    const env = sim.one(CMD).inputs.environment as Record<string, string>;
+    assert.equal(env[ENV.clusterName], "wi-dev");
+    assert.equal(env[ENV.stateDir], path.resolve(".wi", "test", "wi-dev"));
+    assert.equal(env[ENV.kind], "kind");
+  });
+
+  it("hands the private key to the command only as a secret", () => {
+    const cmd = sim.one(CMD);
+    const env = cmd.raw.environment as Record<string, unknown>;
+    assert.ok(
+      isSecretValue(env[ENV.privateKey]),
+      "the private key must reach the command as a secret",
+    );
+    const plain = cmd.inputs.environment as Record<string, string>;
+    assert.match(plain[ENV.privateKey], /BEGIN RSA PRIVATE KEY/);
+    assert.equal(
+      plain[ENV.privateKey],
+      String(sim.one("tls:index/privateKey:PrivateKey").outputs.privateKeyPem),
+    );
+    for (const r of sim.resources) {
+      for (const [where, text] of plainStrings(r.raw)) {
+        assert.ok(
+          !text.includes("PRIVATE KEY"),
+          `${r.name}.${where} holds a private key in the clear`,
+        );
+      }
+    }
+  });
+
+  it("writes the public key and the rotation key into the mounted files", () => {
+    const plain = sim.one(CMD).inputs.environment as Record<string, string>;
+    // 1.34 is kubeadm v1beta3: one sa.pub holding the signing key and then the rotation key.
+    assert.equal(
+      plain.WI_SA_PUB,
+      `${String(sim.one("tls:index/privateKey:PrivateKey").outputs.publicKeyPem)}${fixture("rotated.pub")}`,
+    );
+  });
+
+  it("exposes the kubeconfig as a secret and builds a provider from it", async () => {
+    assert.equal(await isSecret(cluster.kubeconfig), true);
+    assert.match(await valueOf(cluster.kubeconfig), /current-context: kind-wi-dev/);
+    const provider = sim.one(PROVIDER);
+    assert.equal(provider.name, "dev-k8s");
+    assert.ok(
+      isSecretValue(provider.raw.kubeconfig),
+      "the provider's kubeconfig input must be secret",
+    );
+    assert.equal(provider.parent, sim.one("azure-wi:index:KindOrAksCluster").urn);
+  });
+
+  it("creates nothing in Azure for the cluster itself", () => {
+    assert.equal(sim.byType(AKS).length, 0);
+  });
+});
+
+describe("KindOrAksCluster (aks)", () => {
+  const sim = simulator();
+  let cluster: KindOrAksCluster;
+
+  before(async () => {
+    sim.reset();
+    cluster = new KindOrAksCluster("prod", {
+      flavor: "aks",
+      clusterName: "wi-aks",
+      resourceGroupName: "platform-rg",
+      location: "westeurope",
+      kubernetesVersion: "1.33",
+      nodeCount: 3,
+    });
+    await valueOf(cluster.kubeconfig);
+    await settled(sim);
+  });
+
+  it("turns on the OIDC issuer and workload identity", () => {
+    const aks = sim.one(AKS).inputs;
+    assert.deepEqual(aks.oidcIssuerProfile, { enabled: true });
+    assert.deepEqual(aks.securityProfile, { workloadIdentity: { enabled: true } });
+    assert.deepEqual(aks.identity, { type: "SystemAssigned" });
+    assert.equal(aks.enableRBAC, true);
+    assert.equal(aks.resourceName, "wi-aks");
+    assert.equal(aks.resourceGroupName, "platform-rg");
+    assert.equal(aks.kubernetesVersion, "1.33");
+  });
+
+  it("has one system node pool of the size asked for", () => {
+    assert.deepEqual(sim.one(AKS).inputs.agentPoolProfiles, [
+      {
+        name: "system",
+        mode: "System",
+        count: 3,
+        vmSize: "Standard_D2s_v5",
+        osType: "Linux",
+        type: "VirtualMachineScaleSets",
+      },
+    ]);
+  });
+
+  it("takes the issuer from oidcIssuerProfile.issuerURL, unchanged", async () => {
+    const issuerURL = String(
+      (sim.one(AKS).outputs.oidcIssuerProfile as { issuerURL: string }).issuerURL,
+    );
+    assert.match(
+      issuerURL,
+      new RegExp(
+        `^https://westeurope\\.oic\\.prod-aks\\.azure\\.com/${SIMULATED.tenantId}/[0-9a-f-]{36}/$`,
+      ),
+    );
+    assert.equal(await valueOf(cluster.issuerUrl), issuerURL);
+  });
+
+  it("reads the user kubeconfig, decoded and secret", async () => {
+    const invoke = sim.invokes.find(
+      (i) => i.token === "azure-native:containerservice:listManagedClusterUserCredentials",
+    );
+    assert.deepEqual(invoke?.inputs, { resourceGroupName: "platform-rg", resourceName: "wi-aks" });
+    assert.equal(await isSecret(cluster.kubeconfig), true);
+    assert.match(
+      await valueOf(cluster.kubeconfig),
+      /server: https:\/\/wi-aks-dns-[a-z0-9]{8}\.hcp\.westeurope\.azmk8s\.io:443/,
+    );
+    assert.ok(isSecretValue(sim.one(PROVIDER).raw.kubeconfig));
+  });
+
+  it("runs no kind command and renders no kind config", () => {
+    assert.equal(sim.byType(CMD).length, 0);
+    assert.equal(cluster.kindConfig, undefined);
+  });
+});
+
+describe("KindOrAksCluster bad input", () => {
+  const sim = simulator();
+  beforeEach(() => sim.reset());
+  const key = () => ({
+    privateKeyPem: pulumi.secret(fixture("signing.key")),
+    publicKeyPem: fixture("signing.pub"),
+  });
+  const kind = { flavor: "kind" as const, issuerUrl: ISSUER, signingKey: key() };
+  const aks = { flavor: "aks" as const, resourceGroupName: "rg" };
+
+  const cases: [string, string, () => unknown, RegExp?][] = [
+    [
+      "an unknown flavor",
+      "flavor",
+      () => new KindOrAksCluster("c", { flavor: "k3s" as never }),
+      /"k3s"/,
+    ],
+    ["a missing flavor", "flavor", () => new KindOrAksCluster("c", {} as never)],
+    [
+      "kind without an issuer",
+      "issuerUrl",
+      () => new KindOrAksCluster("c", { flavor: "kind", signingKey: key() }),
+    ],
+    [
+      "kind without keys",
+      "signingKey",
+      () => new KindOrAksCluster("c", { flavor: "kind", issuerUrl: ISSUER }),
+    ],
+    [
+      "kind without a private key",
+      "signingKey.privateKeyPem",
+      () =>
+        new KindOrAksCluster("c", {
+          ...kind,
+          signingKey: { publicKeyPem: fixture("signing.pub") } as never,
+        }),
+    ],
+    [
+      "kind with an http issuer",
+      "issuerUrl",
+      () => new KindOrAksCluster("c", { ...kind, issuerUrl: "http://x/" }),
+      /http:/,
+    ],
+    [
+      "kind with an EC key",
+      "signingKey.publicKeyPem",
+      () =>
+        new KindOrAksCluster("c", {
+          ...kind,
+          signingKey: { privateKeyPem: pulumi.secret("x"), publicKeyPem: fixture("ec-p256.pub") },
+        }),
+    ],
+    [
+      "kind with a bad rotation key",
+      "additionalPublicKeysPem[0]",
+      () =>
+        new KindOrAksCluster("c", { ...kind, additionalPublicKeysPem: [fixture("weak-1024.pub")] }),
+    ],
+    [
+      "kind with an uppercase name",
+      "clusterName",
+      () => new KindOrAksCluster("c", { ...kind, clusterName: "Dev" }),
+      /"Dev"/,
+    ],
+    [
+      "kind with a name too long",
+      "clusterName",
+      () => new KindOrAksCluster("c", { ...kind, clusterName: "a".repeat(41) }),
+    ],
+    [
+      "kind with a version without patch",
+      "kubernetesVersion",
+      () => new KindOrAksCluster("c", { ...kind, kubernetesVersion: "1.34" }),
+    ],
+    [
+      "kind with a nonsense version",
+      "kubernetesVersion",
+      () => new KindOrAksCluster("c", { ...kind, kubernetesVersion: "latest" }),
+      /"latest"/,
+    ],
+    [
+      "kind with a negative worker count",
+      "workerCount",
+      () => new KindOrAksCluster("c", { ...kind, workerCount: -1 }),
+    ],
+    [
+      "kind with a relative state dir",
+      "stateDir",
+      () => new KindOrAksCluster("c", { ...kind, stateDir: "state" }),
+    ],
+    [
+      "kind with / as state dir",
+      "stateDir",
+      () => new KindOrAksCluster("c", { ...kind, stateDir: "/" }),
+    ],
+    [
+      "kind with an AKS node count",
+      "nodeCount",
+      () => new KindOrAksCluster("c", { ...kind, nodeCount: 3 }),
+      /3/,
+    ],
+    [
+      "kind with an AKS resource group",
+      "resourceGroupName",
+      () => new KindOrAksCluster("c", { ...kind, resourceGroupName: "rg" }),
+    ],
+    [
+      "AKS given an issuer",
+      "issuerUrl",
+      () => new KindOrAksCluster("c", { ...aks, issuerUrl: ISSUER }),
+      /managed issuer/,
+    ],
+    [
+      "AKS given keys",
+      "signingKey",
+      () => new KindOrAksCluster("c", { ...aks, signingKey: key() }),
+      /a signing key/,
+    ],
+    [
+      "AKS given rotation keys",
+      "additionalPublicKeysPem",
+      () =>
+        new KindOrAksCluster("c", { ...aks, additionalPublicKeysPem: [fixture("rotated.pub")] }),
+    ],
+    [
+      "AKS given a node image",
+      "nodeImage",
+      () => new KindOrAksCluster("c", { ...aks, nodeImage: "kindest/node:v1.34.0" }),
+    ],
+    [
+      "AKS without a resource group",
+      "resourceGroupName",
+      () => new KindOrAksCluster("c", { flavor: "aks" }),
+    ],
+    [
+      "AKS with an invalid name",
+      "clusterName",
+      () => new KindOrAksCluster("c", { ...aks, clusterName: "-bad" }),
+    ],
+    [
+      "AKS with an invalid version",
+      "kubernetesVersion",
+      () => new KindOrAksCluster("c", { ...aks, kubernetesVersion: "2.0" }),
+    ],
+    ["AKS with zero nodes", "nodeCount", () => new KindOrAksCluster("c", { ...aks, nodeCount: 0 })],
+    [
+      "AKS with an invalid VM size",
+      "vmSize",
+      () => new KindOrAksCluster("c", { ...aks, vmSize: "big" }),
+    ],
+  ];
+  for (const [what, field, build, pattern] of cases) {
+    it(`refuses ${what}, naming ${field}, registering nothing`, () =>
+      expectRejected(sim, field, build, pattern));
+  }
+});
