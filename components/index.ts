@@ -42,3 +42,31 @@ export {
 } from "./kindConfig";
 export type { KindConfigInput, KubeadmShape } from "./kindConfig";
 export { parseKubernetesVersion, validateDns1123Label } from "./kubernetes";
+
+export { WorkloadIdentity } from "./workloadIdentity";
+export type {
+  ExistingIdentity,
+  RoleAssignmentSpec,
+  TrustedServiceAccount,
+  WorkloadIdentityArgs,
+} from "./workloadIdentityArgs";
+export {
+  ANNOTATION,
+  USE_LABEL,
+  ficName,
+  podIdentityFor,
+  serviceAccountAnnotations,
+  parseIdentityResourceId,
+  MAX_FICS_PER_IDENTITY,
+} from "./workloadIdentityNames";
+export type { PodIdentity } from "./workloadIdentityNames";
+export { BUILTIN_ROLES, roleDefinitionId } from "./roles";
+export { Webhook } from "./webhook";
+export type { WebhookArgs } from "./webhook";
+export {
+  webhookValues,
+  WEBHOOK_CHART,
+  WEBHOOK_CHART_VERSION,
+  WEBHOOK_NAMESPACE,
+  WEBHOOK_REPOSITORY,
+} from "./webhookValues";

@@ -1,0 +1,64 @@
+/** Azure built-in roles by name, and how a role becomes a role definition id. Pure. */
+import { InvalidArgumentError, describeValue } from "./errors";
+
+/** Built-in role definition GUIDs: the same in every subscription and tenant. */
+export const BUILTIN_ROLES: Readonly<Record<string, string>> = {
+  Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+  Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+  AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+  "Key Vault Reader": "21090545-7ca7-4776-b22c-e363652d74d2",
+  "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
+  "Key Vault Secrets Officer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+  "Key Vault Crypto User": "12338af0-0e69-4776-bea7-57ae8d297424",
+  "Key Vault Certificate User": "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba",
+  "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+  "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+};
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ROLE_DEFINITION_ID =
+  /^(\/subscriptions\/[0-9a-f-]{36})?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([0-9a-f-]{36})$/i;
+
+/** A role as given: a built-in role name, a role definition GUID, or a full role definition id. */
+export type RoleRef = { guid: string } | { id: string };
+
+export function resolveRole(role: unknown, field: string): RoleRef {
+  if (typeof role === "string") {
+    if (Object.prototype.hasOwnProperty.call(BUILTIN_ROLES, role))
+      return { guid: BUILTIN_ROLES[role] };
+    if (GUID.test(role)) return { guid: role.toLowerCase() };
+    const m = ROLE_DEFINITION_ID.exec(role);
+    if (m && GUID.test(m[2])) return { id: role };
+  }
+  throw new InvalidArgumentError(
+    field,
+    describeValue(role),
+    `expected a role definition GUID or id, or one of ${Object.keys(BUILTIN_ROLES)
+      .map((r) => JSON.stringify(r))
+      .join(", ")}`,
+  );
+}
+
+/** Checks a role assignment scope: an ARM id, starting with `/`. */
+export function validateScope(scope: unknown, field: string): string {
+  if (typeof scope !== "string" || !/^\/(subscriptions|providers)\/\S+$/i.test(scope)) {
+    throw new InvalidArgumentError(
+      field,
+      describeValue(scope),
+      "expected an Azure resource id such as /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>",
+    );
+  }
+  return scope;
+}
+
+/**
+ * The role definition id to assign at `scope`. A built-in role is addressed in the scope's own
+ * subscription (so cross-subscription assignments work), or at tenant level for a management
+ * group scope.
+ */
+export function roleDefinitionId(role: RoleRef, scope: string): string {
+  if ("id" in role) return role.id;
+  const sub = /^\/subscriptions\/([0-9a-f-]{36})(\/|$)/i.exec(scope);
+  const prefix = sub ? `/subscriptions/${sub[1]}` : "";
+  return `${prefix}/providers/Microsoft.Authorization/roleDefinitions/${role.guid}`;
+}
