@@ -1,13 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
+/**
+ * The Pulumi program (Pulumi.yaml `main`). Which stack is which lives in the stack's config
+ * (`flavor: kind` for dev, `flavor: aks` for aks); see stacks/.
+ */
+import { program } from "./stacks";
 
-import { OidcIssuer } from "./components";
-
-const config = new pulumi.Config();
-const issuer = new OidcIssuer("oidc", {
-  location: config.get("location"),
-  hosting: config.get<"staticWebsite" | "publicContainer">("hosting"),
-});
-
-export const issuerUrl = issuer.issuerUrl;
-export const jwksUri = issuer.jwksUri;
-export const keyId = issuer.keyId;
+export = program();

@@ -151,10 +151,27 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
 
   constructor(readonly options: SimulatorOptions = {}) {}
 
+  /** Outputs registered by components and the stack, by URN, secret markers kept. */
+  readonly registeredOutputs = new Map<string, Record<string, unknown>>();
+
+  /** Waits until every registration under way has been answered and nothing new arrives. */
+  async settled(): Promise<void> {
+    let stable = 0;
+    let last = -1;
+    while (stable < 5) {
+      await sleep(2);
+      const pending = this.resources.some((r) => r.endedMs === 0);
+      if (!pending && this.resources.length === last) stable++;
+      else stable = 0;
+      last = this.resources.length;
+    }
+  }
+
   /** Forgets what was recorded (between tests). */
   reset(): void {
     this.resources.length = 0;
     this.invokes.length = 0;
+    this.registeredOutputs.clear();
   }
 
   byType(type: string): SimulatedResource[] {
@@ -224,6 +241,10 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
         req: RegisterRequest,
         cb: (err: unknown, resp?: RegisterResponse) => void,
       ): void;
+      registerResourceOutputs(
+        req: OutputsRequest,
+        cb: (err: unknown, resp?: unknown) => void,
+      ): void;
       __simulated?: boolean;
     };
     if (!monitor || monitor.__simulated) return;
@@ -259,6 +280,14 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
         }
         cb(err, resp);
       });
+    };
+    const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req, cb) => {
+      this.registeredOutputs.set(
+        req.getUrn(),
+        (req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>,
+      );
+      originalOutputs(req, cb);
     };
     monitor.__simulated = true;
   }
@@ -455,6 +484,10 @@ interface RegisterRequest {
   getReplaceonchangesList(): string[];
   getProtect(): boolean | undefined;
   getProvider(): string;
+}
+interface OutputsRequest {
+  getUrn(): string;
+  getOutputs(): ProtoStruct | undefined;
 }
 interface RegisterResponse {
   getUrn(): string;

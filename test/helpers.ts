@@ -31,16 +31,8 @@ export function isSecret<T>(output: pulumi.Output<T>): Promise<boolean> {
 }
 
 /** Waits until every registration under way has been answered and nothing new arrives. */
-export async function settled(sim: SimulatedCloud): Promise<void> {
-  let stable = 0;
-  let last = -1;
-  while (stable < 5) {
-    await new Promise((r) => setTimeout(r, 2));
-    const pending = sim.resources.some((r) => r.endedMs === 0);
-    if (!pending && sim.resources.length === last) stable++;
-    else stable = 0;
-    last = sim.resources.length;
-  }
+export function settled(sim: SimulatedCloud): Promise<void> {
+  return sim.settled();
 }
 
 export function fixture(name: string): string {

@@ -1,0 +1,475 @@
+/**
+ * The stack configuration: every key, its type, default and meaning, parsed once into a typed,
+ * validated object. Pure: it reads raw strings (as Pulumi hands config to a program; lists and
+ * objects as JSON), so tests and the offline plan use it exactly as `pulumi up` does.
+ *
+ * Pulumi.yaml declares the same keys (type, description, default); a test keeps the two equal.
+ */
+import { InvalidArgumentError, describeValue } from "../components/errors";
+import { HOSTINGS, Hosting, validateAccountNamePrefix } from "../components/storage";
+import { FLAVORS, ClusterFlavor } from "../components/clusterArgs";
+import { parseKubernetesVersion, validateDns1123Label } from "../components/kubernetes";
+import { parseRsaPublicKey, MIN_RSA_BITS, MAX_RSA_BITS } from "../components/keys";
+import { LOG_LEVELS, LogLevel } from "../components/webhookValues";
+import { MAX_TOKEN_EXPIRATION, MIN_TOKEN_EXPIRATION } from "../components/workloadIdentityNames";
+
+export interface IdentityConfig {
+  /** Azure name of the user-assigned identity, and the key of its stack outputs. */
+  name: string;
+  serviceAccounts: { namespace: string; name: string; create: boolean }[];
+  roleAssignments: { scope: string; role: string }[];
+}
+
+export interface StackConfig {
+  flavor: ClusterFlavor;
+  location: string;
+  resourceGroupName: string | undefined;
+  clusterName: string;
+  kubernetesVersion: string | undefined;
+  kindNodeImage: string | undefined;
+  kindWorkerCount: number;
+  aksNodeCount: number;
+  aksVmSize: string;
+  issuerHosting: Hosting;
+  storageAccountPrefix: string;
+  signingKeyBits: number;
+  /** Bring the signing key: the public half here, the private half as the secret signingPrivateKeyPem. */
+  signingPublicKeyPem: string | undefined;
+  additionalPublicKeys: string[];
+  webhookChartVersion: string;
+  webhookReplicaCount: number;
+  webhookLogLevel: LogLevel;
+  tokenExpirationSeconds: number;
+  identities: IdentityConfig[];
+  demoWorkload: boolean;
+  demoImage: string;
+}
+
+/**
+ * One key: its type, default and meaning. Pulumi.yaml declares every key of a type it can
+ * express (string, integer, boolean, list of strings) with the same default; an empty string
+ * means "not set". Two keys are read but not declared there: `identities` (a list of objects,
+ * which Pulumi.yaml cannot type) and the secret `signingPrivateKeyPem` (no default possible).
+ */
+export interface KeySpec {
+  type: "string" | "integer" | "boolean" | "string-list" | "object-list";
+  default: string | number | boolean | unknown[] | undefined;
+  description: string;
+  secret?: boolean;
+}
+
+export const CONFIG_KEYS: Record<keyof StackConfig | "signingPrivateKeyPem", KeySpec> = {
+  flavor: {
+    type: "string",
+    default: "kind",
+    description:
+      "Cluster flavor: kind (self-hosted issuer, webhook via Helm) or aks (managed issuer, webhook add-on).",
+  },
+  location: {
+    type: "string",
+    default: "westeurope",
+    description: "Azure region for the resource group, storage account, identities and AKS.",
+  },
+  resourceGroupName: {
+    type: "string",
+    default: "",
+    description: "Use this existing resource group instead of creating one.",
+  },
+  clusterName: { type: "string", default: "", description: "Cluster name (empty: wi-<stack>)." },
+  kubernetesVersion: {
+    type: "string",
+    default: "",
+    description:
+      "Kind: node image version (empty: 1.34.0). AKS: control plane version (empty: AKS's default).",
+  },
+  kindNodeImage: {
+    type: "string",
+    default: "",
+    description: "Kind node image (empty: kindest/node:v<kubernetesVersion>).",
+  },
+  kindWorkerCount: {
+    type: "integer",
+    default: 0,
+    description: "Kind worker nodes beside the control plane.",
+  },
+  aksNodeCount: { type: "integer", default: 2, description: "AKS system node pool size." },
+  aksVmSize: {
+    type: "string",
+    default: "Standard_D2s_v5",
+    description: "AKS system node pool VM size.",
+  },
+  issuerHosting: {
+    type: "string",
+    default: "staticWebsite",
+    description: "How the OIDC documents are served (kind): staticWebsite or publicContainer.",
+  },
+  storageAccountPrefix: {
+    type: "string",
+    default: "oidc",
+    description:
+      "1 to 16 lowercase letters and digits; a random suffix completes the storage account name.",
+  },
+  signingKeyBits: {
+    type: "integer",
+    default: 4096,
+    description: "Size of the generated RSA signing key (kind), at least 2048.",
+  },
+  signingPublicKeyPem: {
+    type: "string",
+    default: "",
+    description:
+      "Bring your own signing key (kind): its PEM public key; set signingPrivateKeyPem as a secret too.",
+  },
+  signingPrivateKeyPem: {
+    type: "string",
+    default: undefined,
+    secret: true,
+    description: "The PEM private key matching signingPublicKeyPem (set with --secret).",
+  },
+  additionalPublicKeys: {
+    type: "string-list",
+    default: [],
+    description: "PEM public keys published and accepted beside the signing key (key rotation).",
+  },
+  webhookChartVersion: {
+    type: "string",
+    default: "1.6.0",
+    description: "workload-identity-webhook chart version (kind).",
+  },
+  webhookReplicaCount: { type: "integer", default: 2, description: "Webhook replicas (kind)." },
+  webhookLogLevel: {
+    type: "string",
+    default: "info",
+    description: "Webhook log level: info, debug, trace or all (kind).",
+  },
+  tokenExpirationSeconds: {
+    type: "integer",
+    default: 3600,
+    description:
+      "Token lifetime annotation on every ServiceAccount, 3600 to 86400 seconds (the webhook's default is 3600).",
+  },
+  identities: {
+    type: "object-list",
+    default: [],
+    description:
+      "Workload identities: [{ name, namespace, serviceAccount | serviceAccounts: [{ namespace, name, create }], roleAssignments: [{ scope, role }] }].",
+  },
+  demoWorkload: {
+    type: "boolean",
+    default: false,
+    description: "Run an Azure CLI pod that logs in with the first identity.",
+  },
+  demoImage: {
+    type: "string",
+    default: "mcr.microsoft.com/azure-cli:2.67.0",
+    description: "Image of the demo pod.",
+  },
+};
+
+type Raw = Record<string, string | undefined>;
+
+/** A default as the engine hands it to the program once Pulumi.yaml supplies it. */
+export function rawDefault(key: keyof typeof CONFIG_KEYS): string | undefined {
+  const d = CONFIG_KEYS[key].default;
+  if (d === undefined || typeof d === "string") return d;
+  return typeof d === "object" ? JSON.stringify(d) : String(d);
+}
+
+/** True when the stack sets a key to something other than its default. */
+function isSet(raw: Raw, key: keyof typeof CONFIG_KEYS): boolean {
+  const v = raw[key];
+  if (v === undefined || v === rawDefault(key)) return false;
+  // Lists arrive as JSON; an empty list is the default whatever its spacing.
+  return !(CONFIG_KEYS[key].type.endsWith("list") && /^\s*\[\s*\]\s*$/.test(v));
+}
+
+function fail(key: string, value: unknown, allowed: string): never {
+  throw new InvalidArgumentError(key, describeValue(value), allowed);
+}
+
+function str(raw: Raw, key: keyof typeof CONFIG_KEYS): string | undefined {
+  const v = raw[key] ?? (CONFIG_KEYS[key].default as string | undefined);
+  return v === "" ? undefined : v;
+}
+
+function int(
+  raw: Raw,
+  key: keyof typeof CONFIG_KEYS,
+  min: number,
+  max: number,
+): number | undefined {
+  const v = raw[key];
+  if (v === undefined) return CONFIG_KEYS[key].default as number | undefined;
+  if (!/^-?\d+$/.test(v.trim()) || Number(v) < min || Number(v) > max) {
+    fail(key, v, `expected a whole number from ${min} to ${max}`);
+  }
+  return Number(v);
+}
+
+function bool(raw: Raw, key: keyof typeof CONFIG_KEYS): boolean {
+  const v = raw[key];
+  if (v === undefined) return CONFIG_KEYS[key].default as boolean;
+  if (v !== "true" && v !== "false") fail(key, v, "expected true or false");
+  return v === "true";
+}
+
+function json(raw: Raw, key: keyof typeof CONFIG_KEYS): unknown {
+  const v = raw[key];
+  if (v === undefined) return CONFIG_KEYS[key].default;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return fail(
+      key,
+      v,
+      "expected a YAML list in the stack file (JSON when set on the command line)",
+    );
+  }
+}
+
+function oneOf<T extends string>(
+  raw: Raw,
+  key: keyof typeof CONFIG_KEYS,
+  allowed: readonly T[],
+): T {
+  const v = str(raw, key);
+  if (v === undefined || !(allowed as readonly string[]).includes(v)) {
+    fail(key, v, `expected one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
+  }
+  return v as T;
+}
+
+function parseIdentities(value: unknown): IdentityConfig[] {
+  if (!Array.isArray(value)) fail("identities", value, "expected a list of identities");
+  const names = new Set<string>();
+  return value.map((item: unknown, i): IdentityConfig => {
+    const at = `identities[${i}]`;
+    if (typeof item !== "object" || item === null || Array.isArray(item))
+      fail(at, item, "expected { name, namespace, serviceAccount, roleAssignments }");
+    const o = item as Record<string, unknown>;
+    const known = ["name", "namespace", "serviceAccount", "serviceAccounts", "roleAssignments"];
+    for (const k of Object.keys(o))
+      if (!known.includes(k))
+        fail(`${at}.${k}`, o[k], `unknown field; expected ${known.join(", ")}`);
+    if (typeof o.name !== "string" || !/^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/.test(o.name)) {
+      fail(
+        `${at}.name`,
+        o.name,
+        "expected 3 to 128 letters, digits, '-' and '_', starting with a letter or digit",
+      );
+    }
+    if (names.has(o.name.toLowerCase()))
+      fail(`${at}.name`, o.name, "expected a name not used by another identity");
+    names.add(o.name.toLowerCase());
+
+    let serviceAccounts: IdentityConfig["serviceAccounts"];
+    if (o.serviceAccounts !== undefined) {
+      if (o.namespace !== undefined || o.serviceAccount !== undefined) {
+        fail(
+          `${at}.serviceAccounts`,
+          "given beside namespace/serviceAccount",
+          "expected either namespace + serviceAccount, or serviceAccounts",
+        );
+      }
+      if (!Array.isArray(o.serviceAccounts) || o.serviceAccounts.length === 0) {
+        fail(
+          `${at}.serviceAccounts`,
+          o.serviceAccounts,
+          "expected a non-empty list of { namespace, name, create }",
+        );
+      }
+      serviceAccounts = o.serviceAccounts.map((sa: unknown, j) => {
+        const sat = `${at}.serviceAccounts[${j}]`;
+        if (typeof sa !== "object" || sa === null)
+          fail(sat, sa, "expected { namespace, name, create }");
+        const s = sa as Record<string, unknown>;
+        if (s.create !== undefined && typeof s.create !== "boolean")
+          fail(`${sat}.create`, s.create, "expected true or false");
+        return {
+          namespace: validateDns1123Label(s.namespace, `${sat}.namespace`),
+          name: validateDns1123Label(s.name, `${sat}.name`, 253),
+          create: s.create ?? true,
+        };
+      });
+    } else {
+      serviceAccounts = [
+        {
+          namespace: validateDns1123Label(o.namespace, `${at}.namespace`),
+          name: validateDns1123Label(o.serviceAccount, `${at}.serviceAccount`, 253),
+          create: true,
+        },
+      ];
+    }
+    const ras = o.roleAssignments ?? [];
+    if (!Array.isArray(ras))
+      fail(`${at}.roleAssignments`, ras, "expected a list of { scope, role }");
+    const roleAssignments = ras.map((ra: unknown, j) => {
+      const rat = `${at}.roleAssignments[${j}]`;
+      const r = (typeof ra === "object" && ra !== null ? ra : {}) as Record<string, unknown>;
+      if (typeof r.scope !== "string")
+        fail(`${rat}.scope`, r.scope, "expected an Azure resource id");
+      if (typeof r.role !== "string")
+        fail(`${rat}.role`, r.role, "expected a built-in role name or a role definition id");
+      return { scope: r.scope, role: r.role };
+    });
+    return { name: o.name, serviceAccounts, roleAssignments };
+  });
+}
+
+/**
+ * Parses the raw config of one stack (keys without the `project:` prefix). Throws an
+ * InvalidArgumentError whose field is the config key.
+ */
+export function parseStackConfig(raw: Raw, stack: string): StackConfig {
+  for (const key of Object.keys(raw)) {
+    // The value is not shown: a mistyped key may hold a secret.
+    if (!(key in CONFIG_KEYS)) {
+      throw new InvalidArgumentError(
+        key,
+        "a value (not shown)",
+        `unknown config key; expected one of ${Object.keys(CONFIG_KEYS).join(", ")}`,
+      );
+    }
+  }
+  const flavor = oneOf(raw, "flavor", FLAVORS);
+  const location = str(raw, "location") ?? "";
+  if (!/^[a-z0-9]+$/.test(location))
+    fail("location", location, "expected an Azure region name such as westeurope");
+  const resourceGroupName = str(raw, "resourceGroupName");
+  if (resourceGroupName !== undefined && !/^[-\w._()]{1,90}$/.test(resourceGroupName)) {
+    fail(
+      "resourceGroupName",
+      resourceGroupName,
+      "expected 1 to 90 letters, digits, '-', '_', '.', '(' and ')'",
+    );
+  }
+  const clusterName = str(raw, "clusterName") ?? `wi-${stack}`.toLowerCase();
+  validateDns1123Label(clusterName, "clusterName", 40);
+  const kubernetesVersion = str(raw, "kubernetesVersion");
+  if (kubernetesVersion !== undefined)
+    parseKubernetesVersion(kubernetesVersion, "kubernetesVersion", flavor === "kind");
+
+  const kindOnly = [
+    "kindNodeImage",
+    "kindWorkerCount",
+    "issuerHosting",
+    "storageAccountPrefix",
+    "signingKeyBits",
+    "signingPublicKeyPem",
+    "signingPrivateKeyPem",
+    "additionalPublicKeys",
+    "webhookChartVersion",
+    "webhookReplicaCount",
+    "webhookLogLevel",
+  ] as const;
+  const aksOnly = ["aksNodeCount", "aksVmSize"] as const;
+  for (const key of flavor === "aks" ? kindOnly : aksOnly) {
+    if (isSet(raw, key)) {
+      throw new InvalidArgumentError(
+        key,
+        "a value (not shown)",
+        `not used with flavor "${flavor}"; remove it from the stack file`,
+      );
+    }
+  }
+
+  const signingPublicKeyPem = str(raw, "signingPublicKeyPem");
+  if (signingPublicKeyPem !== undefined) {
+    parseRsaPublicKey(signingPublicKeyPem, "signingPublicKeyPem");
+    if (raw.signingPrivateKeyPem === undefined)
+      fail(
+        "signingPrivateKeyPem",
+        undefined,
+        "required with signingPublicKeyPem; set it with pulumi config set --secret",
+      );
+    if (isSet(raw, "signingKeyBits"))
+      fail(
+        "signingKeyBits",
+        raw.signingKeyBits,
+        "only used for a generated key; remove it when bringing one",
+      );
+  } else if (raw.signingPrivateKeyPem !== undefined) {
+    fail("signingPublicKeyPem", undefined, "required with signingPrivateKeyPem");
+  }
+
+  const extras = json(raw, "additionalPublicKeys");
+  if (!Array.isArray(extras))
+    fail("additionalPublicKeys", extras, "expected a list of PEM public keys");
+  extras.forEach((pem: unknown, i) =>
+    parseRsaPublicKey(pem as string, `additionalPublicKeys[${i}]`),
+  );
+
+  const storageAccountPrefix = validateAccountNamePrefix(
+    str(raw, "storageAccountPrefix"),
+    "storageAccountPrefix",
+  );
+  const aksVmSize = str(raw, "aksVmSize") ?? "";
+  if (!/^Standard_[A-Za-z0-9_]+$/.test(aksVmSize))
+    fail("aksVmSize", aksVmSize, "expected an Azure VM size such as Standard_D2s_v5");
+  const webhookChartVersion = str(raw, "webhookChartVersion") ?? "";
+  if (!/^\d+\.\d+\.\d+$/.test(webhookChartVersion))
+    fail(
+      "webhookChartVersion",
+      webhookChartVersion,
+      "expected an exact chart version such as 1.6.0",
+    );
+  const demoImage = str(raw, "demoImage") ?? "";
+  if (!/^[a-z0-9][a-z0-9._/:@-]*$/.test(demoImage))
+    fail("demoImage", demoImage, "expected an image reference");
+  const kindNodeImage = str(raw, "kindNodeImage");
+  if (kindNodeImage !== undefined && !/^[a-z0-9][a-z0-9._/:@-]*$/i.test(kindNodeImage))
+    fail(
+      "kindNodeImage",
+      kindNodeImage,
+      "expected an image reference such as kindest/node:v1.34.0",
+    );
+
+  const identities = parseIdentities(json(raw, "identities"));
+  const demoWorkload = bool(raw, "demoWorkload");
+  if (demoWorkload && !identities.some((i) => i.serviceAccounts.some((s) => s.create))) {
+    fail(
+      "demoWorkload",
+      true,
+      "needs at least one identity with a ServiceAccount the stack creates",
+    );
+  }
+
+  return {
+    flavor,
+    location,
+    resourceGroupName,
+    clusterName,
+    kubernetesVersion,
+    kindNodeImage,
+    kindWorkerCount: int(raw, "kindWorkerCount", 0, 10)!,
+    aksNodeCount: int(raw, "aksNodeCount", 1, 100)!,
+    aksVmSize,
+    issuerHosting: oneOf(raw, "issuerHosting", HOSTINGS),
+    storageAccountPrefix,
+    signingKeyBits: int(raw, "signingKeyBits", MIN_RSA_BITS, MAX_RSA_BITS)!,
+    signingPublicKeyPem,
+    additionalPublicKeys: extras as string[],
+    webhookChartVersion,
+    webhookReplicaCount: int(raw, "webhookReplicaCount", 1, 10)!,
+    webhookLogLevel: oneOf(raw, "webhookLogLevel", LOG_LEVELS),
+    tokenExpirationSeconds: int(
+      raw,
+      "tokenExpirationSeconds",
+      MIN_TOKEN_EXPIRATION,
+      MAX_TOKEN_EXPIRATION,
+    )!,
+    identities,
+    demoWorkload,
+    demoImage,
+  };
+}
+
+/** The project's config from Pulumi's flat `project:key` map, without the prefix. */
+export function projectConfig(all: Record<string, string>, project: string): Raw {
+  const prefix = `${project}:`;
+  return Object.fromEntries(
+    Object.entries(all)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v]),
+  );
+}

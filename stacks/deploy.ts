@@ -1,0 +1,192 @@
+/**
+ * What a stack deploys, composed from the components according to its typed config:
+ * - kind: resource group, OidcIssuer, Kind cluster signing with its key, Webhook, identities;
+ * - aks: resource group, AKS with its managed issuer (the add-on runs the webhook), identities.
+ * `index.ts` calls this with the parsed config; tests and the offline plan call it too.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as resources from "@pulumi/azure-native/resources";
+
+import { KindOrAksCluster } from "../components/kindOrAksCluster";
+import { OidcIssuer } from "../components/oidcIssuer";
+import { Webhook } from "../components/webhook";
+import { WorkloadIdentity } from "../components/workloadIdentity";
+import { StackConfig } from "./config";
+import { demoPodSpec } from "./demo";
+
+export interface IdentityOutputs {
+  clientId: pulumi.Output<string>;
+  principalId: pulumi.Output<string>;
+  serviceAccounts: pulumi.Output<string[]>;
+}
+
+export interface StackOutputs {
+  flavor: string;
+  issuerUrl: pulumi.Output<string>;
+  kubeconfig: pulumi.Output<string>;
+  clusterName: pulumi.Output<string>;
+  resourceGroupName: pulumi.Output<string>;
+  tenantId: pulumi.Output<string>;
+  identities: Record<string, IdentityOutputs>;
+  /** kind only */
+  jwksUri?: pulumi.Output<string>;
+  keyId?: pulumi.Output<string>;
+  /** The signing key's public half: what a rotation keeps publishing for a while. */
+  signingPublicKeyPem?: pulumi.Output<string>;
+  storageAccountName?: pulumi.Output<string>;
+  kindConfig?: pulumi.Output<string>;
+  webhookNamespace?: pulumi.Output<string>;
+  demoPod?: pulumi.Output<string>;
+}
+
+export interface DeployOptions {
+  /** The signing key's private half, when the config brings one (a secret). */
+  signingPrivateKeyPem?: pulumi.Input<string>;
+}
+
+export function deployStack(cfg: StackConfig, options: DeployOptions = {}): StackOutputs {
+  const tenantId = authorization.getClientConfigOutput().tenantId;
+  const resourceGroupName =
+    cfg.resourceGroupName !== undefined
+      ? pulumi.output(cfg.resourceGroupName)
+      : new resources.ResourceGroup("wi", { location: cfg.location }).name;
+
+  let issuer: OidcIssuer | undefined;
+  let cluster: KindOrAksCluster;
+  if (cfg.flavor === "kind") {
+    issuer = new OidcIssuer("oidc", {
+      resourceGroupName,
+      location: cfg.location,
+      hosting: cfg.issuerHosting,
+      accountNamePrefix: cfg.storageAccountPrefix,
+      ...(cfg.signingPublicKeyPem !== undefined
+        ? {
+            signingKey: {
+              publicKeyPem: cfg.signingPublicKeyPem,
+              privateKeyPem: options.signingPrivateKeyPem!,
+            },
+          }
+        : { rsaBits: cfg.signingKeyBits }),
+      additionalPublicKeysPem: cfg.additionalPublicKeys,
+    });
+    cluster = new KindOrAksCluster("cluster", {
+      flavor: "kind",
+      clusterName: cfg.clusterName,
+      kubernetesVersion: cfg.kubernetesVersion,
+      nodeImage: cfg.kindNodeImage,
+      workerCount: cfg.kindWorkerCount,
+      issuerUrl: issuer.issuerUrl,
+      signingKey: { privateKeyPem: issuer.privateKeyPem, publicKeyPem: issuer.publicKeyPem },
+      additionalPublicKeysPem: cfg.additionalPublicKeys,
+    });
+  } else {
+    cluster = new KindOrAksCluster("cluster", {
+      flavor: "aks",
+      clusterName: cfg.clusterName,
+      kubernetesVersion: cfg.kubernetesVersion,
+      resourceGroupName,
+      location: cfg.location,
+      nodeCount: cfg.aksNodeCount,
+      vmSize: cfg.aksVmSize,
+    });
+  }
+  // Components take the provider through `providers`, plain resources through `provider`.
+  const k8sOpts = { providers: { kubernetes: cluster.provider } };
+  const k8sProvider = { provider: cluster.provider };
+
+  // On kind the webhook comes from its chart; on AKS the workload identity add-on runs it.
+  const webhook =
+    cfg.flavor === "kind"
+      ? new Webhook(
+          "webhook",
+          {
+            azureTenantId: tenantId,
+            chartVersion: cfg.webhookChartVersion,
+            replicaCount: cfg.webhookReplicaCount,
+            logLevel: cfg.webhookLogLevel,
+          },
+          k8sOpts,
+        )
+      : undefined;
+
+  // Namespaces of the ServiceAccounts the stack creates, once each across all identities.
+  const namespaces = new Map<string, k8s.core.v1.Namespace>();
+  for (const id of cfg.identities) {
+    for (const sa of id.serviceAccounts.filter((s) => s.create)) {
+      if (!namespaces.has(sa.namespace)) {
+        namespaces.set(
+          sa.namespace,
+          new k8s.core.v1.Namespace(
+            `ns-${sa.namespace}`,
+            { metadata: { name: sa.namespace } },
+            k8sProvider,
+          ),
+        );
+      }
+    }
+  }
+
+  const identities: Record<string, IdentityOutputs> = {};
+  const created: WorkloadIdentity[] = [];
+  for (const id of cfg.identities) {
+    const wi = new WorkloadIdentity(
+      id.name,
+      {
+        issuerUrl: cluster.issuerUrl,
+        resourceGroupName,
+        location: cfg.location,
+        serviceAccounts: id.serviceAccounts,
+        tokenExpirationSeconds: cfg.tokenExpirationSeconds,
+        roleAssignments: id.roleAssignments,
+      },
+      {
+        ...k8sOpts,
+        dependsOn: [...new Set(id.serviceAccounts.map((s) => namespaces.get(s.namespace)))].filter(
+          (n) => n !== undefined,
+        ),
+      },
+    );
+    created.push(wi);
+    identities[id.name] = {
+      clientId: wi.clientId,
+      principalId: wi.principalId,
+      serviceAccounts: wi.serviceAccounts,
+    };
+  }
+
+  let demoPod: pulumi.Output<string> | undefined;
+  if (cfg.demoWorkload) {
+    const wi = created.find((_, i) => cfg.identities[i].serviceAccounts.some((s) => s.create))!;
+    const pod = wi.podIdentity();
+    const demo = new k8s.core.v1.Pod(
+      "demo",
+      demoPodSpec(pod, cfg.demoImage),
+      // Pods created before the webhook is ready are not mutated (azure-workload-identity #540).
+      { ...k8sProvider, dependsOn: [...(webhook?.ready ?? []), ...wi.serviceAccountResources] },
+    );
+    demoPod = pulumi.interpolate`${demo.metadata.namespace}/${demo.metadata.name}`;
+  }
+
+  return {
+    flavor: cfg.flavor,
+    issuerUrl: cluster.issuerUrl,
+    kubeconfig: cluster.kubeconfig,
+    clusterName: cluster.clusterName,
+    resourceGroupName,
+    tenantId,
+    identities,
+    ...(issuer
+      ? {
+          jwksUri: issuer.jwksUri,
+          keyId: issuer.keyId,
+          signingPublicKeyPem: issuer.publicKeyPem,
+          storageAccountName: issuer.storageAccountName,
+          kindConfig: cluster.kindConfig,
+        }
+      : {}),
+    ...(webhook ? { webhookNamespace: webhook.namespace } : {}),
+    ...(demoPod ? { demoPod } : {}),
+  };
+}

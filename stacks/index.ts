@@ -1,0 +1,25 @@
+/** Reads and validates the stack's config once, then deploys. */
+import * as pulumi from "@pulumi/pulumi";
+
+import { parseStackConfig, projectConfig } from "./config";
+import { StackOutputs, deployStack } from "./deploy";
+
+export { parseStackConfig, CONFIG_KEYS } from "./config";
+export type { StackConfig, IdentityConfig } from "./config";
+export { deployStack } from "./deploy";
+export type { StackOutputs } from "./deploy";
+
+/** The program behind `pulumi up`: config from the engine, a typed config, the stack. */
+export function program(): StackOutputs {
+  const cfg = parseStackConfig(
+    projectConfig(pulumi.runtime.allConfig(), pulumi.getProject()),
+    pulumi.getStack(),
+  );
+  const config = new pulumi.Config();
+  return deployStack(cfg, {
+    signingPrivateKeyPem:
+      cfg.signingPublicKeyPem !== undefined
+        ? config.requireSecret("signingPrivateKeyPem")
+        : undefined,
+  });
+}

@@ -1,0 +1,253 @@
+/**
+ * Each stack's program under mocks, with its real stack file: the strings that must match do
+ * match, to the byte, across the whole composition.
+ */
+import * as assert from "node:assert/strict";
+
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+
+import { StackConfig, parseStackConfig, projectConfig } from "../stacks/config";
+import { deployStack } from "../stacks/deploy";
+import { SimulatedCloud, SimulatedResource, isSecretValue } from "../scripts/simulator";
+import { readStackFiles } from "../scripts/stackFiles";
+import { settled, simulator } from "./helpers";
+
+const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
+const UAI = "azure-native:managedidentity:UserAssignedIdentity";
+const SA = "kubernetes:core/v1:ServiceAccount";
+
+const configOf = (stack: string, over: Partial<StackConfig> = {}): StackConfig => ({
+  ...parseStackConfig(
+    projectConfig(readStackFiles(stack).config, "azure-workload-identity"),
+    stack,
+  ),
+  // Real 4096-bit keys are generated in the plan; 2048 keeps this suite quick.
+  ...(stack === "dev" ? { signingKeyBits: 2048 } : {}),
+  ...over,
+});
+
+async function run(sim: SimulatedCloud, cfg: StackConfig): Promise<Record<string, unknown>> {
+  sim.reset();
+  const outputs = (await pulumi.runtime.runInPulumiStack(() =>
+    Promise.resolve(deployStack(cfg)),
+  )) as Record<string, unknown>;
+  await settled(sim);
+  return outputs;
+}
+
+interface Meta {
+  name: string;
+  namespace: string;
+  annotations: Record<string, string>;
+}
+const meta = (r: SimulatedResource) => r.inputs.metadata as Meta;
+
+function checkIdentities(sim: SimulatedCloud, cfg: StackConfig, issuer: string): void {
+  const fics = sim.byType(FIC);
+  assert.equal(
+    fics.length,
+    cfg.identities.reduce((n, i) => n + i.serviceAccounts.length, 0),
+  );
+  for (const f of fics) {
+    assert.equal(
+      Buffer.compare(Buffer.from(String(f.inputs.issuer)), Buffer.from(issuer)),
+      0,
+      `${f.name} issuer`,
+    );
+  }
+
+  // Every FIC subject names a ServiceAccount the stack creates or the config declares external.
+  const created = new Set(
+    sim.byType(SA).map((s) => `system:serviceaccount:${meta(s).namespace}:${meta(s).name}`),
+  );
+  const external = new Set(
+    cfg.identities.flatMap((i) =>
+      i.serviceAccounts
+        .filter((s) => !s.create)
+        .map((s) => `system:serviceaccount:${s.namespace}:${s.name}`),
+    ),
+  );
+  for (const f of fics) {
+    const subject = String(f.inputs.subject);
+    assert.ok(
+      created.has(subject) !== external.has(subject),
+      `${subject} is created xor declared external`,
+    );
+  }
+
+  // Each ServiceAccount's client-id annotation is its identity's client id.
+  const components = new Map(sim.byType("azure-wi:index:WorkloadIdentity").map((c) => [c.urn, c]));
+  for (const sa of sim.byType(SA)) {
+    const identity = sim.byType(UAI).find((u) => u.parent === sa.parent);
+    assert.ok(identity && components.has(sa.parent), `${sa.name} belongs to an identity`);
+    assert.equal(
+      meta(sa).annotations["azure.workload.identity/client-id"],
+      identity.outputs.clientId,
+    );
+  }
+}
+
+describe("the dev stack (kind)", () => {
+  const sim = simulator();
+  let outputs: Record<string, unknown>;
+  let cfg: StackConfig;
+
+  before(async () => {
+    cfg = configOf("dev");
+    outputs = await run(sim, cfg);
+  });
+
+  it("uses one issuer string for the API server, the discovery document and every FIC", () => {
+    const issuer = String(outputs.issuerUrl);
+    assert.match(issuer, /^https:\/\/oidc[a-z0-9]{8}\.z6\.web\.core\.windows\.net\/$/);
+
+    const kind = YAML.parse(String(outputs.kindConfig)) as {
+      nodes: { kubeadmConfigPatches: string[] }[];
+    };
+    const patch = YAML.parse(kind.nodes[0].kubeadmConfigPatches[0]) as {
+      apiServer: { extraArgs: Record<string, string> };
+    };
+    assert.equal(patch.apiServer.extraArgs["service-account-issuer"], issuer);
+
+    const discovery = sim
+      .byType("azure-native:storage:Blob")
+      .find((b) => b.inputs.blobName === ".well-known/openid-configuration");
+    const doc = JSON.parse((discovery?.inputs.source as { text: string }).text) as {
+      issuer: string;
+      jwks_uri: string;
+    };
+    assert.equal(doc.issuer, issuer);
+    assert.equal(doc.jwks_uri, outputs.jwksUri);
+
+    checkIdentities(sim, cfg, issuer);
+  });
+
+  it("publishes the key the cluster signs with", () => {
+    const jwksBlob = sim
+      .byType("azure-native:storage:Blob")
+      .find((b) => b.inputs.blobName === "openid/v1/jwks");
+    const jwks = JSON.parse((jwksBlob?.inputs.source as { text: string }).text) as {
+      keys: { kid: string }[];
+    };
+    assert.deepEqual(
+      jwks.keys.map((k) => k.kid),
+      [outputs.keyId],
+    );
+    const env = sim.one("command:local:Command").inputs.environment as Record<string, string>;
+    assert.equal(env.WI_SA_PUB, sim.one("tls:index/privateKey:PrivateKey").outputs.publicKeyPem);
+  });
+
+  it("installs the webhook with the tenant and creates each namespace once", () => {
+    const release = sim.one("kubernetes:helm.sh/v3:Release");
+    assert.equal(
+      (release.inputs.values as Record<string, unknown>).azureTenantID,
+      outputs.tenantId,
+    );
+    assert.deepEqual(
+      sim
+        .byType("kubernetes:core/v1:Namespace")
+        .map((n) => meta(n).name)
+        .sort(),
+      ["apps", "azure-workload-identity-system"],
+    );
+  });
+
+  it("exports what a user needs next, the kubeconfig as a secret", () => {
+    const raw = sim.registeredOutputs.get(sim.one("pulumi:pulumi:Stack").urn) ?? {};
+    assert.deepEqual(Object.keys(raw).sort(), [
+      "clusterName",
+      "flavor",
+      "identities",
+      "issuerUrl",
+      "jwksUri",
+      "keyId",
+      "kindConfig",
+      "kubeconfig",
+      "resourceGroupName",
+      "signingPublicKeyPem",
+      "storageAccountName",
+      "tenantId",
+      "webhookNamespace",
+    ]);
+    assert.ok(isSecretValue(raw.kubeconfig));
+    const identities = outputs.identities as Record<
+      string,
+      { clientId: string; serviceAccounts: string[] }
+    >;
+    assert.deepEqual(Object.keys(identities), ["wi-dev-secrets-reader", "wi-dev-blob-writer"]);
+    assert.deepEqual(identities["wi-dev-blob-writer"].serviceAccounts, [
+      "apps/blob-writer",
+      "jobs/nightly-export",
+    ]);
+    assert.equal(
+      identities["wi-dev-secrets-reader"].clientId,
+      sim.byType(UAI).find((u) => u.inputs.resourceName === "wi-dev-secrets-reader")?.outputs
+        .clientId,
+    );
+  });
+
+  it("runs no demo pod unless asked", () => {
+    assert.equal(sim.byType("kubernetes:core/v1:Pod").length, 0);
+  });
+});
+
+describe("the aks stack", () => {
+  const sim = simulator();
+  let outputs: Record<string, unknown>;
+  let cfg: StackConfig;
+
+  before(async () => {
+    cfg = configOf("aks");
+    outputs = await run(sim, cfg);
+  });
+
+  it("takes the issuer from AKS and gives it to every FIC unchanged", () => {
+    const aks = sim.one("azure-native:containerservice:ManagedCluster");
+    const issuer = (aks.outputs.oidcIssuerProfile as { issuerURL: string }).issuerURL;
+    assert.equal(outputs.issuerUrl, issuer);
+    checkIdentities(sim, cfg, issuer);
+  });
+
+  it("creates no issuer, no kind cluster and no webhook (the add-on runs it)", () => {
+    for (const t of [
+      "azure-native:storage:StorageAccount",
+      "command:local:Command",
+      "kubernetes:helm.sh/v3:Release",
+      "tls:index/privateKey:PrivateKey",
+    ]) {
+      assert.equal(sim.byType(t).length, 0, t);
+    }
+    assert.equal(outputs.kindConfig, undefined);
+  });
+});
+
+describe("the demo workload", () => {
+  const sim = simulator();
+
+  it("is a labelled pod with the identity's ServiceAccount, created after the webhook", async () => {
+    const outputs = await run(sim, configOf("dev", { demoWorkload: true }));
+    const pod = sim.one("kubernetes:core/v1:Pod");
+    const spec = pod.inputs.spec as {
+      serviceAccountName: string;
+      containers: { image: string; args: string[] }[];
+    };
+    assert.deepEqual(meta(pod).name, "wi-demo");
+    assert.equal(meta(pod).namespace, "apps");
+    assert.equal(
+      (pod.inputs.metadata as { labels: Record<string, string> }).labels[
+        "azure.workload.identity/use"
+      ],
+      "true",
+    );
+    assert.equal(spec.serviceAccountName, "secrets-reader");
+    assert.match(spec.containers[0].args[0], /\$AZURE_FEDERATED_TOKEN_FILE/);
+    assert.ok(
+      pod.dependencies.includes(sim.one("kubernetes:helm.sh/v3:Release").urn),
+      "after the webhook",
+    );
+    const sa = sim.byType(SA).find((s) => meta(s).name === "secrets-reader");
+    assert.ok(sa && pod.dependencies.includes(sa.urn), "after its ServiceAccount");
+    assert.equal(outputs.demoPod, "apps/wi-demo");
+  });
+});
