@@ -4,6 +4,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 
 import { canonicalIssuer } from "./issuer";
+import { splitKubernetesProvider } from "./providers";
 import { roleDefinitionId } from "./roles";
 import { WorkloadIdentityArgs, resolveWorkloadIdentityArgs } from "./workloadIdentityArgs";
 import { PodIdentity, podIdentityFor, serviceAccountAnnotations } from "./workloadIdentityNames";
@@ -36,7 +37,8 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     const cfg = resolveWorkloadIdentityArgs(name, args);
-    super("azure-wi:index:WorkloadIdentity", name, {}, opts);
+    const { kubernetes, rest } = splitKubernetesProvider(opts);
+    super("azure-wi:index:WorkloadIdentity", name, {}, rest);
     this.componentName = name;
     this.trusted = cfg.serviceAccounts;
     const parent = { parent: this };
@@ -108,7 +110,11 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
       )) {
         namespaces.set(
           ns,
-          new k8s.core.v1.Namespace(`${name}-ns-${ns}`, { metadata: { name: ns } }, parent),
+          new k8s.core.v1.Namespace(
+            `${name}-ns-${ns}`,
+            { metadata: { name: ns } },
+            { parent: this, provider: kubernetes },
+          ),
         );
       }
     }
@@ -121,7 +127,11 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
             { metadata: { name: sa.name, namespace: sa.namespace, annotations } },
             {
               parent: this,
-              dependsOn: namespaces.has(sa.namespace) ? [namespaces.get(sa.namespace)!] : [],
+              provider: kubernetes,
+              dependsOn: [
+                ...(args.serviceAccountDependsOn ?? []),
+                ...(namespaces.has(sa.namespace) ? [namespaces.get(sa.namespace)!] : []),
+              ],
             },
           ),
       );

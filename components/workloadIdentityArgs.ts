@@ -58,6 +58,10 @@ export interface WorkloadIdentityArgs {
   tokenExpirationSeconds?: number;
   /** Create the namespaces of the ServiceAccounts it creates (default false). */
   createNamespaces?: boolean;
+  /** What the ServiceAccounts must wait for, such as namespaces made by the caller. Only they
+   * wait: the Azure identity and its credentials go ahead (a component-wide dependsOn would
+   * hold them back too). */
+  serviceAccountDependsOn?: pulumi.Resource[];
   roleAssignments?: RoleAssignmentSpec[];
   tags?: Record<string, string>;
 }

@@ -134,19 +134,21 @@ export function deployStack(cfg: StackConfig, options: DeployOptions = {}): Stac
     const wi = new WorkloadIdentity(
       id.name,
       {
-        issuerUrl: cluster.issuerUrl,
+        // The issuer the cluster signs under, byte for byte: on kind the OidcIssuer's (FICs need
+        // not wait for the cluster itself), on AKS the cluster's own.
+        issuerUrl: issuer?.issuerUrl ?? cluster.issuerUrl,
         resourceGroupName,
         location: cfg.location,
         serviceAccounts: id.serviceAccounts,
         tokenExpirationSeconds: cfg.tokenExpirationSeconds,
         roleAssignments: id.roleAssignments,
+        serviceAccountDependsOn: [
+          ...new Set(
+            id.serviceAccounts.filter((s) => s.create).map((s) => namespaces.get(s.namespace)!),
+          ),
+        ],
       },
-      {
-        ...k8sOpts,
-        dependsOn: [...new Set(id.serviceAccounts.map((s) => namespaces.get(s.namespace)))].filter(
-          (n) => n !== undefined,
-        ),
-      },
+      k8sOpts,
     );
     created.push(wi);
     identities[id.name] = {

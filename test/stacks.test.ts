@@ -123,6 +123,13 @@ describe("the dev stack (kind)", () => {
     checkIdentities(sim, cfg, issuer);
   });
 
+  it("lets credentials and identities go ahead of the kind cluster", () => {
+    const kind = sim.one("command:local:Command").urn;
+    for (const r of [...sim.byType(FIC), ...sim.byType(UAI)]) {
+      assert.ok(!r.dependencies.includes(kind), `${r.name} must not wait for the cluster`);
+    }
+  });
+
   it("publishes the key the cluster signs with", () => {
     const jwksBlob = sim
       .byType("azure-native:storage:Blob")

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 
 import { WorkloadIdentity, ficName } from "../components";
 import { MAX_FIC_NAME_LENGTH } from "../components/workloadIdentityNames";
@@ -245,6 +246,40 @@ describe("WorkloadIdentity (two identities)", () => {
       ],
       alphaClient,
     );
+  });
+});
+
+describe("WorkloadIdentity and a cluster that is not there yet", () => {
+  const sim = simulator();
+
+  it("creates the Azure identity and credentials without waiting for the Kubernetes provider", async () => {
+    sim.reset();
+    // A provider whose kubeconfig arrives late, as a new cluster's does.
+    const late = new Promise<string>((resolve) =>
+      setTimeout(() => resolve("apiVersion: v1\nkind: Config\n"), 300),
+    );
+    const slow = new k8s.Provider("late-k8s", { kubeconfig: pulumi.output(late) });
+    const wi = new WorkloadIdentity(
+      "early",
+      {
+        issuerUrl: ISSUER,
+        resourceGroupName: "rg",
+        serviceAccounts: [{ namespace: "apps", name: "early" }],
+      },
+      { providers: { kubernetes: slow } },
+    );
+    await valueOf(wi.federatedCredentialNames);
+    await valueOf(wi.serviceAccountResources[0].metadata.name);
+    await settled(sim);
+    const provider = sim.one("pulumi:providers:kubernetes");
+    for (const t of [UAI, FIC]) {
+      assert.ok(sim.one(t).endedMs <= provider.startedMs, `${t} must not wait for the cluster`);
+    }
+    assert.ok(
+      sim.one(SA).startedMs >= provider.endedMs,
+      "the ServiceAccount waits for the cluster",
+    );
+    assert.match(sim.one(SA).options.provider, /late-k8s/);
   });
 });
 
