@@ -1,0 +1,216 @@
+/**
+ * `npm run bench`: what the project costs, measured. Not part of `npm test`.
+ *
+ * - Type check of the whole project: wall time and peak memory (tsc in its own process).
+ * - Stack program evaluation under the simulator for 1, 10, 100 and 300 workload identities
+ *   with 1 to 3 ServiceAccounts each: as `pulumi up` runs TypeScript (ts-node) and compiled.
+ * - Simulated deployment: every cloud resource answered after a fixed latency, so the wall time
+ *   approximates the critical path; beside it the critical-path lower bound and the fully serial
+ *   time (one resource at a time, as the azwi and ccoctl scripts work), both computed from the
+ *   dependency graph the program registered.
+ *
+ * Prints a table and writes bench/results/latest.md and latest.json. `--quick` runs the small
+ * sizes only. `--check` exits 1 when a target is missed.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..");
+const OUT = path.join(ROOT, "bench", "results");
+const COMPILED = path.join(OUT, "js");
+
+interface Evaluation {
+  identities: number;
+  serviceAccounts: number;
+  resources: number;
+  customResources: number;
+  latencyMs: number;
+  wallMs: number;
+  maxRssMb: number;
+  criticalPathMs?: number;
+  serialMs?: number;
+}
+
+function run(args: string[]): string {
+  const result = spawnSync(process.execPath, args, {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) throw new Error(`${args.join(" ")} failed:\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** tsc in a process of its own, reporting its peak memory as it exits. */
+function typeCheck(): { wallMs: number; maxRssMb: number } {
+  const code = [
+    `process.on("exit", () => process.stderr.write("\\nMAXRSS " + process.resourceUsage().maxRSS + "\\n"));`,
+    `process.argv = [process.argv[0], "tsc", "-p", "tsconfig.json", "--noEmit"];`,
+    `require("typescript/lib/tsc.js");`,
+  ].join("\n");
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, ["-e", code], { cwd: ROOT, encoding: "utf8" });
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`type check failed:\n${result.stdout}${result.stderr}`);
+  const kb = Number(/MAXRSS (\d+)/.exec(result.stderr)?.[1]);
+  return { wallMs: Math.round(wallMs), maxRssMb: Math.round(kb / 1024) };
+}
+
+function compile(): void {
+  fs.rmSync(COMPILED, { recursive: true, force: true });
+  run([
+    require.resolve("typescript/lib/tsc.js"),
+    "-p",
+    "tsconfig.json",
+    "--outDir",
+    COMPILED,
+    "--rootDir",
+    ".",
+    "--sourceMap",
+    "false",
+  ]);
+  // The compiled program resolves its packages from the project's node_modules.
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(COMPILED, "node_modules"), "dir");
+}
+
+function evaluate(mode: "ts-node" | "compiled", identities: number, latencyMs = 0): Evaluation {
+  const args =
+    mode === "ts-node"
+      ? ["-r", "ts-node/register/transpile-only", "bench/evaluate.ts"]
+      : [path.join(COMPILED, "bench", "evaluate.js")];
+  const out = run([...args, "--identities", String(identities), "--latency", String(latencyMs)]);
+  return JSON.parse(out.trim().split("\n").pop()!) as Evaluation;
+}
+
+function machine(): string {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model.trim() ?? "unknown CPU"}, ${cpus.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+function table(head: string[], rows: (string | number)[][]): string {
+  return [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+}
+
+function main(): void {
+  const quick = process.argv.includes("--quick");
+  const sizes = quick ? [1, 10] : [1, 10, 100, 300];
+  const targets: { what: string; ok: boolean; detail: string }[] = [];
+
+  console.error("type check ...");
+  const tc = typeCheck();
+  targets.push({
+    what: "type check under 15 s",
+    ok: tc.wallMs < 15000,
+    detail: `${(tc.wallMs / 1000).toFixed(1)} s`,
+  });
+
+  console.error("compiling the program for the compiled runs ...");
+  compile();
+
+  const evaluations: { mode: string; e: Evaluation }[] = [];
+  for (const mode of ["ts-node", "compiled"] as const) {
+    for (const n of sizes) {
+      console.error(`evaluate ${mode} ${n} identities ...`);
+      evaluations.push({ mode, e: evaluate(mode, n) });
+    }
+  }
+  for (const { mode, e } of evaluations.filter((x) => x.e.identities === 100)) {
+    targets.push({
+      what: `100 identities evaluate in under 5 s and 500 MB (${mode})`,
+      ok: e.wallMs < 5000 && e.maxRssMb < 500,
+      detail: `${(e.wallMs / 1000).toFixed(1)} s, ${e.maxRssMb} MB`,
+    });
+  }
+
+  const deployments: Evaluation[] = [];
+  for (const latency of [100, 1000]) {
+    for (const n of sizes) {
+      console.error(`simulated deployment, ${latency} ms per resource, ${n} identities ...`);
+      deployments.push(evaluate("compiled", n, latency));
+    }
+  }
+  for (const d of deployments) {
+    const ratio = d.wallMs / d.criticalPathMs!;
+    targets.push({
+      what: `deployment within 1.2x of the critical path: ${d.identities} identities at ${d.latencyMs} ms`,
+      ok: ratio <= 1.2,
+      detail: `${ratio.toFixed(2)}x`,
+    });
+  }
+
+  const report = [
+    `# Benchmark results`,
+    "",
+    `Machine: ${machine()}. Run: ${new Date().toISOString()}.`,
+    "",
+    "## Type check (tsc --noEmit, whole project)",
+    "",
+    table(["wall", "peak memory"], [[`${(tc.wallMs / 1000).toFixed(1)} s`, `${tc.maxRssMb} MB`]]),
+    "",
+    "## Stack program evaluation under the simulator (kind stack)",
+    "",
+    "ts-node is how `pulumi up` runs a TypeScript program; compiled is the same program built with tsc.",
+    "",
+    table(
+      ["mode", "identities", "service accounts", "resources", "wall", "peak memory"],
+      evaluations.map(({ mode, e }) => [
+        mode,
+        e.identities,
+        e.serviceAccounts,
+        e.resources,
+        `${(e.wallMs / 1000).toFixed(2)} s`,
+        `${e.maxRssMb} MB`,
+      ]),
+    ),
+    "",
+    "## Simulated deployment (compiled program)",
+    "",
+    "Each cloud resource is answered after the latency; the lower bound is the longest chain of real dependencies, serial is one resource at a time.",
+    "",
+    table(
+      [
+        "latency",
+        "identities",
+        "cloud resources",
+        "simulated wall",
+        "critical-path bound",
+        "ratio",
+        "fully serial",
+      ],
+      deployments.map((d) => [
+        `${d.latencyMs} ms`,
+        d.identities,
+        d.customResources,
+        `${(d.wallMs / 1000).toFixed(2)} s`,
+        `${(d.criticalPathMs! / 1000).toFixed(2)} s`,
+        `${(d.wallMs / d.criticalPathMs!).toFixed(2)}x`,
+        `${(d.serialMs! / 1000).toFixed(1)} s`,
+      ]),
+    ),
+    "",
+    "## Targets",
+    "",
+    table(
+      ["target", "measured", "met"],
+      targets.map((t) => [t.what, t.detail, t.ok ? "yes" : "**no**"]),
+    ),
+    "",
+  ].join("\n");
+
+  fs.mkdirSync(OUT, { recursive: true });
+  fs.writeFileSync(path.join(OUT, "latest.md"), report);
+  fs.writeFileSync(
+    path.join(OUT, "latest.json"),
+    `${JSON.stringify({ machine: machine(), typeCheck: tc, evaluations, deployments, targets }, null, 2)}\n`,
+  );
+  console.log(report);
+  if (process.argv.includes("--check") && targets.some((t) => !t.ok)) process.exit(1);
+}
+
+main();
