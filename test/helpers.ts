@@ -8,6 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
 import { InvalidArgumentError } from "../components/errors";
+import { CONFIG_KEYS, rawDefault } from "../stacks/config";
 import { SimulatedCloud, installSimulator } from "../scripts/simulator";
 
 export const PROJECT = "azure-workload-identity";
@@ -76,4 +77,12 @@ export async function expectRejected(
     );
   }
   return error;
+}
+
+/** The raw config the engine hands the program: Pulumi.yaml's defaults, then `over`. */
+export function engineConfig(over: Record<string, string>): Record<string, string | undefined> {
+  const defaults = Object.keys(CONFIG_KEYS)
+    .map((k) => [k, rawDefault(k as keyof typeof CONFIG_KEYS)] as const)
+    .filter(([k, v]) => v !== undefined && k !== "identities");
+  return { ...Object.fromEntries(defaults), ...over };
 }

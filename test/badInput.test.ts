@@ -1,0 +1,625 @@
+/**
+ * Bad input, across the components and the stack config, in one table: each case must throw an
+ * InvalidArgumentError that names the field (or config key), and register nothing at all, not
+ * even the component.
+ */
+import * as assert from "node:assert/strict";
+
+import * as pulumi from "@pulumi/pulumi";
+
+import { KindOrAksCluster, OidcIssuer, Webhook, WorkloadIdentity } from "../components";
+import { parseStackConfig } from "../stacks/config";
+import { deployStack } from "../stacks/deploy";
+import { SIMULATED } from "../scripts/simulator";
+import { engineConfig, expectRejected, fixture, simulator } from "./helpers";
+
+type Case = [what: string, field: string, build: () => unknown, pattern?: RegExp];
+
+const ISSUER = "https://oidcab12cd34.z6.web.core.windows.net/";
+const VAULT = `/subscriptions/${SIMULATED.subscriptionId}/resourceGroups/apps-rg/providers/Microsoft.KeyVault/vaults/apps-kv`;
+
+// KindOrAksCluster
+const key = () => ({
+  privateKeyPem: pulumi.secret(fixture("signing.key")),
+  publicKeyPem: fixture("signing.pub"),
+});
+const kind = { flavor: "kind" as const, issuerUrl: ISSUER, signingKey: key() };
+const aks = { flavor: "aks" as const, resourceGroupName: "rg" };
+
+// WorkloadIdentity
+const base = {
+  issuerUrl: ISSUER,
+  resourceGroupName: "rg",
+  serviceAccounts: [{ namespace: "apps", name: "reader" }],
+};
+const make = (over: object) => () => new WorkloadIdentity("wi-test", { ...base, ...over });
+const many = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ namespace: "apps", name: `sa-${i}` }));
+
+// Webhook
+const tenant = SIMULATED.tenantId;
+
+/** A stack config case: the program as index.ts runs it, from the engine's raw config. */
+const STACK_CONFIG: [what: string, key: string, over: Record<string, string>, pattern?: RegExp][] =
+  [
+    ["an unknown flavor", "flavor", { flavor: "eks" }, /"eks"/],
+    ["a location with spaces", "location", { location: "West Europe" }],
+    ["an invalid resource group", "resourceGroupName", { resourceGroupName: "bad/name" }],
+    ["an uppercase cluster name", "clusterName", { clusterName: "Dev" }],
+    ["a kind version without patch", "kubernetesVersion", { kubernetesVersion: "1.34" }],
+    ["a non-numeric worker count", "kindWorkerCount", { kindWorkerCount: "two" }, /"two"/],
+    ["too many workers", "kindWorkerCount", { kindWorkerCount: "11" }],
+    [
+      "an AKS node count on kind",
+      "aksNodeCount",
+      { aksNodeCount: "3" },
+      /not used with flavor "kind"/,
+    ],
+    [
+      "a kind option on AKS",
+      "issuerHosting",
+      { flavor: "aks", issuerHosting: "publicContainer" },
+      /not used with flavor "aks"/,
+    ],
+    [
+      "a rotation key on AKS",
+      "additionalPublicKeys",
+      { flavor: "aks", additionalPublicKeys: JSON.stringify([fixture("rotated.pub")]) },
+    ],
+    ["zero AKS nodes", "aksNodeCount", { flavor: "aks", aksNodeCount: "0" }],
+    ["an invalid VM size", "aksVmSize", { flavor: "aks", aksVmSize: "huge" }],
+    ["an unknown hosting", "issuerHosting", { issuerHosting: "cdn" }],
+    ["a storage prefix with capitals", "storageAccountPrefix", { storageAccountPrefix: "OIDC" }],
+    ["a 1024-bit key", "signingKeyBits", { signingKeyBits: "1024" }, /2048 to 8192/],
+    [
+      "a public key without its private half",
+      "signingPrivateKeyPem",
+      { signingPublicKeyPem: fixture("signing.pub") },
+    ],
+    ["a private key without its public half", "signingPublicKeyPem", { signingPrivateKeyPem: "x" }],
+    [
+      "key bits beside a brought key",
+      "signingKeyBits",
+      {
+        signingPublicKeyPem: fixture("signing.pub"),
+        signingPrivateKeyPem: "x",
+        signingKeyBits: "2048",
+      },
+    ],
+    [
+      "a malformed signing public key",
+      "signingPublicKeyPem",
+      { signingPublicKeyPem: "nope", signingPrivateKeyPem: "x" },
+    ],
+    ["rotation keys that are not a list", "additionalPublicKeys", { additionalPublicKeys: "{" }],
+    [
+      "an EC rotation key",
+      "additionalPublicKeys[0]",
+      { additionalPublicKeys: JSON.stringify([fixture("ec-p256.pub")]) },
+    ],
+    ["an exact chart version missing", "webhookChartVersion", { webhookChartVersion: "latest" }],
+    ["zero webhook replicas", "webhookReplicaCount", { webhookReplicaCount: "0" }],
+    ["an unknown log level", "webhookLogLevel", { webhookLogLevel: "loud" }],
+    [
+      "a token expiration under an hour",
+      "tokenExpirationSeconds",
+      { tokenExpirationSeconds: "600" },
+    ],
+    ["a non-boolean demo switch", "demoWorkload", { demoWorkload: "yes" }],
+    ["a demo without identities", "demoWorkload", { demoWorkload: "true" }],
+    ["an invalid demo image", "demoImage", { demoImage: "Not An Image" }],
+    ["an invalid node image", "kindNodeImage", { kindNodeImage: "kindest/node v1" }],
+    ["identities that are not a list", "identities", { identities: '{"name":"x"}' }],
+    [
+      "an identity without a name",
+      "identities[0].name",
+      { identities: '[{"namespace":"a","serviceAccount":"b"}]' },
+    ],
+    [
+      "two identities with one name",
+      "identities[1].name",
+      {
+        identities:
+          '[{"name":"abc","namespace":"a","serviceAccount":"b"},{"name":"ABC","namespace":"a","serviceAccount":"c"}]',
+      },
+    ],
+    [
+      "an identity with a bad namespace",
+      "identities[0].namespace",
+      { identities: '[{"name":"abc","namespace":"A","serviceAccount":"b"}]' },
+    ],
+    [
+      "an identity without a service account",
+      "identities[0].serviceAccount",
+      { identities: '[{"name":"abc","namespace":"a"}]' },
+    ],
+    [
+      "both account forms",
+      "identities[0].serviceAccounts",
+      { identities: '[{"name":"abc","namespace":"a","serviceAccount":"b","serviceAccounts":[]}]' },
+    ],
+    [
+      "an empty account list",
+      "identities[0].serviceAccounts",
+      { identities: '[{"name":"abc","serviceAccounts":[]}]' },
+    ],
+    [
+      "a non-boolean create",
+      "identities[0].serviceAccounts[0].create",
+      {
+        identities:
+          '[{"name":"abc","serviceAccounts":[{"namespace":"a","name":"b","create":"no"}]}]',
+      },
+    ],
+    [
+      "a role without scope",
+      "identities[0].roleAssignments[0].scope",
+      {
+        identities:
+          '[{"name":"abc","namespace":"a","serviceAccount":"b","roleAssignments":[{"role":"Reader"}]}]',
+      },
+    ],
+    [
+      "a misspelt identity field",
+      "identities[0].roleAssignment",
+      { identities: '[{"name":"abc","namespace":"a","serviceAccount":"b","roleAssignment":[]}]' },
+    ],
+    ["an unknown key", "flavour", { flavour: "kind" }, /not shown/],
+  ];
+
+const TABLE: Record<string, Case[]> = {
+  OidcIssuer: [
+    [
+      "an unknown hosting",
+      "hosting",
+      () => new OidcIssuer("x", { hosting: "ftp" as never }),
+      /"ftp"/,
+    ],
+    [
+      "a prefix with capitals",
+      "accountNamePrefix",
+      () => new OidcIssuer("x", { accountNamePrefix: "Oidc" }),
+      /"Oidc"/,
+    ],
+    [
+      "a prefix with a hyphen",
+      "accountNamePrefix",
+      () => new OidcIssuer("x", { accountNamePrefix: "my-oidc" }),
+    ],
+    [
+      "a prefix too long",
+      "accountNamePrefix",
+      () => new OidcIssuer("x", { accountNamePrefix: "a".repeat(17) }),
+    ],
+    ["an empty prefix", "accountNamePrefix", () => new OidcIssuer("x", { accountNamePrefix: "" })],
+    ["a key under 2048 bits", "rsaBits", () => new OidcIssuer("x", { rsaBits: 1024 }), /1024/],
+    ["a fractional key size", "rsaBits", () => new OidcIssuer("x", { rsaBits: 2048.5 })],
+    [
+      "a container name with a static website",
+      "containerName",
+      () => new OidcIssuer("x", { containerName: "oidc" }),
+    ],
+    [
+      "an invalid container name",
+      "containerName",
+      () => new OidcIssuer("x", { hosting: "publicContainer", containerName: "Bad_Name" }),
+    ],
+    [
+      "a malformed public key",
+      "signingKey.publicKeyPem",
+      () =>
+        new OidcIssuer("x", {
+          signingKey: { privateKeyPem: pulumi.secret("x"), publicKeyPem: "not a pem" },
+        }),
+    ],
+    [
+      "an EC signing key",
+      "signingKey.publicKeyPem",
+      () =>
+        new OidcIssuer("x", {
+          signingKey: { privateKeyPem: pulumi.secret("x"), publicKeyPem: fixture("ec-p256.pub") },
+        }),
+      /ec key/,
+    ],
+    [
+      "a 1024-bit signing key",
+      "signingKey.publicKeyPem",
+      () =>
+        new OidcIssuer("x", {
+          signingKey: { privateKeyPem: pulumi.secret("x"), publicKeyPem: fixture("weak-1024.pub") },
+        }),
+      /1024/,
+    ],
+    [
+      "a plain private key that is not PEM",
+      "signingKey.privateKeyPem",
+      () =>
+        new OidcIssuer("x", {
+          signingKey: { privateKeyPem: "hunter2", publicKeyPem: fixture("signing.pub") },
+        }),
+      /not shown/,
+    ],
+    [
+      "a private key that does not match its public key",
+      "signingKey.privateKeyPem",
+      () =>
+        new OidcIssuer("x", {
+          signingKey: {
+            privateKeyPem: fixture("rotated.key"),
+            publicKeyPem: fixture("signing.pub"),
+          },
+        }),
+      /does not match/,
+    ],
+    [
+      "rsaBits beside a brought key",
+      "rsaBits",
+      () =>
+        new OidcIssuer("x", {
+          rsaBits: 4096,
+          signingKey: {
+            privateKeyPem: fixture("signing.key"),
+            publicKeyPem: fixture("signing.pub"),
+          },
+        }),
+    ],
+    [
+      "a malformed extra public key",
+      "additionalPublicKeysPem[1]",
+      () =>
+        new OidcIssuer("x", {
+          additionalPublicKeysPem: [fixture("rotated.pub"), "-----BEGIN PUBLIC KEY-----\n"],
+        }),
+    ],
+    [
+      "the signing key again as an extra key",
+      "additionalPublicKeysPem[0]",
+      () =>
+        new OidcIssuer("x", {
+          signingKey: {
+            privateKeyPem: fixture("signing.key"),
+            publicKeyPem: fixture("signing.pub"),
+          },
+          additionalPublicKeysPem: [fixture("signing.pub")],
+        }),
+      /same key as signingKey.publicKeyPem/,
+    ],
+    [
+      "an extra key list that is not a list",
+      "additionalPublicKeysPem",
+      () => new OidcIssuer("x", { additionalPublicKeysPem: "pem" as never }),
+    ],
+  ],
+  KindOrAksCluster: [
+    [
+      "an unknown flavor",
+      "flavor",
+      () => new KindOrAksCluster("c", { flavor: "k3s" as never }),
+      /"k3s"/,
+    ],
+    ["a missing flavor", "flavor", () => new KindOrAksCluster("c", {} as never)],
+    [
+      "kind without an issuer",
+      "issuerUrl",
+      () => new KindOrAksCluster("c", { flavor: "kind", signingKey: key() }),
+    ],
+    [
+      "kind without keys",
+      "signingKey",
+      () => new KindOrAksCluster("c", { flavor: "kind", issuerUrl: ISSUER }),
+    ],
+    [
+      "kind without a private key",
+      "signingKey.privateKeyPem",
+      () =>
+        new KindOrAksCluster("c", {
+          ...kind,
+          signingKey: { publicKeyPem: fixture("signing.pub") } as never,
+        }),
+    ],
+    [
+      "kind with an http issuer",
+      "issuerUrl",
+      () => new KindOrAksCluster("c", { ...kind, issuerUrl: "http://x/" }),
+      /http:/,
+    ],
+    [
+      "kind with an EC key",
+      "signingKey.publicKeyPem",
+      () =>
+        new KindOrAksCluster("c", {
+          ...kind,
+          signingKey: { privateKeyPem: pulumi.secret("x"), publicKeyPem: fixture("ec-p256.pub") },
+        }),
+    ],
+    [
+      "kind with a bad rotation key",
+      "additionalPublicKeysPem[0]",
+      () =>
+        new KindOrAksCluster("c", { ...kind, additionalPublicKeysPem: [fixture("weak-1024.pub")] }),
+    ],
+    [
+      "kind with an uppercase name",
+      "clusterName",
+      () => new KindOrAksCluster("c", { ...kind, clusterName: "Dev" }),
+      /"Dev"/,
+    ],
+    [
+      "kind with a name too long",
+      "clusterName",
+      () => new KindOrAksCluster("c", { ...kind, clusterName: "a".repeat(41) }),
+    ],
+    [
+      "kind with a version without patch",
+      "kubernetesVersion",
+      () => new KindOrAksCluster("c", { ...kind, kubernetesVersion: "1.34" }),
+    ],
+    [
+      "kind with a nonsense version",
+      "kubernetesVersion",
+      () => new KindOrAksCluster("c", { ...kind, kubernetesVersion: "latest" }),
+      /"latest"/,
+    ],
+    [
+      "kind with a negative worker count",
+      "workerCount",
+      () => new KindOrAksCluster("c", { ...kind, workerCount: -1 }),
+    ],
+    [
+      "kind with a relative state dir",
+      "stateDir",
+      () => new KindOrAksCluster("c", { ...kind, stateDir: "state" }),
+    ],
+    [
+      "kind with / as state dir",
+      "stateDir",
+      () => new KindOrAksCluster("c", { ...kind, stateDir: "/" }),
+    ],
+    [
+      "kind with an AKS node count",
+      "nodeCount",
+      () => new KindOrAksCluster("c", { ...kind, nodeCount: 3 }),
+      /3/,
+    ],
+    [
+      "kind with an AKS resource group",
+      "resourceGroupName",
+      () => new KindOrAksCluster("c", { ...kind, resourceGroupName: "rg" }),
+    ],
+    [
+      "AKS given an issuer",
+      "issuerUrl",
+      () => new KindOrAksCluster("c", { ...aks, issuerUrl: ISSUER }),
+      /managed issuer/,
+    ],
+    [
+      "AKS given keys",
+      "signingKey",
+      () => new KindOrAksCluster("c", { ...aks, signingKey: key() }),
+      /a signing key/,
+    ],
+    [
+      "AKS given rotation keys",
+      "additionalPublicKeysPem",
+      () =>
+        new KindOrAksCluster("c", { ...aks, additionalPublicKeysPem: [fixture("rotated.pub")] }),
+    ],
+    [
+      "AKS given a node image",
+      "nodeImage",
+      () => new KindOrAksCluster("c", { ...aks, nodeImage: "kindest/node:v1.34.0" }),
+    ],
+    [
+      "AKS without a resource group",
+      "resourceGroupName",
+      () => new KindOrAksCluster("c", { flavor: "aks" }),
+    ],
+    [
+      "AKS with an invalid name",
+      "clusterName",
+      () => new KindOrAksCluster("c", { ...aks, clusterName: "-bad" }),
+    ],
+    [
+      "AKS with an invalid version",
+      "kubernetesVersion",
+      () => new KindOrAksCluster("c", { ...aks, kubernetesVersion: "2.0" }),
+    ],
+    ["AKS with zero nodes", "nodeCount", () => new KindOrAksCluster("c", { ...aks, nodeCount: 0 })],
+    [
+      "AKS with an invalid VM size",
+      "vmSize",
+      () => new KindOrAksCluster("c", { ...aks, vmSize: "big" }),
+    ],
+  ],
+  WorkloadIdentity: [
+    ["a non-https issuer", "issuerUrl", make({ issuerUrl: "http://issuer.example.com/" }), /https/],
+    ["an issuer with a query", "issuerUrl", make({ issuerUrl: "https://issuer.example.com/?a=b" })],
+    ["no issuer", "issuerUrl", make({ issuerUrl: undefined })],
+    [
+      "an uppercase namespace",
+      "serviceAccounts[0].namespace",
+      make({ serviceAccounts: [{ namespace: "Apps", name: "reader" }] }),
+      /"Apps"/,
+    ],
+    [
+      "a namespace with a dot",
+      "serviceAccounts[0].namespace",
+      make({ serviceAccounts: [{ namespace: "a.b", name: "reader" }] }),
+    ],
+    [
+      "a name ending in a hyphen",
+      "serviceAccounts[1].name",
+      make({
+        serviceAccounts: [
+          { namespace: "a", name: "ok" },
+          { namespace: "a", name: "bad-" },
+        ],
+      }),
+    ],
+    [
+      "an empty name",
+      "serviceAccounts[0].name",
+      make({ serviceAccounts: [{ namespace: "a", name: "" }] }),
+    ],
+    [
+      "a namespace over 63 characters",
+      "serviceAccounts[0].namespace",
+      make({ serviceAccounts: [{ namespace: "n".repeat(64), name: "a" }] }),
+    ],
+    [
+      "a duplicate subject",
+      "serviceAccounts[1]",
+      make({
+        serviceAccounts: [
+          { namespace: "a", name: "b" },
+          { namespace: "a", name: "b", create: false },
+        ],
+      }),
+      /system:serviceaccount:a:b/,
+    ],
+    [
+      "21 service accounts on one identity",
+      "serviceAccounts",
+      make({ serviceAccounts: many(21) }),
+      /21 service accounts.*at most 20/,
+    ],
+    [
+      "a token expiration under an hour",
+      "tokenExpirationSeconds",
+      make({ tokenExpirationSeconds: 3599 }),
+      /3599.*3600 to 86400/,
+    ],
+    [
+      "a token expiration over a day",
+      "tokenExpirationSeconds",
+      make({ tokenExpirationSeconds: 86401 }),
+    ],
+    ["two audiences", "audiences", make({ audiences: ["api://AzureADTokenExchange", "other"] })],
+    [
+      "an unknown role",
+      "roleAssignments[0].role",
+      make({ roleAssignments: [{ scope: VAULT, role: "Vault Wizard" }] }),
+      /"Vault Wizard"/,
+    ],
+    [
+      "a relative scope",
+      "roleAssignments[0].scope",
+      make({ roleAssignments: [{ scope: "apps-kv", role: "Reader" }] }),
+    ],
+    [
+      "the same role twice on a scope",
+      "roleAssignments[1]",
+      make({
+        roleAssignments: [
+          { scope: VAULT, role: "Reader" },
+          { scope: VAULT, role: "acdd72a7-3385-48ef-bd42-f606fba81ae7" },
+        ],
+      }),
+    ],
+    ["an invalid identity name", "identityName", make({ identityName: "x" })],
+    [
+      "no resource group for a created identity",
+      "resourceGroupName",
+      make({ resourceGroupName: undefined }),
+    ],
+    [
+      "a malformed existing identity id",
+      "existingIdentity.resourceId",
+      make({
+        resourceGroupName: undefined,
+        existingIdentity: {
+          resourceId: "/subscriptions/x/ci-runner",
+          clientId: "c",
+          principalId: "p",
+        },
+      }),
+    ],
+    [
+      "an identity name beside an existing identity",
+      "identityName",
+      make({
+        identityName: "named",
+        existingIdentity: { resourceId: "", clientId: "c", principalId: "p" },
+      }),
+    ],
+  ],
+  Webhook: [
+    ["no tenant", "azureTenantId", () => new Webhook("w", {} as never)],
+    [
+      "a tenant that is not a GUID",
+      "azureTenantId",
+      () => new Webhook("w", { azureTenantId: "contoso.onmicrosoft.com" }),
+      /contoso/,
+    ],
+    [
+      "values that set the tenant",
+      "values.azureTenantID",
+      () => new Webhook("w", { azureTenantId: tenant, values: { azureTenantID: "" } }),
+      /typed option/,
+    ],
+    [
+      "values that set the replica count",
+      "values.replicaCount",
+      () => new Webhook("w", { azureTenantId: tenant, values: { replicaCount: 0 } }),
+    ],
+    [
+      "values that are a list",
+      "values",
+      () => new Webhook("w", { azureTenantId: tenant, values: [] as never }),
+    ],
+    [
+      "zero replicas",
+      "replicaCount",
+      () => new Webhook("w", { azureTenantId: tenant, replicaCount: 0 }),
+    ],
+    [
+      "an unknown log level",
+      "logLevel",
+      () => new Webhook("w", { azureTenantId: tenant, logLevel: "verbose" as never }),
+      /"verbose"/,
+    ],
+    [
+      "an unknown cloud",
+      "azureEnvironment",
+      () => new Webhook("w", { azureTenantId: tenant, azureEnvironment: "Mars" as never }),
+    ],
+    [
+      "a version range",
+      "chartVersion",
+      () => new Webhook("w", { azureTenantId: tenant, chartVersion: "^1.6" }),
+    ],
+    [
+      "an http repository",
+      "repository",
+      () => new Webhook("w", { azureTenantId: tenant, repository: "http://charts.example.com" }),
+    ],
+    [
+      "an invalid namespace",
+      "namespace",
+      () => new Webhook("w", { azureTenantId: tenant, namespace: "Azure_WI" }),
+    ],
+  ],
+  "stack config": STACK_CONFIG.map(([what, key, over, pattern]): Case => [
+    what,
+    key,
+    () => deployStack(parseStackConfig(engineConfig(over), "qa")),
+    pattern,
+  ]),
+};
+
+describe("bad input is refused before anything is registered", () => {
+  const sim = simulator();
+  beforeEach(() => sim.reset());
+
+  it("covers at least 40 invalid inputs", () => {
+    assert.ok(Object.values(TABLE).flat().length >= 40);
+  });
+
+  for (const [area, cases] of Object.entries(TABLE)) {
+    describe(area, () => {
+      for (const [what, field, build, pattern] of cases) {
+        it(`refuses ${what}, naming ${field}`, () => expectRejected(sim, field, build, pattern));
+      }
+    });
+  }
+});
