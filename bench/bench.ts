@@ -155,7 +155,7 @@ function main(): void {
     "",
     "## Stack program evaluation under the simulator (kind stack)",
     "",
-    "ts-node is how `pulumi up` runs a TypeScript program; compiled is the same program built with tsc.",
+    "ts-node is how `pulumi up` runs a TypeScript program; compiled is the same program built with tsc and run without source-map support (the Pulumi host loads it for every program, so this is a floor).",
     "",
     table(
       ["mode", "identities", "service accounts", "resources", "wall", "peak memory"],
