@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { InvalidArgumentError, describeValue, requireIntegerInRange, requireOneOf } from "./errors";
 import { canonicalIssuer } from "./issuer";
-import { parseRsaPrivateKey, parseRsaPublicKey } from "./keys";
+import { keyId, parsePublicKeyList, parseRsaPrivateKey, parseRsaPublicKey } from "./keys";
 import { KubernetesVersion, parseKubernetesVersion, validateDns1123Label } from "./kubernetes";
 
 export type ClusterFlavor = "kind" | "aks";
@@ -167,15 +167,13 @@ export function resolveClusterArgs(
       parseRsaPublicKey(key.publicKeyPem, "signingKey.publicKeyPem");
     if (typeof key.privateKeyPem === "string")
       parseRsaPrivateKey(key.privateKeyPem, "signingKey.privateKeyPem");
-    const extras = args.additionalPublicKeysPem ?? [];
-    if (!Array.isArray(extras)) {
-      throw new InvalidArgumentError(
-        "additionalPublicKeysPem",
-        describeValue(extras),
-        "expected a list of PEM-encoded RSA public keys",
-      );
-    }
-    extras.forEach((pem, i) => parseRsaPublicKey(pem, `additionalPublicKeysPem[${i}]`));
+    const extras = parsePublicKeyList(
+      args.additionalPublicKeysPem ?? [],
+      "additionalPublicKeysPem",
+      typeof key.publicKeyPem === "string"
+        ? new Map([[keyId(key.publicKeyPem), "signingKey.publicKeyPem"]])
+        : new Map<string, string>(),
+    );
     const stateDir = args.stateDir ?? defaultKindStateDir(cwd, stack, clusterName);
     if (
       typeof stateDir !== "string" ||
@@ -207,7 +205,7 @@ export function resolveClusterArgs(
       issuerUrl: args.issuerUrl,
       privateKeyPem: key.privateKeyPem,
       publicKeyPem: key.publicKeyPem,
-      additionalPublicKeysPem: [...extras],
+      additionalPublicKeysPem: extras,
     };
   }
 

@@ -1,6 +1,6 @@
 import * as crypto from "node:crypto";
 
-import { InvalidArgumentError, describeSecret } from "./errors";
+import { InvalidArgumentError, describeSecret, describeValue } from "./errors";
 
 /** Kubernetes and Entra accept smaller RSA keys in principle; we refuse them (NIST SP 800-131A). */
 export const MIN_RSA_BITS = 2048;
@@ -76,10 +76,45 @@ export function parseRsaPrivateKey(pem: string, field = "privateKeyPem"): crypto
     throw new InvalidArgumentError(
       field,
       `${describeSecret(pem)} that is not a PEM private key`,
-      "expected a PEM-encoded RSA private key (-----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----)",
+      "expected a PEM-encoded RSA private key (PKCS#1 or PKCS#8)",
     );
   }
   return checkRsa(key, field, "private key");
+}
+
+/**
+ * Checks a list of PEM public keys (rotation keys): a list, each an RSA key of at least 2048 bits,
+ * none twice, and none among `seen` (kid to the field that already holds it, e.g. the signing
+ * key). Errors name the element, `field[i]`.
+ */
+export function parsePublicKeyList(
+  value: unknown,
+  field: string,
+  seen: Map<string, string> = new Map(),
+): string[] {
+  if (!Array.isArray(value)) {
+    throw new InvalidArgumentError(
+      field,
+      describeValue(value),
+      "expected a list of PEM-encoded RSA public keys",
+    );
+  }
+  const known = new Map(seen);
+  return value.map((pem: unknown, i) => {
+    const at = `${field}[${i}]`;
+    parseRsaPublicKey(pem as string, at);
+    const kid = keyId(pem as string);
+    const twin = known.get(kid);
+    if (twin !== undefined) {
+      throw new InvalidArgumentError(
+        at,
+        `the same key as ${twin} (kid ${kid})`,
+        "expected each public key once",
+      );
+    }
+    known.set(kid, at);
+    return pem as string;
+  });
 }
 
 /** The SPKI PEM of a public key, the form Kubernetes' `--service-account-key-file` reads. */

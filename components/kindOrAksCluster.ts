@@ -8,8 +8,6 @@ import { canonicalIssuer } from "./issuer";
 import { ENV, joinPem, kindCreateScript, kindDeleteScript, keyFileEnv } from "./kindCommands";
 import { kindKeyFiles, kubeadmShape, renderKindConfig } from "./kindConfig";
 
-export type { ClusterFlavor, KindOrAksClusterArgs } from "./clusterArgs";
-
 /**
  * A cluster whose service-account tokens Entra can trust: Kind signing with our key under our
  * issuer, or AKS with its managed issuer and the workload identity add-on.

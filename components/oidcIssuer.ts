@@ -21,8 +21,6 @@ import {
   storageAccountName,
 } from "./storage";
 
-export type { OidcIssuerArgs, ProvidedSigningKey } from "./oidcIssuerArgs";
-
 /**
  * Makes a self-managed cluster an OIDC identity provider Entra can trust: an RSA signing key, a
  * storage account, and the discovery document and JWKS published under one canonical issuer URL.

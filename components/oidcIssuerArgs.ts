@@ -5,6 +5,8 @@ import {
   MAX_RSA_BITS,
   MIN_RSA_BITS,
   isKeyPair,
+  keyId,
+  parsePublicKeyList,
   parseRsaPrivateKey,
   parseRsaPublicKey,
 } from "./keys";
@@ -16,7 +18,6 @@ import {
   validateAccountNamePrefix,
   validateContainerName,
 } from "./storage";
-import { keyId } from "./keys";
 
 /** A key pair the caller brings instead of letting the component generate one. */
 export interface ProvidedSigningKey {
@@ -128,37 +129,20 @@ export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerA
     };
   }
 
-  const extras = args.additionalPublicKeysPem ?? [];
-  if (!Array.isArray(extras)) {
-    throw new InvalidArgumentError(
-      "additionalPublicKeysPem",
-      describeValue(extras),
-      "expected a list of PEM-encoded RSA public keys",
-    );
-  }
-  const seen = new Map<string, string>();
-  if (signingKey.kind === "provided") seen.set(signingKey.keyId, "signingKey.publicKeyPem");
-  extras.forEach((pem, i) => {
-    const field = `additionalPublicKeysPem[${i}]`;
-    parseRsaPublicKey(pem, field);
-    const kid = keyId(pem);
-    const twin = seen.get(kid);
-    if (twin !== undefined) {
-      throw new InvalidArgumentError(
-        field,
-        `the same key as ${twin} (kid ${kid})`,
-        "expected each public key once",
-      );
-    }
-    seen.set(kid, field);
-  });
+  const additionalPublicKeysPem = parsePublicKeyList(
+    args.additionalPublicKeysPem ?? [],
+    "additionalPublicKeysPem",
+    signingKey.kind === "provided"
+      ? new Map([[signingKey.keyId, "signingKey.publicKeyPem"]])
+      : new Map<string, string>(),
+  );
 
   return {
     hosting,
     containerName,
     accountNamePrefix,
     signingKey,
-    additionalPublicKeysPem: [...extras],
+    additionalPublicKeysPem,
   };
 }
 

@@ -9,13 +9,6 @@ import { roleDefinitionId } from "./roles";
 import { WorkloadIdentityArgs, resolveWorkloadIdentityArgs } from "./workloadIdentityArgs";
 import { PodIdentity, podIdentityFor, serviceAccountAnnotations } from "./workloadIdentityNames";
 
-export type {
-  ExistingIdentity,
-  RoleAssignmentSpec,
-  TrustedServiceAccount,
-  WorkloadIdentityArgs,
-} from "./workloadIdentityArgs";
-
 /**
  * An Entra identity that pods of a cluster can use: a user-assigned managed identity (created or
  * given), one federated credential per trusted ServiceAccount, the annotated ServiceAccounts, and

@@ -9,7 +9,12 @@ import { InvalidArgumentError, describeValue } from "../components/errors";
 import { HOSTINGS, Hosting, validateAccountNamePrefix } from "../components/storage";
 import { FLAVORS, ClusterFlavor } from "../components/clusterArgs";
 import { parseKubernetesVersion, validateDns1123Label } from "../components/kubernetes";
-import { parseRsaPublicKey, MIN_RSA_BITS, MAX_RSA_BITS } from "../components/keys";
+import {
+  MAX_RSA_BITS,
+  MIN_RSA_BITS,
+  parsePublicKeyList,
+  parseRsaPublicKey,
+} from "../components/keys";
 import { LOG_LEVELS, LogLevel } from "../components/webhookValues";
 import { MAX_TOKEN_EXPIRATION, MIN_TOKEN_EXPIRATION } from "../components/workloadIdentityNames";
 
@@ -392,12 +397,7 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
     fail("signingPublicKeyPem", undefined, "required with signingPrivateKeyPem");
   }
 
-  const extras = json(raw, "additionalPublicKeys");
-  if (!Array.isArray(extras))
-    fail("additionalPublicKeys", extras, "expected a list of PEM public keys");
-  extras.forEach((pem: unknown, i) =>
-    parseRsaPublicKey(pem as string, `additionalPublicKeys[${i}]`),
-  );
+  const extras = parsePublicKeyList(json(raw, "additionalPublicKeys"), "additionalPublicKeys");
 
   const storageAccountPrefix = validateAccountNamePrefix(
     str(raw, "storageAccountPrefix"),
@@ -448,7 +448,7 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
     storageAccountPrefix,
     signingKeyBits: int(raw, "signingKeyBits", MIN_RSA_BITS, MAX_RSA_BITS)!,
     signingPublicKeyPem,
-    additionalPublicKeys: extras as string[],
+    additionalPublicKeys: extras,
     webhookChartVersion,
     webhookReplicaCount: int(raw, "webhookReplicaCount", 1, 10)!,
     webhookLogLevel: oneOf(raw, "webhookLogLevel", LOG_LEVELS),

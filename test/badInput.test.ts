@@ -97,6 +97,12 @@ const STACK_CONFIG: [what: string, key: string, over: Record<string, string>, pa
       "additionalPublicKeys[0]",
       { additionalPublicKeys: JSON.stringify([fixture("ec-p256.pub")]) },
     ],
+    [
+      "a rotation key listed twice",
+      "additionalPublicKeys[1]",
+      { additionalPublicKeys: JSON.stringify([fixture("rotated.pub"), fixture("rotated.pub")]) },
+      /same key as additionalPublicKeys\[0\]/,
+    ],
     ["an exact chart version missing", "webhookChartVersion", { webhookChartVersion: "latest" }],
     ["zero webhook replicas", "webhookReplicaCount", { webhookReplicaCount: "0" }],
     ["an unknown log level", "webhookLogLevel", { webhookLogLevel: "loud" }],
@@ -337,6 +343,13 @@ const TABLE: Record<string, Case[]> = {
       "additionalPublicKeysPem[0]",
       () =>
         new KindOrAksCluster("c", { ...kind, additionalPublicKeysPem: [fixture("weak-1024.pub")] }),
+    ],
+    [
+      "kind with its signing key again as a rotation key",
+      "additionalPublicKeysPem[0]",
+      () =>
+        new KindOrAksCluster("c", { ...kind, additionalPublicKeysPem: [fixture("signing.pub")] }),
+      /same key as signingKey.publicKeyPem/,
     ],
     [
       "kind with an uppercase name",
