@@ -79,18 +79,22 @@ function extraArgs(
     : Object.fromEntries(flags);
 }
 
-/** The kubeadm ClusterConfiguration patch, as an object (tests read it back from the YAML). */
+/**
+ * The kubeadm ClusterConfiguration merge patch, as an object (tests read it back from the YAML).
+ * It holds each flag once: kind (v0.33, pkg/internal/patch) merges v1beta4 extraArgs lists by
+ * name, so a second `service-account-key-file` in a merge patch would overwrite the first, and the
+ * API server would lose the key it signs with. Extra key files go in {@link kubeadmJsonPatches}.
+ */
 export function kubeadmPatch(input: KindConfigInput): Record<string, unknown> {
   const shape = kubeadmShape(input.version);
-  const keyFiles = kindKeyFiles(shape, input.extraKeyCount).filter((f) => f.holds !== "private");
   const apiServer: Flag[] = [
     ["service-account-issuer", input.issuerUrl],
-    ...keyFiles.map((f): Flag => ["service-account-key-file", f.containerPath]),
+    ["service-account-key-file", SA_PUBLIC_KEY],
     ["service-account-signing-key-file", SA_PRIVATE_KEY],
   ];
   const controllerManager: Flag[] = [
-    // A merge patch replaces a list wholesale, so with v1beta4 the one flag kind itself sets on
-    // the controller manager is repeated here to keep it.
+    // Kind versions that merge lists wholesale instead of by name would drop the one flag kind
+    // itself sets on the controller manager; repeating it keeps it either way.
     ...(shape === "v1beta4" ? [["enable-hostpath-provisioner", "true"] as Flag] : []),
     ["service-account-private-key-file", SA_PRIVATE_KEY],
   ];
@@ -103,10 +107,45 @@ export function kubeadmPatch(input: KindConfigInput): Record<string, unknown> {
   };
 }
 
+/** A kind RFC 6902 patch: which document it applies to and its operations. */
+export interface KindJsonPatch {
+  group: string;
+  version: string;
+  kind: string;
+  /** The operations, as YAML. */
+  patch: string;
+}
+
+/**
+ * v1beta4 only: one more `service-account-key-file` per rotation key, appended to the API
+ * server's list. Kind applies RFC 6902 patches after merge patches, and `add` at `/-` appends, so
+ * these repeat the flag instead of overwriting it. (v1beta3's map cannot repeat a flag; there the
+ * rotation keys share sa.pub, see {@link kindKeyFiles}.)
+ */
+export function kubeadmJsonPatches(input: KindConfigInput): KindJsonPatch[] {
+  const shape = kubeadmShape(input.version);
+  const extras = kindKeyFiles(shape, input.extraKeyCount).filter((f) => typeof f.holds === "object");
+  if (shape !== "v1beta4" || extras.length === 0) return [];
+  const ops = extras.map((f) => ({
+    op: "add",
+    path: "/apiServer/extraArgs/-",
+    value: { name: "service-account-key-file", value: f.containerPath },
+  }));
+  return [
+    {
+      group: "kubeadm.k8s.io",
+      version: "v1beta4",
+      kind: "ClusterConfiguration",
+      patch: YAML.stringify(ops, { lineWidth: 0 }),
+    },
+  ];
+}
+
 /** Renders the kind `Cluster` configuration as YAML. */
 export function renderKindConfig(input: KindConfigInput): string {
   const shape = kubeadmShape(input.version);
   const stateDir = input.stateDir.replace(/\/+$/, "");
+  const jsonPatches = kubeadmJsonPatches(input);
   const controlPlane = {
     role: "control-plane",
     image: input.nodeImage,
@@ -116,6 +155,7 @@ export function renderKindConfig(input: KindConfigInput): string {
       readOnly: true,
     })),
     kubeadmConfigPatches: [YAML.stringify(kubeadmPatch(input), { lineWidth: 0 })],
+    ...(jsonPatches.length > 0 ? { kubeadmConfigPatchesJSON6902: jsonPatches } : {}),
   };
   const workers = Array.from({ length: input.workerCount }, () => ({
     role: "worker",

@@ -126,18 +126,47 @@ describe("kind configuration", () => {
       );
     });
 
-    it("lists the flags, repeating service-account-key-file", () => {
+    it("lists each flag once in the merge patch", () => {
       assert.deepEqual(patches[0].apiServer.extraArgs, [
         { name: "service-account-issuer", value: ISSUER },
         { name: "service-account-key-file", value: "/etc/kubernetes/pki/sa.pub" },
-        { name: "service-account-key-file", value: "/etc/kubernetes/pki/sa-extra-0.pub" },
-        { name: "service-account-key-file", value: "/etc/kubernetes/pki/sa-extra-1.pub" },
         { name: "service-account-signing-key-file", value: "/etc/kubernetes/pki/sa.key" },
       ]);
       assert.deepEqual(patches[0].controllerManager.extraArgs, [
         { name: "enable-hostpath-provisioner", value: "true" },
         { name: "service-account-private-key-file", value: "/etc/kubernetes/pki/sa.key" },
       ]);
+    });
+
+    it("appends one service-account-key-file per rotation key with an RFC 6902 patch", () => {
+      const node = doc.nodes[0] as Node & {
+        kubeadmConfigPatchesJSON6902?: {
+          group: string;
+          version: string;
+          kind: string;
+          patch: string;
+        }[];
+      };
+      const json = node.kubeadmConfigPatchesJSON6902 ?? [];
+      assert.equal(json.length, 1);
+      assert.deepEqual(
+        [json[0].group, json[0].version, json[0].kind],
+        ["kubeadm.k8s.io", "v1beta4", "ClusterConfiguration"],
+      );
+      assert.deepEqual(YAML.parse(json[0].patch), [
+        {
+          op: "add",
+          path: "/apiServer/extraArgs/-",
+          value: { name: "service-account-key-file", value: "/etc/kubernetes/pki/sa-extra-0.pub" },
+        },
+        {
+          op: "add",
+          path: "/apiServer/extraArgs/-",
+          value: { name: "service-account-key-file", value: "/etc/kubernetes/pki/sa-extra-1.pub" },
+        },
+      ]);
+      const plain = render("1.36.1", 0).doc.nodes[0] as unknown as Record<string, unknown>;
+      assert.equal(plain.kubeadmConfigPatchesJSON6902, undefined, "none without rotation keys");
     });
 
     it("names no kubeadm apiVersion, so kind cannot skip the patch", () => {
