@@ -10,8 +10,11 @@ import { KubernetesVersion, parseKubernetesVersion, validateDns1123Label } from 
 export type ClusterFlavor = "kind" | "aks";
 export const FLAVORS: readonly ClusterFlavor[] = ["kind", "aks"];
 
-/** The node image's Kubernetes version when none is given (a kind release's default image). */
-export const DEFAULT_KIND_KUBERNETES_VERSION = "1.34.0";
+/** Kind v0.33.0's default node image, pinned by digest as kind recommends; used when neither a
+ * Kubernetes version nor an image is given. */
+export const DEFAULT_KIND_KUBERNETES_VERSION = "1.37.0";
+export const DEFAULT_KIND_NODE_IMAGE =
+  "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5";
 export const DEFAULT_AKS_NODE_COUNT = 2;
 export const DEFAULT_AKS_VM_SIZE = "Standard_D2s_v5";
 
@@ -21,7 +24,8 @@ export interface KindOrAksClusterArgs {
   flavor: ClusterFlavor;
   /** Cluster name (default: the component name). */
   clusterName?: string;
-  /** Kind: the node image's version (default 1.34.0); AKS: the control plane's (default: AKS's). */
+  /** Kind: the node image's version (default 1.37.0, kind v0.33's); AKS: the control plane's
+   * (default: AKS's). */
   kubernetesVersion?: string;
 
   // Kind only.
@@ -130,7 +134,11 @@ export function resolveClusterArgs(
       "kubernetesVersion",
       true,
     );
-    const nodeImage = args.nodeImage ?? `kindest/node:v${version.text}`;
+    const nodeImage =
+      args.nodeImage ??
+      (args.kubernetesVersion === undefined
+        ? DEFAULT_KIND_NODE_IMAGE
+        : `kindest/node:v${version.text}`);
     if (typeof nodeImage !== "string" || !/^[a-z0-9][a-z0-9._/:@-]*$/i.test(nodeImage)) {
       throw new InvalidArgumentError(
         "nodeImage",

@@ -124,7 +124,9 @@ export interface KindJsonPatch {
  */
 export function kubeadmJsonPatches(input: KindConfigInput): KindJsonPatch[] {
   const shape = kubeadmShape(input.version);
-  const extras = kindKeyFiles(shape, input.extraKeyCount).filter((f) => typeof f.holds === "object");
+  const extras = kindKeyFiles(shape, input.extraKeyCount).filter(
+    (f) => typeof f.holds === "object",
+  );
   if (shape !== "v1beta4" || extras.length === 0) return [];
   const ops = extras.map((f) => ({
     op: "add",

@@ -85,7 +85,7 @@ export const CONFIG_KEYS: Record<keyof StackConfig | "signingPrivateKeyPem", Key
     type: "string",
     default: "",
     description:
-      "Kind: node image version (empty: 1.34.0). AKS: control plane version (empty: AKS's default).",
+      "Kind: node image version (empty: 1.37.0, kind v0.33's default). AKS: control plane version (empty: AKS's default).",
   },
   kindNodeImage: {
     type: "string",

@@ -1,16 +1,17 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 
-import * as YAML from "yaml";
+import * as pulumi from "@pulumi/pulumi";
 
 import { KindOrAksCluster, OidcIssuer } from "../components";
 import { ENV } from "../components/kindCommands";
 import { SIMULATED, isSecretValue, plainStrings } from "../scripts/simulator";
-import { fixture, isSecret, settled, simulator, valueOf } from "./helpers";
+import { apiServerFlag, fixture, isSecret, settled, simulator, valueOf } from "./helpers";
 
 const CMD = "command:local:Command";
 const AKS = "azure-native:containerservice:ManagedCluster";
 const PROVIDER = "pulumi:providers:kubernetes";
+const ISSUER = "https://oidcab12cd34.z6.web.core.windows.net/";
 
 describe("KindOrAksCluster (kind)", () => {
   const sim = simulator();
@@ -34,16 +35,11 @@ describe("KindOrAksCluster (kind)", () => {
 
   it("renders a config whose issuer is byte-equal to OidcIssuer's", async () => {
     const issuerUrl = await valueOf(issuer.issuerUrl);
-    const config = YAML.parse(await valueOf(cluster.kindConfig!)) as {
-      nodes: { kubeadmConfigPatches: string[] }[];
-    };
-    const patch = YAML.parse(config.nodes[0].kubeadmConfigPatches[0]) as {
-      apiServer: { extraArgs: Record<string, string> };
-    };
-    assert.equal(patch.apiServer.extraArgs["service-account-issuer"], issuerUrl);
+    const flag = apiServerFlag(await valueOf(cluster.kindConfig!), "service-account-issuer");
+    assert.equal(flag, issuerUrl);
     assert.equal(await valueOf(cluster.issuerUrl), issuerUrl);
     const discovery = JSON.parse(await valueOf(issuer.discoveryDocument)) as { issuer: string };
-    assert.equal(discovery.issuer, patch.apiServer.extraArgs["service-account-issuer"]);
+    assert.equal(discovery.issuer, flag);
   });
 
   it("runs kind through one command with create and delete scripts", () => {
@@ -88,13 +84,15 @@ describe("KindOrAksCluster (kind)", () => {
     }
   });
 
-  it("writes the public key and the rotation key into the mounted files", () => {
+  it("writes the public key and the rotation key into their own mounted files (1.37, v1beta4)", async () => {
     const plain = sim.one(CMD).inputs.environment as Record<string, string>;
-    // 1.34 is kubeadm v1beta3: one sa.pub holding the signing key and then the rotation key.
-    assert.equal(
-      plain.WI_SA_PUB,
-      `${String(sim.one("tls:index/privateKey:PrivateKey").outputs.publicKeyPem)}${fixture("rotated.pub")}`,
-    );
+    const signing = String(sim.one("tls:index/privateKey:PrivateKey").outputs.publicKeyPem);
+    assert.equal(plain.WI_SA_PUB, signing);
+    assert.equal(plain.WI_SA_EXTRA_0, fixture("rotated.pub"));
+    assert.match(String(sim.one(CMD).inputs.create), /> "\$WI_KIND_DIR\/sa-extra-0\.pub"/);
+    // Kind v0.33's own default image, pinned by digest.
+    const config = await valueOf(cluster.kindConfig!);
+    assert.match(config, /image: kindest\/node:v1\.37\.0@sha256:[0-9a-f]{64}/);
   });
 
   it("exposes the kubeconfig as a secret and builds a provider from it", async () => {
@@ -111,6 +109,31 @@ describe("KindOrAksCluster (kind)", () => {
 
   it("creates nothing in Azure for the cluster itself", () => {
     assert.equal(sim.byType(AKS).length, 0);
+  });
+});
+
+describe("KindOrAksCluster (kind, before 1.36)", () => {
+  const sim = simulator();
+
+  it("bundles the rotation key into sa.pub (v1beta3)", async () => {
+    sim.reset();
+    const older = new KindOrAksCluster("older", {
+      flavor: "kind",
+      kubernetesVersion: "1.35.1",
+      issuerUrl: ISSUER,
+      signingKey: {
+        privateKeyPem: pulumi.secret(fixture("signing.key")),
+        publicKeyPem: fixture("signing.pub"),
+      },
+      additionalPublicKeysPem: [fixture("rotated.pub")],
+    });
+    await valueOf(older.kubeconfig);
+    await settled(sim);
+    const cmd = sim.one(CMD, "older-kind");
+    const env = cmd.inputs.environment as Record<string, string>;
+    assert.equal(env.WI_SA_PUB, `${fixture("signing.pub")}${fixture("rotated.pub")}`);
+    assert.equal(env.WI_SA_EXTRA_0, undefined);
+    assert.match(await valueOf(older.kindConfig!), /image: kindest\/node:v1\.35\.1\n/);
   });
 });
 

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
 
 import { InvalidArgumentError } from "../components/errors";
 import { CONFIG_KEYS, rawDefault } from "../stacks/config";
@@ -85,4 +86,22 @@ export function engineConfig(over: Record<string, string>): Record<string, strin
     .map((k) => [k, rawDefault(k as keyof typeof CONFIG_KEYS)] as const)
     .filter(([k, v]) => v !== undefined && k !== "identities");
   return { ...Object.fromEntries(defaults), ...over };
+}
+
+/** The API server flags a kind configuration's kubeadm patch sets, in either kubeadm shape
+ * (v1beta3 map, v1beta4 list), as [name, value] pairs. */
+export function apiServerFlags(kindConfigYaml: string): [string, string][] {
+  const config = YAML.parse(kindConfigYaml) as { nodes: { kubeadmConfigPatches: string[] }[] };
+  const patch = YAML.parse(config.nodes[0].kubeadmConfigPatches[0]) as {
+    apiServer: { extraArgs: Record<string, string> | { name: string; value: string }[] };
+  };
+  const args = patch.apiServer.extraArgs;
+  return Array.isArray(args) ? args.map((a) => [a.name, a.value]) : Object.entries(args);
+}
+
+/** The one value of an API server flag in a kind configuration; fails unless set exactly once. */
+export function apiServerFlag(kindConfigYaml: string, name: string): string {
+  const values = apiServerFlags(kindConfigYaml).filter(([n]) => n === name);
+  if (values.length !== 1) throw new Error(`${name} is set ${values.length} times`);
+  return values[0][1];
 }

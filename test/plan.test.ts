@@ -11,6 +11,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 
 import { jsonWebKeySet } from "../components";
+import { apiServerFlag } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -74,13 +75,7 @@ describe("npm run plan", function () {
     it("shows one issuer everywhere: kind config, discovery document, FIC table, outputs", () => {
       const outputs = JSON.parse(files["outputs.json"]) as Record<string, unknown>;
       const issuer = String(outputs.issuerUrl);
-      const kind = YAML.parse(files["kind-config.yaml"]) as {
-        nodes: { kubeadmConfigPatches: string[] }[];
-      };
-      const patch = YAML.parse(kind.nodes[0].kubeadmConfigPatches[0]) as {
-        apiServer: { extraArgs: Record<string, string> };
-      };
-      assert.equal(patch.apiServer.extraArgs["service-account-issuer"], issuer);
+      assert.equal(apiServerFlag(files["kind-config.yaml"], "service-account-issuer"), issuer);
       assert.equal(
         (JSON.parse(files["openid-configuration.json"]) as { issuer: string }).issuer,
         issuer,

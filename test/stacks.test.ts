@@ -5,13 +5,12 @@
 import * as assert from "node:assert/strict";
 
 import * as pulumi from "@pulumi/pulumi";
-import * as YAML from "yaml";
 
 import { StackConfig, parseStackConfig, projectConfig } from "../stacks/config";
 import { deployStack } from "../stacks/deploy";
 import { SimulatedCloud, SimulatedResource, isSecretValue } from "../scripts/simulator";
 import { readStackFiles } from "../scripts/stackFiles";
-import { settled, simulator } from "./helpers";
+import { apiServerFlag, settled, simulator } from "./helpers";
 
 const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
 const UAI = "azure-native:managedidentity:UserAssignedIdentity";
@@ -102,13 +101,7 @@ describe("the dev stack (kind)", () => {
     const issuer = String(outputs.issuerUrl);
     assert.match(issuer, /^https:\/\/oidc[a-z0-9]{8}\.z6\.web\.core\.windows\.net\/$/);
 
-    const kind = YAML.parse(String(outputs.kindConfig)) as {
-      nodes: { kubeadmConfigPatches: string[] }[];
-    };
-    const patch = YAML.parse(kind.nodes[0].kubeadmConfigPatches[0]) as {
-      apiServer: { extraArgs: Record<string, string> };
-    };
-    assert.equal(patch.apiServer.extraArgs["service-account-issuer"], issuer);
+    assert.equal(apiServerFlag(String(outputs.kindConfig), "service-account-issuer"), issuer);
 
     const discovery = sim
       .byType("azure-native:storage:Blob")
