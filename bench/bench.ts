@@ -17,6 +17,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
+import * as YAML from "yaml";
+
 const ROOT = path.resolve(__dirname, "..");
 const OUT = path.join(ROOT, "bench", "results");
 const COMPILED = path.join(OUT, "js");
@@ -75,7 +77,20 @@ function compile(): void {
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(COMPILED, "node_modules"), "dir");
 }
 
-type Mode = "ts-node" | "compiled, host source maps" | "compiled, no source maps";
+type Mode =
+  | "pulumi up (ts-node, nodeargs)"
+  | "ts-node, Node defaults"
+  | "compiled, host source maps"
+  | "compiled, no source maps";
+
+/** The node arguments Pulumi.yaml gives the program (runtime.options.nodeargs). */
+function projectNodeArgs(): string[] {
+  const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+    runtime?: { options?: { nodeargs?: string } };
+  };
+  const args = project.runtime?.options?.nodeargs ?? "";
+  return args.split(/\s+/).filter(Boolean);
+}
 
 /** The source-map hook the Pulumi Node.js host loads before any program (its cmd/run/index.js). */
 const HOST_SOURCE_MAPS = require.resolve("source-map-support/register", {
@@ -84,12 +99,15 @@ const HOST_SOURCE_MAPS = require.resolve("source-map-support/register", {
 
 function evaluate(mode: Mode, identities: number, latencyMs = 0): Evaluation {
   const compiled = path.join(COMPILED, "bench", "evaluate.js");
+  const tsNode = ["-r", "ts-node/register/transpile-only", "bench/evaluate.ts"];
   const args =
-    mode === "ts-node"
-      ? ["-r", "ts-node/register/transpile-only", "bench/evaluate.ts"]
-      : mode === "compiled, host source maps"
-        ? ["-r", HOST_SOURCE_MAPS, compiled]
-        : [compiled];
+    mode === "pulumi up (ts-node, nodeargs)"
+      ? [...projectNodeArgs(), ...tsNode]
+      : mode === "ts-node, Node defaults"
+        ? tsNode
+        : mode === "compiled, host source maps"
+          ? ["-r", HOST_SOURCE_MAPS, compiled]
+          : [compiled];
   const out = run([...args, "--identities", String(identities), "--latency", String(latencyMs)]);
   return JSON.parse(out.trim().split("\n").pop()!) as Evaluation;
 }
@@ -124,17 +142,23 @@ function main(): void {
   compile();
 
   const evaluations: { mode: string; e: Evaluation }[] = [];
-  for (const mode of [
-    "ts-node",
+  const asPulumiUp: Mode = "pulumi up (ts-node, nodeargs)";
+  const modes: Mode[] = [
+    asPulumiUp,
+    "ts-node, Node defaults",
     "compiled, host source maps",
     "compiled, no source maps",
-  ] as const) {
+  ];
+  for (const mode of modes) {
     for (const n of sizes) {
       console.error(`evaluate ${mode} ${n} identities ...`);
       evaluations.push({ mode, e: evaluate(mode, n) });
     }
   }
-  for (const { mode, e } of evaluations.filter((x) => x.e.identities === 100)) {
+  // The target is judged on the program as pulumi up runs it; the other rows explain it.
+  for (const { mode, e } of evaluations.filter(
+    (x) => x.e.identities === 100 && x.mode === asPulumiUp,
+  )) {
     targets.push({
       what: `100 identities evaluate in under 5 s and 500 MB (${mode})`,
       ok: e.wallMs < 5000 && e.maxRssMb < 500,
@@ -146,7 +170,7 @@ function main(): void {
   for (const latency of [100, 1000]) {
     for (const n of sizes) {
       console.error(`simulated deployment, ${latency} ms per resource, ${n} identities ...`);
-      deployments.push(evaluate("compiled, no source maps", n, latency));
+      deployments.push(evaluate(asPulumiUp, n, latency));
     }
   }
   for (const d of deployments) {
@@ -169,7 +193,7 @@ function main(): void {
     "",
     "## Stack program evaluation under the simulator (kind stack)",
     "",
-    "ts-node is how `pulumi up` runs a TypeScript program; compiled is the same program built with tsc, run with the source-map hook the Pulumi host always loads, and without it (a floor no real run reaches).",
+    "`pulumi up` runs the program with ts-node and Pulumi.yaml's nodeargs; the other rows show what those change: Node's default stack-trace limit, and the program built with tsc, with the source-map hook the Pulumi host always loads and without it (a floor no real run reaches).",
     "",
     table(
       ["mode", "identities", "service accounts", "resources", "wall", "peak memory"],
@@ -183,7 +207,7 @@ function main(): void {
       ]),
     ),
     "",
-    "## Simulated deployment (compiled program, no source maps)",
+    "## Simulated deployment (as pulumi up runs the program)",
     "",
     "Each cloud resource is answered after the latency; the lower bound is the longest chain of real dependencies, serial is one resource at a time.",
     "",
