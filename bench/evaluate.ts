@@ -59,6 +59,8 @@ async function main(): Promise<void> {
   const firstStart = Math.min(...sim.resources.map((r) => r.startedMs));
   const lastEnd = Math.max(...sim.resources.map((r) => r.endedMs));
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  // From the first registration, like the deployment's wall time.
+  const cpu = process.cpuUsage(sim.cpuAtFirstRegistration);
 
   const costed = (r: SimulatedResource) => r.custom && !r.type.startsWith("pulumi:providers:");
   const result = {
@@ -71,6 +73,9 @@ async function main(): Promise<void> {
     // deployment: from the first registration to the last (the engine's own start-up excluded).
     wallMs: Math.round(latencyMs ? lastEnd - firstStart : Math.min(wallMs, lastEnd)),
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    // CPU the process spent from the first registration on (user + system, all threads): the
+    // program's JavaScript runs on one thread, so much of it bounds the wall time too.
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     criticalPathMs: latencyMs ? criticalPath(sim.resources, latencyMs) : undefined,
     serialMs: latencyMs ? sim.resources.filter(costed).length * latencyMs : undefined,
   };
