@@ -1,5 +1,18 @@
 import { InvalidArgumentError, describeValue } from "./errors";
 
+/** Namespaces every cluster already has: never created (creating one fails: it exists). */
+export const BUILTIN_NAMESPACES: readonly string[] = [
+  "default",
+  "kube-system",
+  "kube-public",
+  "kube-node-lease",
+];
+
+/** The namespaces to create for ServiceAccounts in `namespaces`: each once, built-ins left out. */
+export function namespacesToCreate(namespaces: Iterable<string>): string[] {
+  return [...new Set(namespaces)].filter((ns) => !BUILTIN_NAMESPACES.includes(ns));
+}
+
 /** DNS-1123 label: what Kubernetes requires of namespace and ServiceAccount names. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

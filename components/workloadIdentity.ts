@@ -4,6 +4,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 
 import { canonicalIssuer } from "./issuer";
+import { namespacesToCreate } from "./kubernetes";
 import { splitKubernetesProvider } from "./providers";
 import { roleDefinitionId } from "./roles";
 import { WorkloadIdentityArgs, resolveWorkloadIdentityArgs } from "./workloadIdentityArgs";
@@ -98,7 +99,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
       );
     const namespaces = new Map<string, k8s.core.v1.Namespace>();
     if (cfg.createNamespaces) {
-      for (const ns of new Set(
+      for (const ns of namespacesToCreate(
         cfg.serviceAccounts.filter((s) => s.create).map((s) => s.namespace),
       )) {
         namespaces.set(

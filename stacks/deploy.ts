@@ -10,6 +10,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 
 import { KindOrAksCluster } from "../components/kindOrAksCluster";
+import { namespacesToCreate } from "../components/kubernetes";
 import { OidcIssuer } from "../components/oidcIssuer";
 import { Webhook } from "../components/webhook";
 import { WorkloadIdentity } from "../components/workloadIdentity";
@@ -113,19 +114,14 @@ export function deployStack(cfg: StackConfig, options: DeployOptions = {}): Stac
 
   // Namespaces of the ServiceAccounts the stack creates, once each across all identities.
   const namespaces = new Map<string, k8s.core.v1.Namespace>();
-  for (const id of cfg.identities) {
-    for (const sa of id.serviceAccounts.filter((s) => s.create)) {
-      if (!namespaces.has(sa.namespace)) {
-        namespaces.set(
-          sa.namespace,
-          new k8s.core.v1.Namespace(
-            `ns-${sa.namespace}`,
-            { metadata: { name: sa.namespace } },
-            k8sProvider,
-          ),
-        );
-      }
-    }
+  const wanted = cfg.identities.flatMap((id) =>
+    id.serviceAccounts.filter((s) => s.create).map((s) => s.namespace),
+  );
+  for (const ns of namespacesToCreate(wanted)) {
+    namespaces.set(
+      ns,
+      new k8s.core.v1.Namespace(`ns-${ns}`, { metadata: { name: ns } }, k8sProvider),
+    );
   }
 
   const identities: Record<string, IdentityOutputs> = {};
@@ -144,9 +140,9 @@ export function deployStack(cfg: StackConfig, options: DeployOptions = {}): Stac
         roleAssignments: id.roleAssignments,
         serviceAccountDependsOn: [
           ...new Set(
-            id.serviceAccounts.filter((s) => s.create).map((s) => namespaces.get(s.namespace)!),
+            id.serviceAccounts.filter((s) => s.create).map((s) => namespaces.get(s.namespace)),
           ),
-        ],
+        ].filter((ns) => ns !== undefined),
       },
       k8sOpts,
     );

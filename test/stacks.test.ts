@@ -251,3 +251,35 @@ describe("the demo workload", () => {
     assert.equal(outputs.demoPod, "apps/wi-demo");
   });
 });
+
+describe("ServiceAccounts in built-in namespaces", () => {
+  const sim = simulator();
+
+  it("are created without creating the namespace, which every cluster has", async () => {
+    const cfg = configOf("aks", {
+      identities: [
+        {
+          name: "wi-aks-default",
+          serviceAccounts: [
+            { namespace: "default", name: "app", create: true },
+            { namespace: "kube-system", name: "operator", create: true },
+            { namespace: "apps", name: "app", create: true },
+          ],
+          roleAssignments: [],
+        },
+      ],
+    });
+    await run(sim, cfg);
+    assert.deepEqual(
+      sim.byType("kubernetes:core/v1:Namespace").map((n) => meta(n).name),
+      ["apps"],
+    );
+    const sas = sim.byType(SA);
+    assert.deepEqual(
+      sas.map((s) => `${meta(s).namespace}/${meta(s).name}`),
+      ["default/app", "kube-system/operator", "apps/app"],
+    );
+    // The identity's ServiceAccounts wait for the namespace it needs created.
+    assert.ok(sas[2].dependencies.includes(sim.one("kubernetes:core/v1:Namespace").urn));
+  });
+});

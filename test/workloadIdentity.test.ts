@@ -283,6 +283,35 @@ describe("WorkloadIdentity and a cluster that is not there yet", () => {
   });
 });
 
+describe("WorkloadIdentity with createNamespaces", () => {
+  const sim = simulator();
+
+  it("creates each namespace once and never a built-in one", async () => {
+    sim.reset();
+    const wi = new WorkloadIdentity(
+      "ns-test",
+      {
+        issuerUrl: ISSUER,
+        resourceGroupName: "rg",
+        createNamespaces: true,
+        serviceAccounts: [
+          { namespace: "default", name: "a" },
+          { namespace: "team", name: "b" },
+          { namespace: "team", name: "c" },
+          { namespace: "elsewhere", name: "d", create: false },
+        ],
+      },
+      { providers: { kubernetes: provider() } },
+    );
+    await valueOf(wi.federatedCredentialNames);
+    await settled(sim);
+    assert.deepEqual(
+      sim.byType(NS).map((n) => (n.inputs.metadata as { name: string }).name),
+      ["team"],
+    );
+  });
+});
+
 describe("WorkloadIdentity (existing identity)", () => {
   const sim = simulator();
   const id = `/subscriptions/${SIMULATED.subscriptionId}/resourceGroups/identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ci-runner`;
