@@ -2,7 +2,13 @@ import * as path from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 
-import { InvalidArgumentError, describeValue, requireIntegerInRange, requireOneOf } from "./errors";
+import {
+  InvalidArgumentError,
+  describeValue,
+  requireIntegerInRange,
+  requireMatch,
+  requireOneOf,
+} from "./errors";
 import { canonicalIssuer } from "./issuer";
 import { keyId, parsePublicKeyList, parseRsaPrivateKey, parseRsaPublicKey } from "./keys";
 import { KubernetesVersion, parseKubernetesVersion, validateDns1123Label } from "./kubernetes";
@@ -109,6 +115,26 @@ function rejectForeign(
   }
 }
 
+/** A container image reference, such as a kind node image. */
+export function validateImageReference(value: unknown, field: string): string {
+  return requireMatch(
+    value,
+    field,
+    /^[a-z0-9][a-z0-9._/:@-]*$/i,
+    "expected an image reference such as kindest/node:v1.37.0",
+  );
+}
+
+/** An Azure VM size name. */
+export function validateVmSize(value: unknown, field: string): string {
+  return requireMatch(
+    value,
+    field,
+    /^Standard_[A-Za-z0-9_]+$/,
+    "expected an Azure VM size such as Standard_D2s_v5",
+  );
+}
+
 /** The default per-stack state directory for a Kind cluster's keys and kubeconfig. */
 export function defaultKindStateDir(baseDir: string, stack: string, clusterName: string): string {
   return path.resolve(baseDir, ".wi", stack, clusterName);
@@ -139,13 +165,7 @@ export function resolveClusterArgs(
       (args.kubernetesVersion === undefined
         ? DEFAULT_KIND_NODE_IMAGE
         : `kindest/node:v${version.text}`);
-    if (typeof nodeImage !== "string" || !/^[a-z0-9][a-z0-9._/:@-]*$/i.test(nodeImage)) {
-      throw new InvalidArgumentError(
-        "nodeImage",
-        describeValue(nodeImage),
-        "expected an image reference such as kindest/node:v1.34.0",
-      );
-    }
+    validateImageReference(nodeImage, "nodeImage");
     if (args.issuerUrl === undefined) {
       throw new InvalidArgumentError(
         "issuerUrl",
@@ -237,13 +257,7 @@ export function resolveClusterArgs(
     );
   }
   const vmSize = args.vmSize ?? DEFAULT_AKS_VM_SIZE;
-  if (typeof vmSize !== "string" || !/^Standard_[A-Za-z0-9_]+$/.test(vmSize)) {
-    throw new InvalidArgumentError(
-      "vmSize",
-      describeValue(vmSize),
-      "expected an Azure VM size such as Standard_D2s_v5",
-    );
-  }
+  validateVmSize(vmSize, "vmSize");
   return {
     flavor,
     clusterName,

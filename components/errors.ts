@@ -47,6 +47,19 @@ export function requireObject(value: unknown, field: string): Record<string, unk
   return value as Record<string, unknown>;
 }
 
+/** Throws unless `value` is a string matching `pattern`. */
+export function requireMatch(
+  value: unknown,
+  field: string,
+  pattern: RegExp,
+  allowed: string,
+): string {
+  if (typeof value !== "string" || !pattern.test(value)) {
+    throw new InvalidArgumentError(field, describeValue(value), allowed);
+  }
+  return value;
+}
+
 /** Throws unless `value` is an integer within [min, max]. */
 export function requireIntegerInRange(
   value: unknown,

@@ -2,7 +2,7 @@ import * as crypto from "node:crypto";
 
 import * as pulumi from "@pulumi/pulumi";
 
-import { InvalidArgumentError, describeValue, requireIntegerInRange } from "./errors";
+import { InvalidArgumentError, describeValue, requireIntegerInRange, requireMatch } from "./errors";
 import { AZURE_AD_TOKEN_EXCHANGE_AUDIENCE, canonicalIssuer, serviceAccountSubject } from "./issuer";
 import { validateDns1123Label } from "./kubernetes";
 import { RoleRef, resolveRole, validateScope } from "./roles";
@@ -86,7 +86,15 @@ export interface ResolvedWorkloadIdentityArgs {
   roleAssignments: { scope: pulumi.Input<string>; role: RoleRef; key: string }[];
 }
 
-const AZURE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/;
+/** A user-assigned identity's name: 3 to 128 letters, digits, '-' and '_'. */
+export function validateIdentityName(value: unknown, field: string, note = ""): string {
+  return requireMatch(
+    value,
+    field,
+    /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/,
+    `expected 3 to 128 letters, digits, '-' and '_', starting with a letter or digit${note ? ` ${note}` : ""}`,
+  );
+}
 
 export function resolveWorkloadIdentityArgs(
   name: string,
@@ -102,13 +110,7 @@ export function resolveWorkloadIdentityArgs(
 
   const identityName = args.identityName ?? name;
   if (args.existingIdentity === undefined) {
-    if (typeof identityName !== "string" || !AZURE_NAME.test(identityName)) {
-      throw new InvalidArgumentError(
-        "identityName",
-        describeValue(identityName),
-        "expected 3 to 128 letters, digits, '-' and '_', starting with a letter or digit (it defaults to the component name)",
-      );
-    }
+    validateIdentityName(identityName, "identityName", "(it defaults to the component name)");
     if (args.resourceGroupName === undefined) {
       throw new InvalidArgumentError(
         "resourceGroupName",

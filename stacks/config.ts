@@ -7,7 +7,13 @@
  */
 import { InvalidArgumentError, describeValue } from "../components/errors";
 import { HOSTINGS, Hosting, validateAccountNamePrefix } from "../components/storage";
-import { FLAVORS, ClusterFlavor } from "../components/clusterArgs";
+import {
+  FLAVORS,
+  ClusterFlavor,
+  validateImageReference,
+  validateVmSize,
+} from "../components/clusterArgs";
+import { validateIdentityName } from "../components/workloadIdentityArgs";
 import { parseKubernetesVersion, validateDns1123Label } from "../components/kubernetes";
 import {
   MAX_RSA_BITS,
@@ -256,16 +262,10 @@ function parseIdentities(value: unknown): IdentityConfig[] {
     for (const k of Object.keys(o))
       if (!known.includes(k))
         fail(`${at}.${k}`, o[k], `unknown field; expected ${known.join(", ")}`);
-    if (typeof o.name !== "string" || !/^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/.test(o.name)) {
-      fail(
-        `${at}.name`,
-        o.name,
-        "expected 3 to 128 letters, digits, '-' and '_', starting with a letter or digit",
-      );
-    }
-    if (names.has(o.name.toLowerCase()))
-      fail(`${at}.name`, o.name, "expected a name not used by another identity");
-    names.add(o.name.toLowerCase());
+    const name = validateIdentityName(o.name, `${at}.name`);
+    if (names.has(name.toLowerCase()))
+      fail(`${at}.name`, name, "expected a name not used by another identity");
+    names.add(name.toLowerCase());
 
     let serviceAccounts: IdentityConfig["serviceAccounts"];
     if (o.serviceAccounts !== undefined) {
@@ -317,7 +317,7 @@ function parseIdentities(value: unknown): IdentityConfig[] {
         fail(`${rat}.role`, r.role, "expected a built-in role name or a role definition id");
       return { scope: r.scope, role: r.role };
     });
-    return { name: o.name, serviceAccounts, roleAssignments };
+    return { name, serviceAccounts, roleAssignments };
   });
 }
 
@@ -403,9 +403,7 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
     str(raw, "storageAccountPrefix"),
     "storageAccountPrefix",
   );
-  const aksVmSize = str(raw, "aksVmSize") ?? "";
-  if (!/^Standard_[A-Za-z0-9_]+$/.test(aksVmSize))
-    fail("aksVmSize", aksVmSize, "expected an Azure VM size such as Standard_D2s_v5");
+  const aksVmSize = validateVmSize(str(raw, "aksVmSize"), "aksVmSize");
   const webhookChartVersion = str(raw, "webhookChartVersion") ?? "";
   if (!/^\d+\.\d+\.\d+$/.test(webhookChartVersion))
     fail(
@@ -417,12 +415,7 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
   if (!/^[a-z0-9][a-z0-9._/:@-]*$/.test(demoImage))
     fail("demoImage", demoImage, "expected an image reference");
   const kindNodeImage = str(raw, "kindNodeImage");
-  if (kindNodeImage !== undefined && !/^[a-z0-9][a-z0-9._/:@-]*$/i.test(kindNodeImage))
-    fail(
-      "kindNodeImage",
-      kindNodeImage,
-      "expected an image reference such as kindest/node:v1.34.0",
-    );
+  if (kindNodeImage !== undefined) validateImageReference(kindNodeImage, "kindNodeImage");
 
   const identities = parseIdentities(json(raw, "identities"));
   const demoWorkload = bool(raw, "demoWorkload");
