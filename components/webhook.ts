@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { InvalidArgumentError } from "./errors";
+import { InvalidArgumentError, describeValue } from "./errors";
 import {
   WEBHOOK_CHART,
   WebhookOptions,
@@ -35,7 +35,7 @@ export class Webhook extends pulumi.ComponentResource {
     ) {
       throw new InvalidArgumentError(
         "azureTenantId",
-        "undefined",
+        describeValue(typeof args === "object" && args !== null ? args.azureTenantId : args),
         "the webhook chart requires the Entra tenant id",
       );
     }

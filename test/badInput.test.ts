@@ -559,6 +559,12 @@ const TABLE: Record<string, Case[]> = {
   Webhook: [
     ["no tenant", "azureTenantId", () => new Webhook("w", {} as never)],
     [
+      "an empty tenant",
+      "azureTenantId",
+      () => new Webhook("w", { azureTenantId: "" }),
+      /"" is not valid/,
+    ],
+    [
       "a tenant that is not a GUID",
       "azureTenantId",
       () => new Webhook("w", { azureTenantId: "contoso.onmicrosoft.com" }),
