@@ -11,7 +11,14 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 
-import { SimulatedCloud, SimulatedResource, installSimulator, isSecretValue } from "./simulator";
+import {
+  SimulatedCloud,
+  SimulatedResource,
+  installSimulator,
+  isSecretValue,
+  mapSecrets,
+  text,
+} from "./simulator";
 import { readStackFiles } from "./stackFiles";
 
 const SIMULATED_NOTE =
@@ -74,10 +81,6 @@ export function renderTree(resources: SimulatedResource[]): string {
 
 interface Artifacts {
   [file: string]: string;
-}
-
-function text(v: unknown): string {
-  return typeof v === "string" ? v : JSON.stringify(v);
 }
 
 /** The files a reviewer reads, from what the program registered. */
@@ -152,14 +155,7 @@ export function collectArtifacts(
 
 /** Stack outputs for display and for outputs.json, secrets replaced by "[secret]". */
 export function redactOutputs(raw: Record<string, unknown>): unknown {
-  const walk = (v: unknown): unknown => {
-    if (isSecretValue(v)) return "[secret]";
-    if (Array.isArray(v)) return v.map(walk);
-    if (typeof v === "object" && v !== null)
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
-  };
-  return walk(raw);
+  return mapSecrets(raw, () => "[secret]");
 }
 
 export async function plan(

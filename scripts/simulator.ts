@@ -66,10 +66,15 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
 
 /** Removes secret markers, leaving plain values. */
 export function unwrapSecrets(v: unknown): unknown {
-  if (isSecretValue(v)) return unwrapSecrets(v.value);
-  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  return mapSecrets(v, (secret) => unwrapSecrets(secret.value));
+}
+
+/** Copies a value, replacing each secret (in Pulumi's wire form) with what `replace` returns. */
+export function mapSecrets(v: unknown, replace: (secret: { value: unknown }) => unknown): unknown {
+  if (isSecretValue(v)) return replace(v);
+  if (Array.isArray(v)) return v.map((x) => mapSecrets(x, replace));
   if (typeof v === "object" && v !== null) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapSecrets(x, replace)]));
   }
   return v;
 }
@@ -135,8 +140,8 @@ export function simulatedKubeconfig(clusterName: string, server: string): string
   ].join("\n");
 }
 
-/** A value as text for an id or URL: strings as they are, anything else as JSON. */
-function text(v: unknown): string {
+/** A value as text for an id, URL or table cell: strings as they are, anything else as JSON. */
+export function text(v: unknown): string {
   if (typeof v === "string") return v;
   return v === undefined || v === null ? "" : JSON.stringify(v);
 }
