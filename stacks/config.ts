@@ -5,7 +5,7 @@
  *
  * Pulumi.yaml declares the same keys (type, description, default); a test keeps the two equal.
  */
-import { InvalidArgumentError, describeValue } from "../components/errors";
+import { InvalidArgumentError, describeValue, requireOneOf } from "../components/errors";
 import { HOSTINGS, Hosting, validateAccountNamePrefix } from "../components/storage";
 import {
   FLAVORS,
@@ -243,11 +243,7 @@ function oneOf<T extends string>(
   key: keyof typeof CONFIG_KEYS,
   allowed: readonly T[],
 ): T {
-  const v = str(raw, key);
-  if (v === undefined || !(allowed as readonly string[]).includes(v)) {
-    fail(key, v, `expected one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
-  }
-  return v as T;
+  return requireOneOf(str(raw, key), key, allowed);
 }
 
 function parseIdentities(value: unknown): IdentityConfig[] {
