@@ -156,8 +156,8 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
 
   constructor(readonly options: SimulatorOptions = {}) {}
 
-  /** Process CPU usage when the first registration arrived (benchmarks measure from there). */
-  cpuAtFirstRegistration: NodeJS.CpuUsage | undefined;
+  /** Called as each registration arrives, before it is answered (the benchmark's clock). */
+  onRegistration: ((record: SimulatedResource) => void) | undefined;
 
   /** Outputs registered by components and the stack, by URN, secret markers kept. */
   readonly registeredOutputs = new Map<string, Record<string, unknown>>();
@@ -250,20 +250,19 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
     }
   }
 
-  /** Wraps the mock monitor so that every registration is recorded with its raw request. */
+  /** Records every registration the in-process mock monitor receives, with its raw request. */
   attach(): void {
-    const monitor = pulumi.runtime.getMonitor() as unknown as {
-      registerResource(
-        req: RegisterRequest,
-        cb: (err: unknown, resp?: RegisterResponse) => void,
-      ): void;
-      registerResourceOutputs(
-        req: OutputsRequest,
-        cb: (err: unknown, resp?: unknown) => void,
-      ): void;
-      __simulated?: boolean;
-    };
-    if (!monitor || monitor.__simulated) return;
+    const monitor = pulumi.runtime.getMonitor() as unknown as RecordableMonitor | undefined;
+    if (monitor) this.record(monitor);
+  }
+
+  /**
+   * Wraps a monitor's registerResource and registerResourceOutputs so that every registration is
+   * recorded with its raw request and timing: Pulumi's in-process mock monitor (tests, plan) or
+   * the benchmark's engine serving a real program over gRPC.
+   */
+  record(monitor: RecordableMonitor): void {
+    if (monitor.__simulated) return;
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
       const raw = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
@@ -287,8 +286,8 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
         startedMs: Date.now() - this.started,
         endedMs: 0,
       };
-      this.cpuAtFirstRegistration ??= process.cpuUsage();
       this.resources.push(record);
+      this.onRegistration?.(record);
       original(req, (err, resp) => {
         record.endedMs = Date.now() - this.started;
         if (resp) {
@@ -506,7 +505,7 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
 interface ProtoStruct {
   toJavaScript(): unknown;
 }
-interface RegisterRequest {
+export interface RegisterRequest {
   getType(): string;
   getName(): string;
   getCustom(): boolean;
@@ -519,13 +518,20 @@ interface RegisterRequest {
   getProtect(): boolean | undefined;
   getProvider(): string;
 }
-interface OutputsRequest {
+export interface OutputsRequest {
   getUrn(): string;
   getOutputs(): ProtoStruct | undefined;
 }
-interface RegisterResponse {
+export interface RegisterResponse {
   getUrn(): string;
   getObject(): ProtoStruct | undefined;
+}
+
+/** A resource monitor as the recorder sees it: Pulumi's mock monitor or a gRPC service's. */
+export interface RecordableMonitor {
+  registerResource(req: RegisterRequest, cb: (err: unknown, resp?: RegisterResponse) => void): void;
+  registerResourceOutputs(req: OutputsRequest, cb: (err: unknown, resp?: unknown) => void): void;
+  __simulated?: boolean;
 }
 
 export interface InstallOptions extends SimulatorOptions {
