@@ -10,7 +10,7 @@ export { deployStack } from "./deploy";
 export type { StackOutputs } from "./deploy";
 
 /** The program behind `pulumi up`: config from the engine, a typed config, the stack. */
-export function program(): StackOutputs {
+export function program(): Promise<StackOutputs> {
   const cfg = parseStackConfig(
     projectConfig(pulumi.runtime.allConfig(), pulumi.getProject()),
     pulumi.getStack(),
