@@ -2,37 +2,17 @@
 import * as assert from "node:assert/strict";
 
 import { criticalPath } from "../bench/graph";
-import { SimulatedResource } from "../scripts/simulator";
+import { recordOf } from "./helpers";
 
 const STACK = "urn:stack";
 
-function resource(
-  urn: string,
-  over: Partial<Pick<SimulatedResource, "custom" | "type" | "parent" | "dependencies">> & {
-    provider?: string;
-  } = {},
-): SimulatedResource {
-  return {
-    type: over.type ?? "azure-native:managedidentity:UserAssignedIdentity",
-    name: urn,
-    custom: over.custom ?? true,
-    urn,
-    parent: over.parent ?? STACK,
-    dependencies: over.dependencies ?? [],
-    raw: {},
-    inputs: {},
-    outputs: {},
-    options: {
-      deleteBeforeReplace: false,
-      additionalSecretOutputs: [],
-      replaceOnChanges: [],
-      protect: false,
-      provider: over.provider ?? "",
-    },
-    startedMs: 0,
-    endedMs: 0,
-  };
-}
+/** A cloud resource under the stack unless told otherwise. */
+const resource = (urn: string, over: Parameters<typeof recordOf>[1] = {}) =>
+  recordOf(urn, {
+    type: "azure-native:managedidentity:UserAssignedIdentity",
+    parent: STACK,
+    ...over,
+  });
 
 const stack = resource(STACK, { custom: false, type: "pulumi:pulumi:Stack", parent: "" });
 

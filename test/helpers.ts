@@ -10,7 +10,7 @@ import * as YAML from "yaml";
 
 import { InvalidArgumentError } from "../components/errors";
 import { CONFIG_KEYS, rawDefault } from "../stacks/config";
-import { SimulatedCloud, installSimulator } from "../scripts/simulator";
+import { SimulatedCloud, SimulatedResource, installSimulator } from "../scripts/simulator";
 
 export const PROJECT = "azure-workload-identity";
 
@@ -104,4 +104,33 @@ export function apiServerFlag(kindConfigYaml: string, name: string): string {
   const values = apiServerFlags(kindConfigYaml).filter(([n]) => n === name);
   if (values.length !== 1) throw new Error(`${name} is set ${values.length} times`);
   return values[0][1];
+}
+
+/** A recorded registration made by hand, for tests of what reads the records. */
+export function recordOf(
+  urn: string,
+  over: Partial<Pick<SimulatedResource, "type" | "custom" | "parent" | "dependencies" | "raw">> & {
+    provider?: string;
+  } = {},
+): SimulatedResource {
+  return {
+    type: over.type ?? "test:index:Thing",
+    name: urn,
+    custom: over.custom ?? true,
+    urn,
+    parent: over.parent ?? "",
+    dependencies: over.dependencies ?? [],
+    raw: over.raw ?? {},
+    inputs: {},
+    outputs: {},
+    options: {
+      deleteBeforeReplace: false,
+      additionalSecretOutputs: [],
+      replaceOnChanges: [],
+      protect: false,
+      provider: over.provider ?? "",
+    },
+    startedMs: 0,
+    endedMs: 0,
+  };
 }

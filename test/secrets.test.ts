@@ -12,7 +12,7 @@ import { StackConfig, parseStackConfig, projectConfig } from "../stacks/config";
 import { deployStack } from "../stacks/deploy";
 import { SimulatedCloud, isSecretValue, plainStrings } from "../scripts/simulator";
 import { readStackFiles } from "../scripts/stackFiles";
-import { fixture, settled, simulator } from "./helpers";
+import { fixture, recordOf, settled, simulator } from "./helpers";
 
 /** Text that must never be seen outside a secret. */
 function secretMarkers(): [string, RegExp][] {
@@ -72,11 +72,14 @@ describe("secrets stay secret", () => {
 
   it("finds a leak when there is one (the check itself works)", () => {
     const planted = new SimulatedCloud();
-    planted.resources.push({ ...sampleRecord(), raw: { data: fixture("signing.key") } });
+    planted.resources.push({
+      ...recordOf("urn:pulumi:test::p::test:index:Thing::thing"),
+      raw: { data: fixture("signing.key") },
+    });
     assert.ok(leaks(planted).length > 0);
     const hidden = new SimulatedCloud();
     hidden.resources.push({
-      ...sampleRecord(),
+      ...recordOf("urn:pulumi:test::p::test:index:Thing::thing"),
       raw: {
         data: {
           "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
@@ -116,26 +119,3 @@ describe("secrets stay secret", () => {
     assert.deepEqual(leaks(sim), []);
   });
 });
-
-function sampleRecord() {
-  return {
-    type: "test:index:Thing",
-    name: "thing",
-    custom: true,
-    urn: "urn:pulumi:test::p::test:index:Thing::thing",
-    parent: "",
-    dependencies: [],
-    raw: {},
-    inputs: {},
-    outputs: {},
-    options: {
-      deleteBeforeReplace: false,
-      additionalSecretOutputs: [],
-      replaceOnChanges: [],
-      protect: false,
-      provider: "",
-    },
-    startedMs: 0,
-    endedMs: 1,
-  };
-}
