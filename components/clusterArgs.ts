@@ -24,21 +24,23 @@ export const DEFAULT_KIND_NODE_IMAGE =
 export const DEFAULT_AKS_NODE_COUNT = 2;
 export const DEFAULT_AKS_VM_SIZE = "Standard_D2s_v5";
 
-export interface KindOrAksClusterArgs {
-  /** `kind` (a local cluster signing with our key) or `aks` (AKS with its managed issuer). Plain,
-   * because it decides which resources exist. */
-  flavor: ClusterFlavor;
+/** What both flavors take. */
+interface ClusterArgsBase {
   /** Cluster name (default: the component name). */
   clusterName?: string;
   /** Kind: the node image's version (default 1.37.0, kind v0.33's); AKS: the control plane's
    * (default: AKS's). */
   kubernetesVersion?: string;
+}
 
-  // Kind only.
+/** A Kind cluster on this machine that signs tokens with the given key under the given issuer. */
+export interface KindClusterArgs extends ClusterArgsBase {
+  /** Plain, because it decides which resources exist. */
+  flavor: "kind";
   /** The canonical issuer the API server stamps into tokens (OidcIssuer.issuerUrl). */
-  issuerUrl?: pulumi.Input<string>;
+  issuerUrl: pulumi.Input<string>;
   /** The signing key pair (OidcIssuer.privateKeyPem / publicKeyPem). */
-  signingKey?: { privateKeyPem: pulumi.Input<string>; publicKeyPem: pulumi.Input<string> };
+  signingKey: { privateKeyPem: pulumi.Input<string>; publicKeyPem: pulumi.Input<string> };
   /** Extra public keys the API server accepts (rotation), mounted beside the signing key. */
   additionalPublicKeysPem?: string[];
   /** Node image (default `kindest/node:v<kubernetesVersion>`). */
@@ -52,13 +54,36 @@ export interface KindOrAksClusterArgs {
   kindBinary?: string;
 
   // AKS only.
-  resourceGroupName?: pulumi.Input<string>;
+  resourceGroupName?: never;
+  location?: never;
+  nodeCount?: never;
+  vmSize?: never;
+  tags?: never;
+}
+
+/** AKS with its managed OIDC issuer and the workload identity add-on. */
+export interface AksClusterArgs extends ClusterArgsBase {
+  flavor: "aks";
+  resourceGroupName: pulumi.Input<string>;
   location?: pulumi.Input<string>;
   /** System node pool size (default 2) and VM size (default Standard_D2s_v5). */
   nodeCount?: number;
   vmSize?: string;
   tags?: Record<string, string>;
+
+  // Kind only: AKS runs its own issuer and signing keys.
+  issuerUrl?: never;
+  signingKey?: never;
+  additionalPublicKeysPem?: never;
+  nodeImage?: never;
+  workerCount?: never;
+  stateDir?: never;
+  kindBinary?: never;
 }
+
+/** `flavor: "kind"` or `flavor: "aks"`, each with only its own fields (checked at run time too,
+ * for JavaScript callers). */
+export type KindOrAksClusterArgs = KindClusterArgs | AksClusterArgs;
 
 const KIND_ONLY = [
   "issuerUrl",

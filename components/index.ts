@@ -3,7 +3,14 @@
  * Nothing here creates resources at import time.
  */
 export { OidcIssuer } from "./oidcIssuer";
-export type { OidcIssuerArgs, ProvidedSigningKey } from "./oidcIssuerArgs";
+export type {
+  BroughtKeyArgs,
+  GeneratedKeyArgs,
+  OidcIssuerArgs,
+  ProvidedSigningKey,
+  PublicContainerHostingArgs,
+  StaticWebsiteHostingArgs,
+} from "./oidcIssuerArgs";
 
 export { InvalidArgumentError } from "./errors";
 export {
@@ -31,7 +38,12 @@ export {
 export type { Hosting } from "./storage";
 
 export { KindOrAksCluster } from "./kindOrAksCluster";
-export type { ClusterFlavor, KindOrAksClusterArgs } from "./clusterArgs";
+export type {
+  AksClusterArgs,
+  ClusterFlavor,
+  KindClusterArgs,
+  KindOrAksClusterArgs,
+} from "./clusterArgs";
 export {
   renderKindConfig,
   kubeadmPatch,

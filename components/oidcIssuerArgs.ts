@@ -27,26 +27,50 @@ export interface ProvidedSigningKey {
   publicKeyPem: string;
 }
 
-export interface OidcIssuerArgs {
+/** What every issuer takes, whatever its key and hosting. */
+interface OidcIssuerBaseArgs {
   /** Use this resource group instead of creating one. */
   resourceGroupName?: pulumi.Input<string>;
   /** Azure region for a created resource group and the storage account (default: the provider's). */
   location?: pulumi.Input<string>;
-  /** `staticWebsite` (default; works with public blob access disabled) or `publicContainer`. */
-  hosting?: Hosting;
-  /** Container for `publicContainer` hosting (default `oidc`). */
-  containerName?: string;
   /** 1 to 16 lowercase letters and digits; a random suffix completes the account name. */
   accountNamePrefix?: string;
-  /** Size of a generated RSA signing key (default 4096, at least 2048). */
-  rsaBits?: number;
-  /** Bring a key pair instead of generating one. */
-  signingKey?: ProvidedSigningKey;
   /** Public keys published beside the signing key, e.g. the old key during rotation. */
   additionalPublicKeysPem?: string[];
   /** Tags for the created Azure resources. */
   tags?: Record<string, string>;
 }
+
+/** The component generates the signing key (`@pulumi/tls`, kept in state as a secret). */
+export interface GeneratedKeyArgs {
+  /** Size of the generated RSA key (default 4096, at least 2048). */
+  rsaBits?: number;
+  signingKey?: never;
+}
+
+/** The caller brings the signing key pair. */
+export interface BroughtKeyArgs {
+  signingKey: ProvidedSigningKey;
+  rsaBits?: never;
+}
+
+/** Documents served by the account's static website (works with public blob access off). */
+export interface StaticWebsiteHostingArgs {
+  hosting?: "staticWebsite";
+  containerName?: never;
+}
+
+/** Documents served from an anonymously readable blob container. */
+export interface PublicContainerHostingArgs {
+  hosting: "publicContainer";
+  /** The container (default `oidc`). */
+  containerName?: string;
+}
+
+/** The issuer's arguments: a generated or a brought key, and one way of hosting. */
+export type OidcIssuerArgs = OidcIssuerBaseArgs &
+  (GeneratedKeyArgs | BroughtKeyArgs) &
+  (StaticWebsiteHostingArgs | PublicContainerHostingArgs);
 
 export const DEFAULT_RSA_BITS = 4096;
 
@@ -86,10 +110,12 @@ export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerA
 
   let signingKey: ResolvedSigningKey;
   if (args.signingKey !== undefined) {
-    if (args.rsaBits !== undefined) {
+    // The types forbid both; JavaScript callers and Outputs are not checked by them.
+    const rsaBits: unknown = (args as { rsaBits?: unknown }).rsaBits;
+    if (rsaBits !== undefined) {
       throw new InvalidArgumentError(
         "rsaBits",
-        describeValue(args.rsaBits),
+        describeValue(rsaBits),
         "only used when the component generates the key; omit it when signingKey is given",
       );
     }

@@ -19,6 +19,9 @@ const ISSUER = "https://oidcab12cd34.z6.web.core.windows.net/";
 const VAULT = `/subscriptions/${SIMULATED.subscriptionId}/resourceGroups/apps-rg/providers/Microsoft.KeyVault/vaults/apps-kv`;
 
 // KindOrAksCluster
+/** Arguments as a JavaScript caller (or a cast) can pass them, past what the types refuse: the
+ * components check them at run time too. test/types.test.ts checks that the types refuse them. */
+const untyped = (args: object): never => args as never;
 const key = () => ({
   privateKeyPem: pulumi.secret(fixture("signing.key")),
   publicKeyPem: fixture("signing.pub"),
@@ -203,7 +206,7 @@ const TABLE: Record<string, Case[]> = {
     [
       "a container name with a static website",
       "containerName",
-      () => new OidcIssuer("x", { containerName: "oidc" }),
+      () => new OidcIssuer("x", untyped({ containerName: "oidc" })),
     ],
     [
       "an invalid container name",
@@ -261,13 +264,16 @@ const TABLE: Record<string, Case[]> = {
       "rsaBits beside a brought key",
       "rsaBits",
       () =>
-        new OidcIssuer("x", {
-          rsaBits: 4096,
-          signingKey: {
-            privateKeyPem: fixture("signing.key"),
-            publicKeyPem: fixture("signing.pub"),
-          },
-        }),
+        new OidcIssuer(
+          "x",
+          untyped({
+            rsaBits: 4096,
+            signingKey: {
+              privateKeyPem: fixture("signing.key"),
+              publicKeyPem: fixture("signing.pub"),
+            },
+          }),
+        ),
     ],
     [
       "a malformed extra public key",
@@ -300,19 +306,19 @@ const TABLE: Record<string, Case[]> = {
     [
       "an unknown flavor",
       "flavor",
-      () => new KindOrAksCluster("c", { flavor: "k3s" as never }),
+      () => new KindOrAksCluster("c", untyped({ flavor: "k3s" })),
       /"k3s"/,
     ],
     ["a missing flavor", "flavor", () => new KindOrAksCluster("c", {} as never)],
     [
       "kind without an issuer",
       "issuerUrl",
-      () => new KindOrAksCluster("c", { flavor: "kind", signingKey: key() }),
+      () => new KindOrAksCluster("c", untyped({ flavor: "kind", signingKey: key() })),
     ],
     [
       "kind without keys",
       "signingKey",
-      () => new KindOrAksCluster("c", { flavor: "kind", issuerUrl: ISSUER }),
+      () => new KindOrAksCluster("c", untyped({ flavor: "kind", issuerUrl: ISSUER })),
     ],
     [
       "kind without a private key",
@@ -391,41 +397,44 @@ const TABLE: Record<string, Case[]> = {
     [
       "kind with an AKS node count",
       "nodeCount",
-      () => new KindOrAksCluster("c", { ...kind, nodeCount: 3 }),
+      () => new KindOrAksCluster("c", untyped({ ...kind, nodeCount: 3 })),
       /3/,
     ],
     [
       "kind with an AKS resource group",
       "resourceGroupName",
-      () => new KindOrAksCluster("c", { ...kind, resourceGroupName: "rg" }),
+      () => new KindOrAksCluster("c", untyped({ ...kind, resourceGroupName: "rg" })),
     ],
     [
       "AKS given an issuer",
       "issuerUrl",
-      () => new KindOrAksCluster("c", { ...aks, issuerUrl: ISSUER }),
+      () => new KindOrAksCluster("c", untyped({ ...aks, issuerUrl: ISSUER })),
       /managed issuer/,
     ],
     [
       "AKS given keys",
       "signingKey",
-      () => new KindOrAksCluster("c", { ...aks, signingKey: key() }),
+      () => new KindOrAksCluster("c", untyped({ ...aks, signingKey: key() })),
       /a signing key/,
     ],
     [
       "AKS given rotation keys",
       "additionalPublicKeysPem",
       () =>
-        new KindOrAksCluster("c", { ...aks, additionalPublicKeysPem: [fixture("rotated.pub")] }),
+        new KindOrAksCluster(
+          "c",
+          untyped({ ...aks, additionalPublicKeysPem: [fixture("rotated.pub")] }),
+        ),
     ],
     [
       "AKS given a node image",
       "nodeImage",
-      () => new KindOrAksCluster("c", { ...aks, nodeImage: "kindest/node:v1.34.0" }),
+      () => new KindOrAksCluster("c", untyped({ ...aks, nodeImage: "kindest/node:v1.34.0" })),
     ],
     [
       "AKS without a resource group",
       "resourceGroupName",
-      () => new KindOrAksCluster("c", { flavor: "aks" }),
+      () => new KindOrAksCluster("c", untyped({ flavor: "aks" })),
     ],
     [
       "AKS with an invalid name",
