@@ -458,6 +458,17 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
           provisioningState: "Succeeded",
         };
       }
+      case "azure-native:keyvault:Vault": {
+        const n = autoName(inputs.vaultName);
+        return {
+          id: `${rgId}/providers/Microsoft.KeyVault/vaults/${n}`,
+          name: n,
+          properties: {
+            ...((inputs.properties ?? {}) as Record<string, unknown>),
+            vaultUri: `https://${n}.vault.azure.net/`,
+          },
+        };
+      }
       case "command:local:Command": {
         const env = (inputs.environment ?? {}) as Record<string, string>;
         const cluster = env.WI_KIND_CLUSTER_NAME;
