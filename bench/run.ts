@@ -94,8 +94,23 @@ export interface RunOptions {
   main?: string;
   /** Environment additions for the program (for instance PULUMI_NODEJS_TRANSPILE_ONLY). */
   env?: Record<string, string>;
+  /** Stack config overriding the benchmark's (keys without the project prefix). */
+  config?: Record<string, string>;
   /** Sees what the engine recorded, before it shuts down (tests). */
   inspect?: (cloud: SimulatedCloud) => void;
+}
+
+/** The program exited non-zero or logged errors: what it printed, and what the engine received. */
+export class ProgramFailed extends Error {
+  constructor(
+    readonly code: number | null,
+    readonly output: string,
+    /** Messages logged to the engine at warning or error severity: what `pulumi up` shows. */
+    readonly problems: string[],
+  ) {
+    super(`the program failed (exit ${code}):\n${output}${problems.join("\n")}`);
+    this.name = "ProgramFailed";
+  }
 }
 
 /** Linux: a process's user + system CPU so far, from /proc (clock ticks of 10 ms). */
@@ -133,10 +148,9 @@ export async function runAsPulumiUp(options: RunOptions): Promise<RunResult> {
     await engine.cloud.preloadKey("oidc-signing-key", 2048);
 
     const config = Object.fromEntries(
-      Object.entries(benchStackConfig(options.identities)).map(([k, v]) => [
-        `${project.name}:config:${k}`,
-        v,
-      ]),
+      Object.entries({ ...benchStackConfig(options.identities), ...options.config }).map(
+        ([k, v]) => [`${project.name}:config:${k}`, v],
+      ),
     );
     const nodeargs = (options.nodeargs ?? project.nodeargs).split(/\s+/).filter(Boolean);
     const args = [
@@ -176,13 +190,13 @@ export async function runAsPulumiUp(options: RunOptions): Promise<RunResult> {
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     const engineUsage = process.cpuUsage(engineCpu);
+    options.inspect?.(engine.cloud);
     if (code !== 0 || engine.problems.length > 0) {
-      throw new Error(`the program failed (exit ${code}):\n${output}${engine.problems.join("\n")}`);
+      throw new ProgramFailed(code, output, [...engine.problems]);
     }
     const usage = JSON.parse(fs.readFileSync(usageFile, "utf8")) as NodeJS.ResourceUsage;
     const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
 
-    options.inspect?.(engine.cloud);
     const resources: SimulatedResource[] = engine.cloud.resources;
     const costed = resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
     // The deployment, as the critical path counts it: from the first cloud resource requested to

@@ -1,11 +1,16 @@
+import * as pulumi from "@pulumi/pulumi";
+
 /**
  * The error every validation in this package throws. It carries the field, a description of the
  * bad value and what is allowed, so that callers (and tests) can tell exactly what was wrong.
  *
  * Validation runs before a component calls `super()`, so a bad argument registers nothing:
  * neither the component nor any of its children.
+ *
+ * It is a Pulumi `RunError`: Pulumi's entry point prints a RunError as its message alone, one
+ * line, where any other error is printed with colour codes, its stack and its fields.
  */
-export class InvalidArgumentError extends Error {
+export class InvalidArgumentError extends pulumi.RunError {
   constructor(
     /** The argument or config key at fault, as the caller spells it (`hosting`, `identities[2].namespace`). */
     readonly field: string,

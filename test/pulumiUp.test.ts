@@ -6,7 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 
-import { runAsPulumiUp } from "../bench/run";
+import { ProgramFailed, runAsPulumiUp } from "../bench/run";
 import { SimulatedCloud, isSecretValue, unwrapSecrets } from "../scripts/simulator";
 
 describe("the program under Pulumi's entry point and a gRPC engine", function () {
@@ -46,5 +46,46 @@ describe("the program under Pulumi's entry point and a gRPC engine", function ()
 
   it("keeps the kubeconfig a secret on the wire", () => {
     assert.ok(isSecretValue(stackOutputs().kubeconfig));
+  });
+});
+
+describe("a config error under Pulumi's entry point", function () {
+  this.timeout(120_000);
+
+  const failure = async (config: Record<string, string>): Promise<ProgramFailed> => {
+    try {
+      await runAsPulumiUp({ identities: 1, latencyMs: 0, config });
+    } catch (err) {
+      if (err instanceof ProgramFailed) return err;
+      throw err;
+    }
+    return assert.fail("the program accepted the bad config");
+  };
+
+  it("reaches the user as one plain line naming the key, the value and what is allowed", async () => {
+    const { code, problems } = await failure({ kindWorkerCount: "eleven" });
+    assert.notEqual(code, 0);
+    assert.deepEqual(problems, [
+      'kindWorkerCount: "eleven" is not valid; expected a whole number from 0 to 10',
+    ]);
+  });
+
+  it("names the identity's field, and registers nothing", async () => {
+    const identities = JSON.stringify([{ name: "wi-a", namespace: "Apps", serviceAccount: "x" }]);
+    let registered: string[] = [];
+    try {
+      await runAsPulumiUp({
+        identities: 1,
+        latencyMs: 0,
+        config: { identities },
+        inspect: (c) => (registered = c.resources.map((r) => r.type)),
+      });
+    } catch (err) {
+      assert.ok(err instanceof ProgramFailed);
+      assert.equal(err.problems.length, 1);
+      assert.match(err.problems[0], /^identities\[0\]\.namespace: "Apps" is not valid; expected /);
+      assert.doesNotMatch(err.problems[0], /\u001b|\n|\bat /);
+    }
+    assert.deepEqual(registered, ["pulumi:pulumi:Stack"]);
   });
 });
