@@ -1,5 +1,5 @@
 /**
- * `npm run plan -- <stack> [--out <dir>]`: runs the stack's program (index.ts) with no cloud and
+ * `npm run plan -- <stack> [--out <dir>] [--signing-key <file>]`: runs the stack's program (index.ts) with no cloud and
  * no Pulumi CLI. The simulated cloud answers every resource (RSA keys are real; ids, endpoints,
  * client ids and kubeconfigs are stand-ins, labelled as such), then the plan prints the resource
  * tree and writes what a reviewer wants to read: the Kind configuration, the discovery document
@@ -12,18 +12,30 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 
 import {
+  SIMULATED_GUID_PREFIX,
+  SIMULATED_SUFFIX_PREFIX,
   SimulatedCloud,
   SimulatedResource,
   installSimulator,
   isSecretValue,
+  isSimulatedText,
   mapSecrets,
   text,
 } from "./simulator";
-import { readStackFiles } from "./stackFiles";
+import { StackFileError, readStackFiles, stacksIn } from "./stackFiles";
 
 const SIMULATED_NOTE =
   "Simulated: nothing was created. Values Azure or kind would assign (account suffixes, endpoints, " +
-  "ids, client and principal ids, kubeconfigs) are stand-ins; the RSA keys are real but throwaway.";
+  "ids, client and principal ids, kubeconfigs) are stand-ins, marked (simulated): invented GUIDs " +
+  `start with ${SIMULATED_GUID_PREFIX} and invented name suffixes with "${SIMULATED_SUFFIX_PREFIX}". ` +
+  "The RSA keys are real but throwaway.";
+
+const USAGE = "usage: npm run plan -- <stack> [--out <dir>] [--signing-key <private key PEM file>]";
+
+/** Marks a text that holds an invented value, for formats without comments. */
+export function markSimulated(value: string): string {
+  return isSimulatedText(value) ? `${value} (simulated)` : value;
+}
 
 /** A value for display: secrets hidden, long text cut to its first line. */
 export function display(value: unknown, secret = false): string {
@@ -64,7 +76,10 @@ export function renderTree(resources: SimulatedResource[]): string {
   const walk = (r: SimulatedResource, depth: number) => {
     const pad = "  ".repeat(depth);
     lines.push(`${pad}${r.custom ? "+" : "•"} ${shortType(r.type)}  ${r.name}`);
-    for (const [k, v] of Object.entries(r.raw)) lines.push(`${pad}    ${k}: ${display(v)}`);
+    for (const [k, v] of Object.entries(r.raw)) {
+      const shown = display(v);
+      lines.push(`${pad}    ${k}: ${shown}${isSimulatedText(shown) ? "  (simulated)" : ""}`);
+    }
     if (r.custom) {
       for (const [k, v] of Object.entries(r.outputs)) {
         if (k in r.raw || k === "id" || k.startsWith("__")) continue;
@@ -83,6 +98,18 @@ interface Artifacts {
   [file: string]: string;
 }
 
+/** YAML with a `# simulated` comment on every scalar that holds an invented value. */
+export function yamlMarked(value: unknown): string {
+  const doc = new YAML.Document(value);
+  YAML.visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === "string" && isSimulatedText(node.value))
+        node.comment = " simulated";
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+}
+
 /** The files a reviewer reads, from what the program registered. */
 export function collectArtifacts(
   sim: SimulatedCloud,
@@ -90,7 +117,9 @@ export function collectArtifacts(
 ): Artifacts {
   const files: Artifacts = {};
   const kindConfig = stackOutputs.kindConfig;
-  if (typeof kindConfig === "string") files["kind-config.yaml"] = kindConfig;
+  if (typeof kindConfig === "string") {
+    files["kind-config.yaml"] = yamlMarked(YAML.parse(kindConfig));
+  }
 
   for (const blob of sim.byType("azure-native:storage:Blob")) {
     const source = blob.inputs.source as { text?: string } | undefined;
@@ -106,10 +135,12 @@ export function collectArtifacts(
     typeof stackOutputs.issuerUrl === "string"
   ) {
     files["issuer.md"] = [
-      `Issuer: ${stackOutputs.issuerUrl}`,
+      `Issuer: ${markSimulated(stackOutputs.issuerUrl)}`,
       "",
       "AKS hosts this issuer and its documents itself (and rotates its keys):",
-      `${stackOutputs.issuerUrl.replace(/\/$/, "")}/.well-known/openid-configuration`,
+      markSimulated(
+        `${stackOutputs.issuerUrl.replace(/\/$/, "")}/.well-known/openid-configuration`,
+      ),
       "",
     ].join("\n");
   }
@@ -119,7 +150,7 @@ export function collectArtifacts(
     kind: "ServiceAccount",
     metadata: sa.inputs.metadata,
   }));
-  files["serviceaccounts.yaml"] = sas.map((m) => YAML.stringify(m, { lineWidth: 0 })).join("---\n");
+  files["serviceaccounts.yaml"] = sas.map((m) => yamlMarked(m)).join("---\n");
 
   const owner = new Map(sim.resources.map((r) => [r.urn, r]));
   const fics = sim.byType("azure-native:managedidentity:FederatedIdentityCredential");
@@ -131,7 +162,7 @@ export function collectArtifacts(
         [
           owner.get(f.parent)?.name ?? "",
           text(f.inputs.federatedIdentityCredentialResourceName),
-          text(f.inputs.issuer),
+          markSimulated(text(f.inputs.issuer)),
           text(f.inputs.subject),
           (f.inputs.audiences as string[]).join(", "),
         ].join(" | "),
@@ -142,28 +173,96 @@ export function collectArtifacts(
 
   const ras = sim.byType("azure-native:authorization:RoleAssignment");
   files["role-assignments.md"] = [
-    "| identity | scope | role definition | principal (simulated) |",
+    "| identity | scope | role definition | principal |",
     "| --- | --- | --- | --- |",
     ...ras.map(
       (r) =>
-        `| ${owner.get(r.parent)?.name ?? ""} | ${text(r.inputs.scope)} | ${text(r.inputs.roleDefinitionId)} | ${text(r.inputs.principalId)} |`,
+        `| ${[r.inputs.scope, r.inputs.roleDefinitionId, r.inputs.principalId].reduce<string>(
+          (row, cell) => `${row} | ${markSimulated(text(cell))}`,
+          owner.get(r.parent)?.name ?? "",
+        )} |`,
     ),
     "",
   ].join("\n");
   return files;
 }
 
-/** Stack outputs for display and for outputs.json, secrets replaced by "[secret]". */
+/** Stack outputs for display and for outputs.json: secrets replaced by "[secret]", invented
+ * values marked "(simulated)" (JSON has no comments). */
 export function redactOutputs(raw: Record<string, unknown>): unknown {
-  return mapSecrets(raw, () => "[secret]");
+  const mark = (v: unknown): unknown =>
+    typeof v === "string"
+      ? markSimulated(v)
+      : Array.isArray(v)
+        ? v.map(mark)
+        : typeof v === "object" && v !== null
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mark(x)]))
+          : v;
+  return mark(mapSecrets(raw, () => "[secret]"));
+}
+
+/** A plan's output directory holds this file, so that a later run knows it may replace it. */
+const PLAN_MARKER = ".offline-plan";
+
+/**
+ * Removes an earlier plan from `outDir`, so that a failed run leaves nothing that looks current,
+ * and refuses a directory that holds anything else.
+ */
+export function clearOutDir(outDir: string): void {
+  if (!fs.existsSync(outDir)) return;
+  const entries = fs.readdirSync(outDir);
+  if (entries.length === 0) return;
+  if (!entries.includes(PLAN_MARKER)) {
+    throw new StackFileError(
+      `${outDir} is not empty and holds no earlier plan; give --out an empty or new directory`,
+    );
+  }
+  for (const entry of entries)
+    fs.rmSync(path.join(outDir, entry), { recursive: true, force: true });
+}
+
+export interface PlanOptions {
+  outDir: string;
+  /** The brought signing key's private half, when the stack file holds it encrypted. */
+  signingPrivateKeyPem?: string;
 }
 
 export async function plan(
   stack: string,
-  outDir: string,
+  options: PlanOptions,
 ): Promise<{ tree: string; files: string[]; outputs: unknown }> {
   const files = readStackFiles(stack);
-  const sim = installSimulator({ project: files.project, stack, config: files.config });
+  const privateKeyKey = `${files.project}:signingPrivateKeyPem`;
+  const config = { ...files.config };
+  const secretKeys: string[] = [];
+  for (const key of files.encrypted) {
+    if (key === privateKeyKey && options.signingPrivateKeyPem !== undefined) {
+      config[key] = options.signingPrivateKeyPem;
+      secretKeys.push(key);
+      continue;
+    }
+    throw new StackFileError(
+      key === privateKeyKey
+        ? `Pulumi.${stack}.yaml holds ${key} encrypted, and the offline plan decrypts nothing; ` +
+            "plan with the key pair's private half from a file: npm run plan -- " +
+            `${stack} --signing-key <private key PEM> (read into memory as a secret, never written)`
+        : `Pulumi.${stack}.yaml holds ${key} encrypted, and the offline plan decrypts nothing; ` +
+            "plan a copy of the stack file that sets it in clear text",
+    );
+  }
+  if (options.signingPrivateKeyPem !== undefined && !secretKeys.includes(privateKeyKey)) {
+    if (
+      config[privateKeyKey] !== undefined ||
+      config[`${files.project}:signingPublicKeyPem`] === undefined
+    ) {
+      throw new StackFileError(
+        `--signing-key is for a stack that brings its key with an encrypted signingPrivateKeyPem; Pulumi.${stack}.yaml has none`,
+      );
+    }
+  }
+  clearOutDir(options.outDir);
+
+  const sim = installSimulator({ project: files.project, stack, config, secretKeys });
   // The program's exports become the stack's outputs, as under `pulumi up`.
   const outputs = ((await pulumi.runtime.runInPulumiStack(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -183,46 +282,98 @@ export async function plan(
     "",
     SIMULATED_NOTE,
     "",
+    "The YAML files mark invented values with a `# simulated` comment, the tables and",
+    "outputs.json with `(simulated)`. openid-configuration.json and jwks.json are the documents",
+    "byte for byte as they would be uploaded, so they carry no marks: their issuer and jwks_uri",
+    "hold the simulated storage account name.",
+    "",
     ...Object.keys(artifacts)
       .sort()
       .map((f) => `- \`${f}\``),
     "",
   ].join("\n");
 
-  fs.rmSync(outDir, { recursive: true, force: true });
-  fs.mkdirSync(outDir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(options.outDir, { recursive: true, mode: 0o700 });
   for (const [name, content] of Object.entries(artifacts)) {
-    fs.writeFileSync(path.join(outDir, name), content, { mode: 0o600 });
+    fs.writeFileSync(path.join(options.outDir, name), content, { mode: 0o600 });
   }
+  fs.writeFileSync(path.join(options.outDir, PLAN_MARKER), `${stack}\n`, { mode: 0o600 });
   return { tree, files: Object.keys(artifacts).sort(), outputs: redacted };
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const stack = args.find((a) => !a.startsWith("--"));
-  const outIndex = args.indexOf("--out");
-  if (!stack) {
-    console.error("usage: npm run plan -- <stack> [--out <dir>]   (stacks: dev, aks)");
-    process.exit(2);
+export interface PlanArgs {
+  stack: string;
+  outDir: string;
+  signingKeyFile?: string;
+}
+
+/** Parses `<stack> [--out <dir>] [--signing-key <file>]`, flags anywhere. */
+export function parsePlanArgs(argv: string[]): PlanArgs {
+  const positional: string[] = [];
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--out" || arg === "--signing-key") {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith("--")) {
+        throw new StackFileError(`${arg} needs a value; ${USAGE}`);
+      }
+      flags.set(arg, value);
+      i++;
+    } else if (arg.startsWith("-")) {
+      throw new StackFileError(`unknown option ${arg}; ${USAGE}`);
+    } else {
+      positional.push(arg);
+    }
   }
-  const outDir = path.resolve(outIndex >= 0 ? args[outIndex + 1] : path.join("plan", stack));
-  const result = await plan(stack, outDir);
-  console.log(`Offline plan of stack "${stack}". ${SIMULATED_NOTE}\n`);
+  if (positional.length !== 1) {
+    throw new StackFileError(
+      `${positional.length === 0 ? "no stack given" : `one stack at a time, not ${positional.join(" ")}`}; ${USAGE} (stacks here: ${stacksIn(path.resolve(__dirname, "..")).join(", ")})`,
+    );
+  }
+  const stack = positional[0];
+  return {
+    stack,
+    outDir: path.resolve(flags.get("--out") ?? path.join("plan", stack)),
+    signingKeyFile: flags.get("--signing-key"),
+  };
+}
+
+async function main(args: PlanArgs): Promise<void> {
+  const signingPrivateKeyPem =
+    args.signingKeyFile === undefined ? undefined : fs.readFileSync(args.signingKeyFile, "utf8");
+  const result = await plan(args.stack, { outDir: args.outDir, signingPrivateKeyPem });
+  console.log(`Offline plan of stack "${args.stack}". ${SIMULATED_NOTE}\n`);
   console.log(result.tree);
   const shown = { ...(result.outputs as Record<string, unknown>) };
   if (typeof shown.kindConfig === "string") shown.kindConfig = "(see kind-config.yaml)";
   console.log(`\nStack outputs:\n${JSON.stringify(shown, null, 2)}`);
   console.log(
-    `\nWrote ${result.files.length} files to ${path.relative(process.cwd(), outDir) || "."}: ${result.files.join(", ")}`,
+    `\nWrote ${result.files.length} files to ${path.relative(process.cwd(), args.outDir) || "."}: ${result.files.join(", ")}`,
   );
 }
 
+/** Errors the user can fix (arguments, config, files), printed as one line; anything else is a
+ * bug and keeps its stack. */
+function userMessage(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  if (err.name === "InvalidArgumentError" || err instanceof StackFileError) return err.message;
+  // A file the user named that cannot be read (--signing-key).
+  if ("code" in err && "path" in err) return err.message;
+  return undefined;
+}
+
 if (require.main === module) {
-  main().catch((err: unknown) => {
-    // A validation error is the user's to fix: print it plainly, not as a stack trace.
-    console.error(
-      err instanceof Error && err.name === "InvalidArgumentError" ? `error: ${err.message}` : err,
-    );
+  let args: PlanArgs | undefined;
+  try {
+    args = parsePlanArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`error: ${userMessage(err) ?? String(err)}`);
+    process.exit(2);
+  }
+  main(args).catch((err: unknown) => {
+    const message = userMessage(err);
+    console.error(message === undefined ? err : `error: ${message}`);
     process.exit(1);
   });
 }

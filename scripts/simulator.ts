@@ -49,13 +49,51 @@ export interface SimulatorOptions {
   maxRsaBits?: number;
 }
 
+/**
+ * Every GUID the simulator invents starts with this: eight zeros cannot be mistaken for an id
+ * Azure assigned (real tenant, subscription, client and principal ids are random).
+ */
+export const SIMULATED_GUID_PREFIX = "00000000-0000-4000-8000-";
+/** Every name suffix the simulator invents (storage account, auto-names) starts with this. */
+export const SIMULATED_SUFFIX_PREFIX = "sim";
+
+function hash(...parts: string[]): Buffer {
+  return crypto.createHash("sha256").update(parts.join("\u0000")).digest();
+}
+
+/** A GUID derived from its inputs, so that simulated ids are stable between runs, and marked as
+ * simulated by {@link SIMULATED_GUID_PREFIX}. */
+export function stableGuid(...parts: string[]): string {
+  return `${SIMULATED_GUID_PREFIX}${hash(...parts)
+    .toString("hex")
+    .slice(0, 12)}`;
+}
+
+/** A suffix of `length` lowercase letters and digits, starting with "sim". */
+function stableAlnum(length: number, ...parts: string[]): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  const tail = [...hash(...parts)]
+    .slice(0, Math.max(0, length - SIMULATED_SUFFIX_PREFIX.length))
+    .map((b) => alphabet[b % alphabet.length])
+    .join("");
+  return `${SIMULATED_SUFFIX_PREFIX}${tail}`.slice(0, length);
+}
+
 export const SIMULATED = {
-  subscriptionId: "5d3a6f0e-8a39-4f3e-9b0a-1c2d3e4f5a6b",
-  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-  clientObjectId: "0b5c7d9e-1f2a-4b3c-8d4e-5f6a7b8c9d0e",
+  subscriptionId: stableGuid("subscription"),
+  tenantId: stableGuid("tenant"),
+  clientObjectId: stableGuid("client"),
   location: "westeurope",
   webZone: "z6",
 } as const;
+
+/** True when a text holds a value the simulator invented (a GUID or a name suffix). */
+export function isSimulatedText(text: string): boolean {
+  return (
+    text.includes(SIMULATED_GUID_PREFIX) ||
+    new RegExp(`${SIMULATED_SUFFIX_PREFIX}[a-z0-9]{5}`).test(text)
+  );
+}
 
 /** True for a value in Pulumi's wire form of a secret. */
 export function isSecretValue(v: unknown): v is { value: unknown } {
@@ -87,24 +125,6 @@ export function* plainStrings(v: unknown, path = ""): Generator<[string, string]
     for (const [i, x] of v.entries()) yield* plainStrings(x, `${path}[${i}]`);
   else if (typeof v === "object" && v !== null)
     for (const [k, x] of Object.entries(v)) yield* plainStrings(x, path ? `${path}.${k}` : k);
-}
-
-function hash(...parts: string[]): Buffer {
-  return crypto.createHash("sha256").update(parts.join("\u0000")).digest();
-}
-
-/** A GUID derived from its inputs, so that simulated ids are stable between runs. */
-export function stableGuid(...parts: string[]): string {
-  const h = hash(...parts).toString("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-function stableAlnum(length: number, ...parts: string[]): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  return [...hash(...parts)]
-    .slice(0, length)
-    .map((b) => alphabet[b % alphabet.length])
-    .join("");
 }
 
 /** A kubeconfig as kind or AKS would hand it out: its client key is obviously fake, but it is
@@ -550,6 +570,8 @@ export interface InstallOptions extends SimulatorOptions {
   stack?: string;
   /** Stack config as `project:key` => value (strings, or JSON for objects). */
   config?: Record<string, string>;
+  /** Config keys whose values are secrets, as the CLI marks `--secret` ones. */
+  secretKeys?: string[];
 }
 
 /**
@@ -558,7 +580,7 @@ export interface InstallOptions extends SimulatorOptions {
  */
 export function installSimulator(options: InstallOptions = {}): SimulatedCloud {
   const sim = new SimulatedCloud(options);
-  pulumi.runtime.setAllConfig(options.config ?? {}, []);
+  pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
   void pulumi.runtime.setMocks(
     sim,
     options.project ?? "azure-workload-identity",

@@ -35,7 +35,7 @@ describe("issuer strings", () => {
     for (const issuer of [
       "https://oidcab12cd34.z6.web.core.windows.net/",
       "https://oidcab12cd34.blob.core.windows.net/oidc",
-      "https://westeurope.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/0f0e/",
+      "https://westeurope.oic.prod-aks.azure.com/00000000-0000-4000-8000-000000000001/0f0e/",
       "https://Issuer.Example.com:8443/path",
     ]) {
       assert.equal(canonicalIssuer(issuer), issuer);

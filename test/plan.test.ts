@@ -11,7 +11,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 
 import { jsonWebKeySet } from "../components";
-import { apiServerFlag } from "./helpers";
+import { apiServerFlag, fixture } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -27,9 +27,15 @@ function runPlan(args: string[]) {
   );
 }
 
+/** A value as outputs.json and the tables show it, without the "(simulated)" mark. */
+const unmark = (value: string) => value.replace(/ \(simulated\)$/, "");
+
 function readAll(dir: string): Record<string, string> {
   return Object.fromEntries(
-    fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]),
+    fs
+      .readdirSync(dir)
+      .filter((f) => f !== ".offline-plan")
+      .map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]),
   );
 }
 
@@ -74,7 +80,8 @@ describe("npm run plan", function () {
 
     it("shows one issuer everywhere: kind config, discovery document, FIC table, outputs", () => {
       const outputs = JSON.parse(files["outputs.json"]) as Record<string, unknown>;
-      const issuer = String(outputs.issuerUrl);
+      assert.match(String(outputs.issuerUrl), / \(simulated\)$/);
+      const issuer = unmark(String(outputs.issuerUrl));
       assert.equal(apiServerFlag(files["kind-config.yaml"], "service-account-issuer"), issuer);
       assert.equal(
         (JSON.parse(files["openid-configuration.json"]) as { issuer: string }).issuer,
@@ -82,7 +89,23 @@ describe("npm run plan", function () {
       );
       const rows = files["federated-credentials.md"].trim().split("\n").slice(2);
       assert.equal(rows.length, 3);
-      for (const row of rows) assert.equal(row.split(" | ")[2], issuer);
+      for (const row of rows) assert.equal(row.split(" | ")[2], `${issuer} (simulated)`);
+    });
+
+    it("marks every invented value, and uses ids no real tenant has", () => {
+      assert.doesNotMatch(Object.values(files).join("\n"), /72f988bf/);
+      const sas = files["serviceaccounts.yaml"];
+      for (const line of sas.split("\n").filter((l) => /client-id|tenant-id/.test(l))) {
+        assert.match(line, /: 00000000-0000-4000-8000-[0-9a-f]{12} # simulated$/);
+      }
+      const outputs = JSON.parse(files["outputs.json"]) as Record<string, string>;
+      assert.match(outputs.tenantId, /^00000000-0000-4000-8000-[0-9a-f]{12} \(simulated\)$/);
+      assert.equal(outputs.keyId.endsWith("(simulated)"), false, "the key id is real");
+      assert.match(
+        files["role-assignments.md"],
+        /\| 00000000-0000-4000-8000-[0-9a-f]{12} \(simulated\) \|/,
+      );
+      assert.match(files["kind-config.yaml"], /# simulated/);
     });
 
     it("publishes a JWKS with a real RSA 4096 key whose kid is the stack's keyId", () => {
@@ -113,7 +136,7 @@ describe("npm run plan", function () {
       );
       assert.equal(
         docs[0].metadata.annotations["azure.workload.identity/client-id"],
-        outputs.identities["wi-dev-secrets-reader"].clientId,
+        unmark(outputs.identities["wi-dev-secrets-reader"].clientId),
       );
     });
 
@@ -143,7 +166,7 @@ describe("npm run plan", function () {
       assert.equal(outputs.flavor, "aks");
       assert.match(
         outputs.issuerUrl,
-        /^https:\/\/westeurope\.oic\.prod-aks\.azure\.com\/[0-9a-f-]{36}\/[0-9a-f-]{36}\/$/,
+        /^https:\/\/westeurope\.oic\.prod-aks\.azure\.com\/[0-9a-f-]{36}\/[0-9a-f-]{36}\/ \(simulated\)$/,
       );
       assert.match(files["issuer.md"], /AKS hosts this issuer/);
       for (const row of files["federated-credentials.md"].trim().split("\n").slice(2)) {
@@ -152,18 +175,109 @@ describe("npm run plan", function () {
     });
   });
 
-  it("names the stacks it knows when given another", () => {
-    const result = runPlan(["prod", "--out", path.join(tmp, "prod")]);
-    assert.equal(result.status, 1);
-    assert.match(
-      result.stderr,
-      /no stack file Pulumi\.prod\.yaml; stacks here: .*Pulumi\.aks\.yaml, Pulumi\.dev\.yaml/,
-    );
-  });
+  describe("mistakes", () => {
+    /** A stack file of the test's own beside the real ones, removed afterwards. */
+    const withStackFile = (stack: string, content: string, body: () => void) => {
+      const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+      fs.writeFileSync(file, content);
+      try {
+        body();
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    };
+    const oneLine = (stderr: string) => {
+      const lines = stderr.split("\n").filter((l) => l.trim() !== "" && !/^npm warn/.test(l));
+      assert.equal(lines.length, 1, stderr);
+      assert.doesNotMatch(lines[0], /\u001b|^\s+at /);
+      return lines[0];
+    };
 
-  it("prints its usage without a stack", () => {
-    const result = runPlan([]);
-    assert.equal(result.status, 2);
-    assert.match(result.stderr, /usage: npm run plan -- <stack>/);
+    it("names the stacks it knows when given another", () => {
+      const result = runPlan(["prod", "--out", path.join(tmp, "prod")]);
+      assert.equal(result.status, 1);
+      assert.match(
+        oneLine(result.stderr),
+        /^error: unknown stack "prod": there is no Pulumi\.prod\.yaml; stacks here: aks, dev$/,
+      );
+    });
+
+    it("takes --out before the stack as well as after it", () => {
+      const out = path.join(tmp, "out-first");
+      const result = runPlan(["--out", out, "aks"]);
+      assert.equal(result.status, 0, result.stderr);
+      assert.ok(fs.existsSync(path.join(out, "outputs.json")));
+    });
+
+    it("prints its usage without a stack, or with an unknown option", () => {
+      for (const args of [[], ["dev", "--dry"], ["dev", "--out"]]) {
+        const result = runPlan(args);
+        assert.equal(result.status, 2, args.join(" "));
+        assert.match(oneLine(result.stderr), /usage: npm run plan -- <stack>/);
+      }
+    });
+
+    it("names the file, line and column of a YAML syntax error", () => {
+      withStackFile("yamlbroken", "config:\n  azure-workload-identity:flavor: [kind\n", () => {
+        const result = runPlan(["yamlbroken", "--out", path.join(tmp, "yamlbroken")]);
+        assert.equal(result.status, 1);
+        assert.match(oneLine(result.stderr), /^error: Pulumi\.yamlbroken\.yaml:\d+:\d+: /);
+      });
+    });
+
+    it("explains how to plan a stack whose private key is encrypted, and then plans it", () => {
+      const encrypted = [
+        "config:",
+        "  azure-workload-identity:flavor: kind",
+        `  azure-workload-identity:signingPublicKeyPem: ${JSON.stringify(fixture("signing.pub"))}`,
+        "  azure-workload-identity:signingPrivateKeyPem:",
+        "    secure: v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBB",
+        "",
+      ].join("\n");
+      withStackFile("rotated", encrypted, () => {
+        const out = path.join(tmp, "rotated");
+        const refused = runPlan(["rotated", "--out", out]);
+        assert.equal(refused.status, 1);
+        assert.match(
+          oneLine(refused.stderr),
+          /signingPrivateKeyPem encrypted, and the offline plan decrypts nothing; .*--signing-key <private key PEM>/,
+        );
+        const keyFile = path.join(tmp, "signing.key");
+        fs.writeFileSync(keyFile, fixture("signing.key"), { mode: 0o600 });
+        const planned = runPlan(["rotated", "--out", out, "--signing-key", keyFile]);
+        assert.equal(planned.status, 0, planned.stderr);
+        const outputs = JSON.parse(fs.readFileSync(path.join(out, "outputs.json"), "utf8")) as {
+          keyId: string;
+        };
+        assert.equal(outputs.keyId, jsonWebKeySet([fixture("signing.pub")]).keys[0].kid);
+        assert.doesNotMatch(planned.stdout, /PRIVATE KEY/);
+      });
+    });
+
+    it("leaves no earlier plan behind when a run fails", () => {
+      const out = path.join(tmp, "stale");
+      assert.equal(runPlan(["aks", "--out", out]).status, 0);
+      withStackFile("aks2", "config:\n  azure-workload-identity:kindWorkerCount: lots\n", () => {
+        fs.copyFileSync(path.join(ROOT, "Pulumi.aks.yaml"), path.join(ROOT, "Pulumi.aks2.yaml"));
+        fs.appendFileSync(
+          path.join(ROOT, "Pulumi.aks2.yaml"),
+          '  azure-workload-identity:tokenExpirationSeconds: "12"\n',
+        );
+        const result = runPlan(["aks2", "--out", out]);
+        assert.equal(result.status, 1);
+        assert.match(oneLine(result.stderr), /^error: tokenExpirationSeconds: "12" is not valid/);
+      });
+      assert.deepEqual(fs.readdirSync(out), []);
+    });
+
+    it("refuses to write into a directory that holds something else", () => {
+      const out = path.join(tmp, "foreign");
+      fs.mkdirSync(out);
+      fs.writeFileSync(path.join(out, "notes.txt"), "mine");
+      const result = runPlan(["aks", "--out", out]);
+      assert.equal(result.status, 1);
+      assert.match(oneLine(result.stderr), /is not empty and holds no earlier plan/);
+      assert.deepEqual(fs.readdirSync(out), ["notes.txt"]);
+    });
   });
 });

@@ -102,3 +102,21 @@ describe("stack config", () => {
     }
   });
 });
+
+describe("the committed stack files", () => {
+  it("hold config in the form the Pulumi CLI writes back, so `pulumi stack init` changes nothing", () => {
+    // The CLI keeps every config value as a string: it rewrites `4096` as `"4096"` on its first
+    // save. (test/integration/engine.test.ts runs the real `pulumi stack init` on them too.)
+    for (const stack of ["dev", "aks"]) {
+      const doc = YAML.parseDocument(
+        fs.readFileSync(path.join(__dirname, "..", `Pulumi.${stack}.yaml`), "utf8"),
+      );
+      // Top-level values only: the CLI keeps lists and objects as they are written.
+      for (const pair of (doc.get("config", true) as YAML.YAMLMap).items) {
+        if (YAML.isScalar(pair.value)) {
+          assert.equal(typeof pair.value.value, "string", `${stack}: ${String(pair.key)}`);
+        }
+      }
+    }
+  });
+});
