@@ -4,26 +4,32 @@
  * Compiled against the built declarations (`npm test` builds first), as a consumer sees them.
  */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 import * as ts from "typescript";
 
 const FILE = path.join(__dirname, "types", "wrongArgs.ts");
 
+/** The compiler options of tsconfig.json: strict, noUnusedLocals and the rest. */
+function projectOptions(): ts.CompilerOptions {
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(__dirname, "..", "tsconfig.json"),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) =>
+        assert.fail(ts.flattenDiagnosticMessageText(d.messageText, " ")),
+    },
+  )!;
+  return config.options;
+}
+
 describe("the component types", function () {
   this.timeout(120_000);
 
   it("refuse every wrong combination, and only those", () => {
-    const config = ts.getParsedCommandLineOfConfigFile(
-      path.join(__dirname, "..", "tsconfig.json"),
-      {},
-      {
-        ...ts.sys,
-        onUnRecoverableConfigFileDiagnostic: (d) =>
-          assert.fail(ts.flattenDiagnosticMessageText(d.messageText, " ")),
-      },
-    )!;
-    const program = ts.createProgram([FILE], { ...config.options, noEmit: true });
+    const program = ts.createProgram([FILE], { ...projectOptions(), noEmit: true });
     const source = program.getSourceFile(FILE)!;
     const lineOf = (pos: number) => source.getLineAndCharacterOfPosition(pos).line + 1;
 
@@ -46,5 +52,34 @@ describe("the component types", function () {
     assert.deepEqual(unexpected, [], "errors on lines that must compile");
     const accepted = [...markedLines].filter((line) => !refusedLines.has(line));
     assert.deepEqual(accepted, [], "wrong combinations the types accept (line numbers)");
+  });
+});
+
+describe("the README's TypeScript", function () {
+  this.timeout(120_000);
+
+  it("compiles under the project's strict settings, as a consumer would paste it", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    assert.ok(blocks.length > 0);
+    // Inside the repository, so that the package resolves by its own name to dist/.
+    const dir = fs.mkdtempSync(path.join(__dirname, "types", ".readme-"));
+    try {
+      const files = blocks.map((code, i) => {
+        const file = path.join(dir, `block${i}.ts`);
+        fs.writeFileSync(file, code);
+        return file;
+      });
+      const program = ts.createProgram(files, { ...projectOptions(), noEmit: true });
+      const errors = ts
+        .getPreEmitDiagnostics(program)
+        .map(
+          (d) =>
+            `${path.basename(d.file?.fileName ?? "")}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`,
+        );
+      assert.deepEqual(errors, []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
