@@ -19,6 +19,22 @@ function rejectPrivateMaterial(pem: string, field: string): void {
   }
 }
 
+/**
+ * Refuses a PEM text holding more than one block. Node's parsers read the first block and ignore
+ * the rest, while kube-apiserver reads every key in a key file: a second key would be accepted by
+ * the cluster and missing from the JWKS.
+ */
+function requireOneBlock(pem: string, field: string, what: string): void {
+  const blocks = pem.match(/-----BEGIN [A-Z0-9 ]+-----/g) ?? [];
+  if (blocks.length > 1) {
+    throw new InvalidArgumentError(
+      field,
+      `a PEM text holding ${blocks.length} blocks`,
+      `expected exactly one ${what} per PEM text; give further keys as further list entries`,
+    );
+  }
+}
+
 function checkRsa(key: crypto.KeyObject, field: string, what: string): crypto.KeyObject {
   if (key.asymmetricKeyType !== "rsa") {
     throw new InvalidArgumentError(
@@ -51,6 +67,7 @@ export function parseRsaPublicKey(pem: string, field = "publicKeyPem"): crypto.K
     );
   }
   rejectPrivateMaterial(pem, field);
+  requireOneBlock(pem, field, "public key");
   let key: crypto.KeyObject;
   try {
     key = crypto.createPublicKey({ key: pem, format: "pem" });
@@ -79,13 +96,15 @@ export function parseRsaPrivateKey(pem: string, field = "privateKeyPem"): crypto
       "expected a PEM-encoded RSA private key (PKCS#1 or PKCS#8)",
     );
   }
+  requireOneBlock(pem, field, "private key");
   return checkRsa(key, field, "private key");
 }
 
 /**
- * Checks a list of PEM public keys (rotation keys): a list, each an RSA key of at least 2048 bits,
- * none twice, and none among `seen` (kid to the field that already holds it, e.g. the signing
- * key). Errors name the element, `field[i]`.
+ * Checks a list of PEM public keys (rotation keys): a list, each one RSA key of at least 2048
+ * bits, none twice, and none among `seen` (kid to the field that already holds it, e.g. the
+ * signing key). Errors name the element, `field[i]`. Returns them as SPKI PEMs
+ * ({@link normalizePublicKeyPem}).
  */
 export function parsePublicKeyList(
   value: unknown,
@@ -102,8 +121,8 @@ export function parsePublicKeyList(
   const known = new Map(seen);
   return value.map((pem: unknown, i) => {
     const at = `${field}[${i}]`;
-    parseRsaPublicKey(pem as string, at);
-    const kid = keyId(pem as string);
+    const spki = publicKeyPemOf(parseRsaPublicKey(pem as string, at));
+    const kid = keyId(spki);
     const twin = known.get(kid);
     if (twin !== undefined) {
       throw new InvalidArgumentError(
@@ -113,8 +132,18 @@ export function parsePublicKeyList(
       );
     }
     known.set(kid, at);
-    return pem as string;
+    return spki;
   });
+}
+
+/**
+ * A PEM public key in the one form every consumer reads: PKIX SubjectPublicKeyInfo (`BEGIN
+ * PUBLIC KEY`). kube-apiserver refuses PKCS#1 `BEGIN RSA PUBLIC KEY` files (v1.37.2: "data does
+ * not contain any valid RSA or ECDSA public keys"), so every key given in that form is rewritten
+ * before it reaches a key file; the key id and JWKS are the same either way.
+ */
+export function normalizePublicKeyPem(pem: string, field = "publicKeyPem"): string {
+  return publicKeyPemOf(parseRsaPublicKey(pem, field));
 }
 
 /** The SPKI PEM of a public key, the form Kubernetes' `--service-account-key-file` reads. */

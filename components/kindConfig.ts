@@ -4,6 +4,7 @@
  */
 import * as YAML from "yaml";
 
+import { jwksUri } from "./issuer";
 import { KubernetesVersion } from "./kubernetes";
 
 /** Where kubeadm expects the service-account keys inside the control-plane node. */
@@ -89,6 +90,9 @@ export function kubeadmPatch(input: KindConfigInput): Record<string, unknown> {
   const shape = kubeadmShape(input.version);
   const apiServer: Flag[] = [
     ["service-account-issuer", input.issuerUrl],
+    // Without it kube-apiserver's own discovery document names https://<its address>/openid/v1/jwks;
+    // with it, the document it serves is byte for byte the one the issuer publishes.
+    ["service-account-jwks-uri", jwksUri(input.issuerUrl)],
     ["service-account-key-file", SA_PUBLIC_KEY],
     ["service-account-signing-key-file", SA_PRIVATE_KEY],
   ];

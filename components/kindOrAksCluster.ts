@@ -7,6 +7,7 @@ import { KindOrAksClusterArgs, ResolvedAks, ResolvedKind, resolveClusterArgs } f
 import { canonicalIssuer } from "./issuer";
 import { ENV, joinPem, kindCreateScript, kindDeleteScript, keyFileEnv } from "./kindCommands";
 import { kindKeyFiles, kubeadmShape, renderKindConfig } from "./kindConfig";
+import { normalizePublicKeyPem } from "./keys";
 
 /**
  * A cluster whose service-account tokens Entra can trust: Kind signing with our key under our
@@ -62,8 +63,10 @@ export class KindOrAksCluster extends pulumi.ComponentResource {
         extraKeyCount: cfg.additionalPublicKeysPem.length,
       }),
     );
+    // kube-apiserver reads PKIX public keys only; the extra keys are already in that form.
     const publicKeyFile = pulumi
       .output(cfg.publicKeyPem)
+      .apply((pem) => normalizePublicKeyPem(pem, "signingKey.publicKeyPem"))
       .apply((pub) => joinPem(shape === "v1beta3" ? [pub, ...cfg.additionalPublicKeysPem] : [pub]));
     const environment: Record<string, pulumi.Input<string>> = {
       [ENV.clusterName]: cfg.clusterName,

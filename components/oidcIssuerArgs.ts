@@ -6,6 +6,7 @@ import {
   MIN_RSA_BITS,
   isKeyPair,
   keyId,
+  normalizePublicKeyPem,
   parsePublicKeyList,
   parseRsaPrivateKey,
   parseRsaPublicKey,
@@ -119,7 +120,10 @@ export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerA
         "only used when the component generates the key; omit it when signingKey is given",
       );
     }
-    parseRsaPublicKey(args.signingKey.publicKeyPem, "signingKey.publicKeyPem");
+    const publicKeyPem = normalizePublicKeyPem(
+      args.signingKey.publicKeyPem,
+      "signingKey.publicKeyPem",
+    );
     const priv = args.signingKey.privateKeyPem;
     if (typeof priv === "string") {
       // A plain key is checked now; a secret Output is checked the same way once known.
@@ -134,8 +138,8 @@ export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerA
     signingKey = {
       kind: "provided",
       privateKeyPem: priv,
-      publicKeyPem: args.signingKey.publicKeyPem,
-      keyId: keyId(args.signingKey.publicKeyPem),
+      publicKeyPem,
+      keyId: keyId(publicKeyPem),
     };
   } else {
     signingKey = {

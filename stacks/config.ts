@@ -18,8 +18,8 @@ import { parseKubernetesVersion, validateDns1123Label } from "../components/kube
 import {
   MAX_RSA_BITS,
   MIN_RSA_BITS,
+  normalizePublicKeyPem,
   parsePublicKeyList,
-  parseRsaPublicKey,
 } from "../components/keys";
 import { LOG_LEVELS, LogLevel } from "../components/webhookValues";
 import { MAX_TOKEN_EXPIRATION, MIN_TOKEN_EXPIRATION } from "../components/workloadIdentityNames";
@@ -374,9 +374,12 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
     }
   }
 
-  const signingPublicKeyPem = str(raw, "signingPublicKeyPem");
+  const givenPublicKeyPem = str(raw, "signingPublicKeyPem");
+  const signingPublicKeyPem =
+    givenPublicKeyPem === undefined
+      ? undefined
+      : normalizePublicKeyPem(givenPublicKeyPem, "signingPublicKeyPem");
   if (signingPublicKeyPem !== undefined) {
-    parseRsaPublicKey(signingPublicKeyPem, "signingPublicKeyPem");
     if (raw.signingPrivateKeyPem === undefined)
       fail(
         "signingPrivateKeyPem",

@@ -83,6 +83,7 @@ describe("kind configuration", () => {
         apiServer: {
           extraArgs: {
             "service-account-issuer": ISSUER,
+            "service-account-jwks-uri": `${ISSUER}openid/v1/jwks`,
             "service-account-key-file": "/etc/kubernetes/pki/sa.pub",
             "service-account-signing-key-file": "/etc/kubernetes/pki/sa.key",
           },
@@ -129,6 +130,7 @@ describe("kind configuration", () => {
     it("lists each flag once in the merge patch", () => {
       assert.deepEqual(patches[0].apiServer.extraArgs, [
         { name: "service-account-issuer", value: ISSUER },
+        { name: "service-account-jwks-uri", value: `${ISSUER}openid/v1/jwks` },
         { name: "service-account-key-file", value: "/etc/kubernetes/pki/sa.pub" },
         { name: "service-account-signing-key-file", value: "/etc/kubernetes/pki/sa.key" },
       ]);

@@ -100,6 +100,7 @@ describe("kind's own code accepts and applies the rendered configuration", funct
       );
       const api = cc.apiServer.extraArgs;
       assert.deepEqual(values(api, "service-account-issuer"), [ISSUER]);
+      assert.deepEqual(values(api, "service-account-jwks-uri"), [`${ISSUER}openid/v1/jwks`]);
       assert.deepEqual(values(api, "service-account-signing-key-file"), [`${PKI}/sa.key`]);
       const keyFiles = values(api, "service-account-key-file");
       if (c.version.startsWith("1.36")) {
