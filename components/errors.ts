@@ -18,9 +18,27 @@ export class InvalidArgumentError extends pulumi.RunError {
     readonly value: string,
     /** What would have been accepted. */
     readonly allowed: string,
+    /** Whose argument it is, where a program has several (`identity wi-dev-reader`). */
+    readonly owner?: string,
   ) {
-    super(`${field}: ${value} is not valid; ${allowed}`);
+    super(`${field}${owner ? ` (${owner})` : ""}: ${value} is not valid; ${allowed}`);
     this.name = "InvalidArgumentError";
+  }
+}
+
+/**
+ * Runs `check` and names the owner in any InvalidArgumentError it throws, its field prefixed
+ * with `fieldPrefix`: the same validation serves a component (`roleAssignments[0].role`) and the
+ * stack config (`identities[1].roleAssignments[0].role`).
+ */
+export function withOwner<T>(owner: string, fieldPrefix: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof InvalidArgumentError && err.owner === undefined) {
+      throw new InvalidArgumentError(`${fieldPrefix}${err.field}`, err.value, err.allowed, owner);
+    }
+    throw err;
   }
 }
 

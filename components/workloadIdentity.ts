@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 
+import { withOwner } from "./errors";
 import { canonicalIssuer } from "./issuer";
 import { namespacesToCreate } from "./kubernetes";
 import { splitKubernetesProvider } from "./providers";
@@ -30,7 +31,9 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
   private readonly trusted: { namespace: string; name: string; create: boolean }[];
 
   constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-    const cfg = resolveWorkloadIdentityArgs(name, args);
+    const cfg = withOwner(`WorkloadIdentity ${name}`, "", () =>
+      resolveWorkloadIdentityArgs(name, args),
+    );
     const { kubernetes, rest } = splitKubernetesProvider(opts);
     super("azure-wi:index:WorkloadIdentity", name, {}, rest);
     this.componentName = name;

@@ -5,7 +5,12 @@
  *
  * Pulumi.yaml declares the same keys (type, description, default); a test keeps the two equal.
  */
-import { InvalidArgumentError, describeValue, requireOneOf } from "../components/errors";
+import {
+  InvalidArgumentError,
+  describeValue,
+  requireOneOf,
+  withOwner,
+} from "../components/errors";
 import { HOSTINGS, Hosting, validateAccountNamePrefix } from "../components/storage";
 import {
   FLAVORS,
@@ -13,7 +18,10 @@ import {
   validateImageReference,
   validateVmSize,
 } from "../components/clusterArgs";
-import { validateIdentityName } from "../components/workloadIdentityArgs";
+import {
+  resolveWorkloadIdentityArgs,
+  validateIdentityName,
+} from "../components/workloadIdentityArgs";
 import { parseKubernetesVersion, validateDns1123Label } from "../components/kubernetes";
 import {
   MAX_RSA_BITS,
@@ -249,6 +257,7 @@ function oneOf<T extends string>(
 function parseIdentities(value: unknown): IdentityConfig[] {
   if (!Array.isArray(value)) fail("identities", value, "expected a list of identities");
   const names = new Set<string>();
+  const creators = new Map<string, { name: string; at: string }>();
   return value.map((item: unknown, i): IdentityConfig => {
     const at = `identities[${i}]`;
     if (typeof item !== "object" || item === null || Array.isArray(item))
@@ -313,9 +322,36 @@ function parseIdentities(value: unknown): IdentityConfig[] {
         fail(`${rat}.role`, r.role, "expected a built-in role name or a role definition id");
       return { scope: r.scope, role: r.role };
     });
+    // The checks WorkloadIdentity makes (the 20-credential limit, one subject once, role names
+    // and scopes, a role once per scope), here, before anything is registered.
+    withOwner(`identity ${name}`, `${at}.`, () =>
+      resolveWorkloadIdentityArgs(name, {
+        issuerUrl: VALIDATION_ISSUER,
+        resourceGroupName: "validation",
+        serviceAccounts,
+        roleAssignments,
+      }),
+    );
+    for (const [j, sa] of serviceAccounts.entries()) {
+      if (!sa.create) continue;
+      const key = `${sa.namespace}/${sa.name}`;
+      const creator = creators.get(key);
+      if (creator !== undefined) {
+        throw new InvalidArgumentError(
+          o.serviceAccounts === undefined ? `${at}.serviceAccount` : `${at}.serviceAccounts[${j}]`,
+          JSON.stringify(key),
+          `identity ${creator.name} (${creator.at}) already creates it; one identity creates and annotates a ServiceAccount, the others trust it with create: false`,
+          `identity ${name}`,
+        );
+      }
+      creators.set(key, { name, at });
+    }
     return { name, serviceAccounts, roleAssignments };
   });
 }
+
+/** Stands in for the issuer while the stack config is checked (the real one is not known yet). */
+const VALIDATION_ISSUER = "https://issuer.invalid/";
 
 /**
  * Parses the raw config of one stack (keys without the `project:` prefix). Throws an

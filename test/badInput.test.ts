@@ -174,6 +174,81 @@ const STACK_CONFIG: [what: string, key: string, over: Record<string, string>, pa
       { identities: '[{"name":"abc","namespace":"a","serviceAccount":"b","roleAssignment":[]}]' },
     ],
     ["an unknown key", "flavour", { flavour: "kind" }, /not shown/],
+    [
+      "two identities creating one ServiceAccount",
+      "identities[1].serviceAccounts[0]",
+      {
+        identities: JSON.stringify([
+          { name: "wi-a", namespace: "apps", serviceAccount: "shared" },
+          { name: "wi-b", serviceAccounts: [{ namespace: "apps", name: "shared" }] },
+        ]),
+      },
+      /^identities\[1\]\.serviceAccounts\[0\] \(identity wi-b\): "apps\/shared" is not valid; identity wi-a \(identities\[0\]\) already creates it; .* create: false$/,
+    ],
+    [
+      "an unknown role, in the second identity",
+      "identities[1].roleAssignments[0].role",
+      {
+        identities: JSON.stringify([
+          { name: "wi-a", namespace: "a", serviceAccount: "a" },
+          {
+            name: "wi-b",
+            namespace: "b",
+            serviceAccount: "b",
+            roleAssignments: [{ scope: VAULT, role: "Key Vault Secret Reader" }],
+          },
+        ]),
+      },
+      /^identities\[1\]\.roleAssignments\[0\]\.role \(identity wi-b\): "Key Vault Secret Reader"/,
+    ],
+    [
+      "a relative scope",
+      "identities[0].roleAssignments[0].scope",
+      {
+        identities: JSON.stringify([
+          {
+            name: "wi-a",
+            namespace: "a",
+            serviceAccount: "a",
+            roleAssignments: [{ scope: "resourceGroups/apps-rg", role: "Reader" }],
+          },
+        ]),
+      },
+      /\(identity wi-a\)/,
+    ],
+    [
+      "the same role twice on one scope",
+      "identities[0].roleAssignments[1]",
+      {
+        identities: JSON.stringify([
+          {
+            name: "wi-a",
+            namespace: "a",
+            serviceAccount: "a",
+            roleAssignments: [
+              { scope: VAULT, role: "Key Vault Secrets User" },
+              { scope: VAULT, role: "4633458b-17de-408a-b874-0445c86b69e6" },
+            ],
+          },
+        ]),
+      },
+    ],
+    [
+      "21 ServiceAccounts on one identity (Entra's limit is 20 credentials)",
+      "identities[0].serviceAccounts",
+      {
+        identities: JSON.stringify([
+          {
+            name: "wi-a",
+            serviceAccounts: Array.from({ length: 21 }, (_, i) => ({
+              namespace: "a",
+              name: `s${i}`,
+            })),
+          },
+        ]),
+      },
+      /at most 20/,
+    ],
   ];
 
 const TABLE: Record<string, Case[]> = {

@@ -65,7 +65,7 @@ export async function expectRejected(
       `expected the error to name ${field}, it names ${error.field}: ${error.message}`,
     );
   }
-  if (!error.message.startsWith(`${field}:`)) {
+  if (!error.message.startsWith(error.owner ? `${field} (${error.owner}):` : `${field}:`)) {
     throw new Error(`the message does not start with the field: ${error.message}`);
   }
   if (messagePattern && !messagePattern.test(error.message)) {
