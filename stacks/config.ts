@@ -5,12 +5,7 @@
  *
  * Pulumi.yaml declares the same keys (type, description, default); a test keeps the two equal.
  */
-import {
-  InvalidArgumentError,
-  describeValue,
-  requireOneOf,
-  withOwner,
-} from "../components/errors";
+import { InvalidArgumentError, describeValue, requireOneOf, withOwner } from "../components/errors";
 import { HOSTINGS, Hosting, validateAccountNamePrefix } from "../components/storage";
 import {
   FLAVORS,
