@@ -48,7 +48,8 @@ export interface KindClusterArgs extends ClusterArgsBase {
   /** Worker nodes beside the control plane (default 0). */
   workerCount?: number;
   /** Where the key files, config and kubeconfig live on this machine (default
-   * `.wi/<stack>/<clusterName>` under the working directory). Removed on destroy. */
+   * `$XDG_STATE_HOME/azure-workload-identity/kind/<kind cluster name>`, that is
+   * `~/.local/state/...`). Removed on destroy. */
   stateDir?: string;
   /** The kind binary (default `kind` on PATH). */
   kindBinary?: string;
@@ -102,7 +103,8 @@ export interface ResolvedKind {
   version: KubernetesVersion;
   nodeImage: string;
   workerCount: number;
-  stateDir: string;
+  /** Undefined: the create script derives it (see kindCommands.ts). */
+  stateDir: string | undefined;
   kindBinary: string;
   issuerUrl: pulumi.Input<string>;
   privateKeyPem: pulumi.Input<string>;
@@ -160,17 +162,10 @@ export function validateVmSize(value: unknown, field: string): string {
   );
 }
 
-/** The default per-stack state directory for a Kind cluster's keys and kubeconfig. */
-export function defaultKindStateDir(baseDir: string, stack: string, clusterName: string): string {
-  return path.resolve(baseDir, ".wi", stack, clusterName);
-}
-
 /** Validates the arguments for the chosen flavor and applies defaults. */
 export function resolveClusterArgs(
   name: string,
   args: KindOrAksClusterArgs,
-  stack: string,
-  cwd: string,
 ): ResolvedKind | ResolvedAks {
   if (typeof args !== "object" || args === null) {
     throw new InvalidArgumentError("args", describeValue(args), "expected an object with a flavor");
@@ -227,11 +222,12 @@ export function resolveClusterArgs(
         ? new Map([[keyId(key.publicKeyPem), "signingKey.publicKeyPem"]])
         : new Map<string, string>(),
     );
-    const stateDir = args.stateDir ?? defaultKindStateDir(cwd, stack, clusterName);
+    const stateDir = args.stateDir;
     if (
-      typeof stateDir !== "string" ||
-      !path.isAbsolute(stateDir) ||
-      path.resolve(stateDir).split(path.sep).filter(Boolean).length < 2
+      stateDir !== undefined &&
+      (typeof stateDir !== "string" ||
+        !path.isAbsolute(stateDir) ||
+        path.resolve(stateDir).split(path.sep).filter(Boolean).length < 2)
     ) {
       throw new InvalidArgumentError(
         "stateDir",
@@ -253,7 +249,7 @@ export function resolveClusterArgs(
       version,
       nodeImage,
       workerCount: requireIntegerInRange(args.workerCount ?? 0, "workerCount", 0, 10),
-      stateDir: path.resolve(stateDir),
+      stateDir: stateDir === undefined ? undefined : path.resolve(stateDir),
       kindBinary,
       issuerUrl: args.issuerUrl,
       privateKeyPem: key.privateKeyPem,

@@ -2,6 +2,8 @@
  * The Kind cluster configuration that makes kube-apiserver sign service-account tokens with our
  * key under our issuer. Pure: rendered from plain values, parsed back in tests.
  */
+import * as crypto from "node:crypto";
+
 import * as YAML from "yaml";
 
 import { jwksUri } from "./issuer";
@@ -24,7 +26,7 @@ export function kubeadmShape(version: KubernetesVersion): KubeadmShape {
 
 /** One key file: written on the host by the create script, mounted into the control plane. */
 export interface KindKeyFile {
-  /** File name inside the per-stack state directory. */
+  /** File name inside the cluster's key folder (the create script's working directory). */
   file: string;
   /** Path inside the control-plane node. */
   containerPath: string;
@@ -61,8 +63,6 @@ export function kindKeyFiles(shape: KubeadmShape, extraKeyCount: number): KindKe
 
 export interface KindConfigInput {
   issuerUrl: string;
-  /** Absolute host directory holding the key files. */
-  stateDir: string;
   version: KubernetesVersion;
   nodeImage: string;
   workerCount: number;
@@ -150,13 +150,14 @@ export function kubeadmJsonPatches(input: KindConfigInput): KindJsonPatch[] {
 /** Renders the kind `Cluster` configuration as YAML. */
 export function renderKindConfig(input: KindConfigInput): string {
   const shape = kubeadmShape(input.version);
-  const stateDir = input.stateDir.replace(/\/+$/, "");
   const jsonPatches = kubeadmJsonPatches(input);
   const controlPlane = {
     role: "control-plane",
     image: input.nodeImage,
     extraMounts: kindKeyFiles(shape, input.extraKeyCount).map((f) => ({
-      hostPath: `${stateDir}/${f.file}`,
+      // Relative: the create script runs kind in the key folder, wherever that is, so the
+      // configuration (kept in state) does not depend on the machine or the checkout.
+      hostPath: f.file,
       containerPath: f.containerPath,
       readOnly: true,
     })),
@@ -173,4 +174,16 @@ export function renderKindConfig(input: KindConfigInput): string {
     nodes: [controlPlane, ...workers],
   };
   return YAML.stringify(doc, { lineWidth: 0 });
+}
+
+/**
+ * The name kind gives the cluster: the configured name and a short hash of everything the
+ * cluster is made from (the configuration and the public keys). kind cannot change a running
+ * cluster, so any such change makes a new one; under a new name it is created before the old one
+ * is deleted, and the Kubernetes provider and everything in the cluster move over to it while the
+ * old cluster still answers their deletes.
+ */
+export function kindClusterName(base: string, parts: string[]): string {
+  const digest = crypto.createHash("sha256").update(parts.join("\u0000")).digest("hex");
+  return `${base}-${digest.slice(0, 6)}`;
 }

@@ -6,7 +6,7 @@ import * as containerservice from "@pulumi/azure-native/containerservice";
 import { KindOrAksClusterArgs, ResolvedAks, ResolvedKind, resolveClusterArgs } from "./clusterArgs";
 import { canonicalIssuer } from "./issuer";
 import { ENV, joinPem, kindCreateScript, kindDeleteScript, keyFileEnv } from "./kindCommands";
-import { kindKeyFiles, kubeadmShape, renderKindConfig } from "./kindConfig";
+import { kindClusterName, kindKeyFiles, kubeadmShape, renderKindConfig } from "./kindConfig";
 import { normalizePublicKeyPem } from "./keys";
 
 /**
@@ -26,12 +26,12 @@ export class KindOrAksCluster extends pulumi.ComponentResource {
   public readonly kindConfig: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: KindOrAksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    const cfg = resolveClusterArgs(name, args, pulumi.getStack(), process.cwd());
+    const cfg = resolveClusterArgs(name, args);
     super("azure-wi:index:KindOrAksCluster", name, {}, opts);
     this.flavor = cfg.flavor;
 
     const built = cfg.flavor === "kind" ? this.kind(name, cfg) : this.aks(name, cfg, args);
-    this.clusterName = pulumi.output(cfg.clusterName);
+    this.clusterName = built.clusterName;
     this.issuerUrl = built.issuerUrl;
     this.kubeconfig = pulumi.secret(built.kubeconfig);
     this.kindConfig = built.kindConfig;
@@ -56,7 +56,6 @@ export class KindOrAksCluster extends pulumi.ComponentResource {
     const kindConfig = issuerUrl.apply((issuer) =>
       renderKindConfig({
         issuerUrl: issuer,
-        stateDir: cfg.stateDir,
         version: cfg.version,
         nodeImage: cfg.nodeImage,
         workerCount: cfg.workerCount,
@@ -68,19 +67,27 @@ export class KindOrAksCluster extends pulumi.ComponentResource {
       .output(cfg.publicKeyPem)
       .apply((pem) => normalizePublicKeyPem(pem, "signingKey.publicKeyPem"))
       .apply((pub) => joinPem(shape === "v1beta3" ? [pub, ...cfg.additionalPublicKeysPem] : [pub]));
+    const extraKeyFiles = files.flatMap((f) =>
+      typeof f.holds === "object"
+        ? [[keyFileEnv(f), joinPem([cfg.additionalPublicKeysPem[f.holds.extra]])] as const]
+        : [],
+    );
+    // A new name for every new make-up of the cluster (see kindClusterName).
+    const kindName = pulumi
+      .all([kindConfig, publicKeyFile])
+      .apply(([config, pub]) =>
+        kindClusterName(cfg.clusterName, [config, pub, ...extraKeyFiles.map(([, pem]) => pem)]),
+      );
     const environment: Record<string, pulumi.Input<string>> = {
-      [ENV.clusterName]: cfg.clusterName,
-      [ENV.stateDir]: cfg.stateDir,
+      [ENV.clusterName]: kindName,
+      ...(cfg.stateDir !== undefined ? { [ENV.stateDir]: cfg.stateDir } : {}),
       [ENV.kind]: cfg.kindBinary,
       [ENV.config]: kindConfig,
       [ENV.publicKey]: publicKeyFile,
       // The private key travels only as a secret value: encrypted in state, masked in logs.
       [ENV.privateKey]: pulumi.secret(cfg.privateKeyPem),
     };
-    for (const f of files) {
-      if (typeof f.holds === "object")
-        environment[keyFileEnv(f)] = joinPem([cfg.additionalPublicKeysPem[f.holds.extra]]);
-    }
+    for (const [variable, pem] of extraKeyFiles) environment[variable] = pem;
     const cluster = new command.local.Command(
       `${name}-kind`,
       {
@@ -94,14 +101,18 @@ export class KindOrAksCluster extends pulumi.ComponentResource {
       {
         parent: this,
         additionalSecretOutputs: ["stdout"],
-        // kind cannot reconfigure a running cluster: any change recreates it, old one first
-        // (same name, same ports).
+        // kind cannot reconfigure a running cluster: any change makes a new one. It is created
+        // before the old one is deleted (it has a new name, see kindClusterName), so the old
+        // cluster still answers while what ran in it is deleted. Deleting it first broke every
+        // such update: the engine then deleted the in-cluster resources through a Kubernetes
+        // provider it had already replaced and unloaded ("grpc: the client connection is
+        // closing"), and every retry failed the same way.
         replaceOnChanges: ["*"],
-        deleteBeforeReplace: true,
       },
     );
     // The issuer output waits for the cluster, so consumers order after it.
     return {
+      clusterName: pulumi.all([kindName, cluster.id]).apply(([n]) => n),
       issuerUrl: pulumi.all([issuerUrl, cluster.id]).apply(([u]) => u),
       kubeconfig: cluster.stdout,
       kindConfig: kindConfig as pulumi.Output<string> | undefined,
@@ -145,6 +156,7 @@ export class KindOrAksCluster extends pulumi.ComponentResource {
       return Buffer.from(configs[0].value, "base64").toString("utf8");
     });
     return {
+      clusterName: cluster.name,
       issuerUrl: cluster.oidcIssuerProfile.apply((p) =>
         canonicalIssuer(p?.issuerURL, "oidcIssuerProfile.issuerURL"),
       ),

@@ -1,5 +1,4 @@
 import * as assert from "node:assert/strict";
-import * as path from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 
@@ -51,14 +50,16 @@ describe("KindOrAksCluster (kind)", () => {
     assert.equal(cmd.inputs.logging, "stderr");
     assert.deepEqual(cmd.options.additionalSecretOutputs, ["stdout"]);
     assert.ok(cmd.options.replaceOnChanges.includes("*"));
-    assert.equal(cmd.options.deleteBeforeReplace, true);
+    // A new cluster (under a new name) before the old one goes: see kindClusterName.
+    assert.equal(cmd.options.deleteBeforeReplace, false);
   });
 
-  it("keeps its files in a per-stack folder", () => {
+  it("names the kind cluster after what it is made from, and keeps no checkout path", () => {
     const env = sim.one(CMD).inputs.environment as Record<string, string>;
-    assert.equal(env[ENV.clusterName], "wi-dev");
-    assert.equal(env[ENV.stateDir], path.resolve(".wi", "test", "wi-dev"));
+    assert.match(env[ENV.clusterName], /^wi-dev-[0-9a-f]{6}$/);
+    assert.equal(env[ENV.stateDir], undefined, "the script finds the folder at run time");
     assert.equal(env[ENV.kind], "kind");
+    assert.doesNotMatch(JSON.stringify(sim.one(CMD).inputs), new RegExp(process.cwd()));
   });
 
   it("hands the private key to the command only as a secret", () => {
@@ -89,7 +90,7 @@ describe("KindOrAksCluster (kind)", () => {
     const signing = String(sim.one("tls:index/privateKey:PrivateKey").outputs.publicKeyPem);
     assert.equal(plain.WI_SA_PUB, signing);
     assert.equal(plain.WI_SA_EXTRA_0, fixture("rotated.pub"));
-    assert.match(String(sim.one(CMD).inputs.create), /> "\$WI_KIND_DIR\/sa-extra-0\.pub"/);
+    assert.match(String(sim.one(CMD).inputs.create), /"\$WI_SA_EXTRA_0" > "sa-extra-0\.pub"/);
     // Kind v0.33's own default image, pinned by digest.
     const config = await valueOf(cluster.kindConfig!);
     assert.match(config, /image: kindest\/node:v1\.37\.0@sha256:[0-9a-f]{64}/);

@@ -19,7 +19,7 @@ import { kindKeyFiles } from "../components/kindConfig";
 import { fixture } from "./helpers";
 
 const FAKE_KIND = `#!/bin/sh
-echo "$*" >> "$FAKE_KIND_LOG"
+echo "$* (in $PWD)" >> "$FAKE_KIND_LOG"
 case "$1 $2" in
   "create cluster") echo "Creating cluster ..." >&2 ;;
   "get kubeconfig") printf 'apiVersion: v1\\nkind: Config\\n# fake kubeconfig for %s\\n' "$4" ;;
@@ -76,11 +76,30 @@ describe("kind create and delete scripts (run for real)", () => {
     );
     assert.equal(fs.readFileSync(path.join(stateDir, "kind.yaml"), "utf8"), env[ENV.config]);
 
+    // kind runs in the key folder: the configuration's relative hostPaths resolve there.
     const log = fs.readFileSync(env.FAKE_KIND_LOG, "utf8").trim().split("\n");
     assert.deepEqual(log, [
-      `create cluster --name wi-dev --config ${stateDir}/kind.yaml --kubeconfig ${stateDir}/kubeconfig --wait 5m`,
-      "get kubeconfig --name wi-dev",
+      `create cluster --name wi-dev --config kind.yaml --kubeconfig kubeconfig --wait 5m (in ${stateDir})`,
+      `get kubeconfig --name wi-dev (in ${stateDir})`,
     ]);
+  });
+
+  it("by default keeps the folder under the user's state home, named after the cluster", () => {
+    const stateHome = path.join(base, "state");
+    env = Object.fromEntries(Object.entries(env).filter(([k]) => k !== ENV.stateDir));
+    const result = run(kindCreateScript(files), { XDG_STATE_HOME: stateHome });
+    assert.equal(result.status, 0, result.stderr);
+    const dir = path.join(stateHome, "azure-workload-identity", "kind", "wi-dev");
+    assert.equal(fs.readFileSync(path.join(dir, "sa.key"), "utf8"), fixture("signing.key"));
+    assert.match(fs.readFileSync(env.FAKE_KIND_LOG, "utf8"), new RegExp(`\\(in ${dir}\\)`));
+    assert.equal(run(kindDeleteScript(), { XDG_STATE_HOME: stateHome }).status, 0);
+    assert.equal(fs.existsSync(dir), false);
+    // Without XDG_STATE_HOME: ~/.local/state, as the XDG base directory specification says.
+    const home = path.join(base, "home");
+    assert.equal(run(kindCreateScript(files), { HOME: home, XDG_STATE_HOME: "" }).status, 0);
+    assert.ok(
+      fs.existsSync(path.join(home, ".local/state/azure-workload-identity/kind/wi-dev/sa.pub")),
+    );
   });
 
   it("keeps the secret out of the script text", () => {
@@ -103,7 +122,7 @@ describe("kind create and delete scripts (run for real)", () => {
     assert.equal(result.stdout, "");
   });
 
-  for (const dir of ["/", "/tmp", "relative/dir", ""]) {
+  for (const dir of ["/", "/tmp", "relative/dir"]) {
     it(`refuses to touch the state directory ${JSON.stringify(dir)}`, () => {
       for (const script of [kindCreateScript(files), kindDeleteScript()]) {
         const result = run(script, { [ENV.stateDir]: dir });

@@ -25,7 +25,6 @@ interface Patch {
 function render(version: string, extraKeyCount = 0, workerCount = 0) {
   const text = renderKindConfig({
     issuerUrl: ISSUER,
-    stateDir: "/home/me/project/.wi/dev/wi-dev/",
     version: parseKubernetesVersion(version, "v", true),
     nodeImage: `kindest/node:v${version}`,
     workerCount,
@@ -60,15 +59,15 @@ describe("kind configuration", () => {
       );
     });
 
-    it("mounts both key files read-only where kubeadm expects them", () => {
+    it("mounts both key files read-only where kubeadm expects them, by relative paths", () => {
       assert.deepEqual(doc.nodes[0].extraMounts, [
         {
-          hostPath: "/home/me/project/.wi/dev/wi-dev/sa.pub",
+          hostPath: "sa.pub",
           containerPath: "/etc/kubernetes/pki/sa.pub",
           readOnly: true,
         },
         {
-          hostPath: "/home/me/project/.wi/dev/wi-dev/sa.key",
+          hostPath: "sa.key",
           containerPath: "/etc/kubernetes/pki/sa.key",
           readOnly: true,
         },
@@ -180,7 +179,6 @@ describe("kind configuration", () => {
     const long = `https://${"a".repeat(150)}.example.com/issuer/path/`;
     const text = renderKindConfig({
       issuerUrl: long,
-      stateDir: "/tmp/x/y",
       version: parseKubernetesVersion("1.34.0"),
       nodeImage: "kindest/node:v1.34.0",
       workerCount: 0,

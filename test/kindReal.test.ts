@@ -64,7 +64,6 @@ describe("kind's own code accepts and applies the rendered configuration", funct
         path.join(dir, `${name}.kind.yaml`),
         renderKindConfig({
           issuerUrl: ISSUER,
-          stateDir: "/home/me/project/.wi/dev/wi-dev",
           version: parseKubernetesVersion(c.version),
           nodeImage: `kindest/node:v${c.version}`,
           workerCount: 1,
