@@ -37,7 +37,8 @@ interface ClusterArgsBase {
 export interface KindClusterArgs extends ClusterArgsBase {
   /** Plain, because it decides which resources exist. */
   flavor: "kind";
-  /** The canonical issuer the API server stamps into tokens (OidcIssuer.issuerUrl). */
+  /** The canonical issuer the API server stamps into tokens: OidcIssuer.apiServerIssuerUrl (the
+   * same string as issuerUrl, without waiting for the documents; see there why). */
   issuerUrl: pulumi.Input<string>;
   /** The signing key pair (OidcIssuer.privateKeyPem / publicKeyPem). */
   signingKey: { privateKeyPem: pulumi.Input<string>; publicKeyPem: pulumi.Input<string> };

@@ -29,6 +29,16 @@ export class OidcIssuer extends pulumi.ComponentResource {
   /** The canonical issuer. Resolves once both documents are published, so FICs and clusters that
    * use it are created only when Entra can already fetch the keys. */
   public readonly issuerUrl: pulumi.Output<string>;
+  /**
+   * The same issuer string for the cluster's `--service-account-issuer`: known once the storage
+   * account exists, without waiting for the documents (the API server never fetches them). Give
+   * this one to KindOrAksCluster. A cluster that waited for the documents would sit downstream of
+   * their delete-before-replace uploads, and while planning such a replacement the Pulumi engine
+   * (v3.255, Registry.Diff in pkg/resource/deploy/providers/registry.go) diffs the cluster's
+   * Kubernetes provider and unloads it, then fails to delete what ran in the old cluster ("grpc:
+   * the client connection is closing"): a key rotation could never complete.
+   */
+  public readonly apiServerIssuerUrl: pulumi.Output<string>;
   public readonly jwksUri: pulumi.Output<string>;
   /** The signing key's public half (SPKI PEM) and its Kubernetes key id. */
   public readonly publicKeyPem: pulumi.Output<string>;
@@ -155,6 +165,7 @@ export class OidcIssuer extends pulumi.ComponentResource {
     const jwksBlob = upload("jwks", JWKS_PATH, this.jwks);
 
     this.issuerUrl = pulumi.all([issuer, discoveryBlob.id, jwksBlob.id]).apply(([i]) => i);
+    this.apiServerIssuerUrl = issuer;
     this.jwksUri = this.issuerUrl.apply(jwksUri);
     this.publicKeyPem = publicKeyPem;
     this.keyId = publicKeyPem.apply(keyId);
@@ -165,6 +176,7 @@ export class OidcIssuer extends pulumi.ComponentResource {
 
     this.registerOutputs({
       issuerUrl: this.issuerUrl,
+      apiServerIssuerUrl: this.apiServerIssuerUrl,
       jwksUri: this.jwksUri,
       publicKeyPem: this.publicKeyPem,
       keyId: this.keyId,

@@ -84,7 +84,7 @@ export async function deployStack(
       kubernetesVersion: cfg.kubernetesVersion,
       nodeImage: cfg.kindNodeImage,
       workerCount: cfg.kindWorkerCount,
-      issuerUrl: issuer.issuerUrl,
+      issuerUrl: issuer.apiServerIssuerUrl,
       signingKey: { privateKeyPem: issuer.privateKeyPem, publicKeyPem: issuer.publicKeyPem },
       additionalPublicKeysPem: cfg.additionalPublicKeys,
     });

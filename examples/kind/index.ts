@@ -26,7 +26,7 @@ const issuer = new OidcIssuer("oidc", { resourceGroupName: group.name, location 
 // The cluster signs every service-account token with that key, under that issuer.
 const cluster = new KindOrAksCluster("dev", {
   flavor: "kind",
-  issuerUrl: issuer.issuerUrl,
+  issuerUrl: issuer.apiServerIssuerUrl,
   signingKey: { privateKeyPem: issuer.privateKeyPem, publicKeyPem: issuer.publicKeyPem },
 });
 const inCluster = { providers: { kubernetes: cluster.provider } };
