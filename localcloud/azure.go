@@ -1,0 +1,290 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+)
+
+// A stand-in for pulumi-azure-native: Azure Resource Manager as files. Ids are ARM ids; a
+// resource cannot be created twice under one id (azure-native refuses to adopt an existing
+// resource on create), nor under a parent that does not exist; names follow ARM's rules where
+// the program depends on them. Replace rules are the real schema's: names, resource groups and
+// locations (and every property of a role assignment) cannot change in place.
+
+// Ids the local cloud invents cannot pass for real ones: they start with eight zeros.
+const (
+	simulatedSubscription = "00000000-0000-4000-8000-000000000001"
+	simulatedTenant       = "00000000-0000-4000-8000-000000000002"
+	simulatedClient       = "00000000-0000-4000-8000-000000000003"
+)
+
+func newGUID() string {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return "00000000-0000-4000-8000-" + hex.EncodeToString(b)
+}
+
+var storageAccountName = regexp.MustCompile(`^[a-z0-9]{3,24}$`)
+
+func azureProvider() (pulumirpc.ResourceProviderServer, error) {
+	s := openStore("azure")
+	location := "westeurope"
+	sub := "/subscriptions/" + simulatedSubscription
+	rgID := func(ins resource.PropertyMap) string {
+		return sub + "/resourceGroups/" + str(ins, "resourceGroupName")
+	}
+	requireParent := func(id, what string) error {
+		if !s.has(id) {
+			return fmt.Errorf("%s %q was not found (ParentResourceNotFound)", what, id)
+		}
+		return nil
+	}
+	withLocation := func(ins resource.PropertyMap) resource.PropertyMap {
+		if str(ins, "location") == "" {
+			return resource.PropertyMap{"location": resource.NewStringProperty(location)}
+		}
+		return resource.PropertyMap{}
+	}
+	autoName := func(logical string, seed []byte) resource.PropertyValue {
+		return resource.NewStringProperty(logical + suffix(seed, "name", 8, lowerAlnum))
+	}
+	accountID := func(ins resource.PropertyMap) string {
+		return rgID(ins) + "/providers/Microsoft.Storage/storageAccounts/" + str(ins, "accountName")
+	}
+	identityID := func(ins resource.PropertyMap) string {
+		return rgID(ins) + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + str(ins, "resourceName")
+	}
+
+	types := map[string]*resourceType{}
+	add := func(tok string, t *resourceType, create func(resource.PropertyMap) (string, resource.PropertyMap, error)) {
+		types[tok] = stored(s, tok, t, create)
+	}
+
+	add("azure-native:resources:ResourceGroup", &resourceType{
+		replaceOn: []string{"resourceGroupName", "location"}, autoName: autoName, autoNamePath: "resourceGroupName",
+	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
+		out := withLocation(ins)
+		out["name"] = resource.NewStringProperty(str(ins, "resourceGroupName"))
+		return rgID(ins), out, nil
+	})
+
+	add("azure-native:storage:StorageAccount", &resourceType{
+		replaceOn: []string{"accountName", "resourceGroupName", "location"},
+	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
+		name := str(ins, "accountName")
+		if !storageAccountName.MatchString(name) {
+			return "", nil, fmt.Errorf("AccountNameInvalid: %q is not a valid storage account name", name)
+		}
+		if err := requireParent(rgID(ins), "resource group"); err != nil {
+			return "", nil, err
+		}
+		endpoints := resource.PropertyMap{}
+		for _, svc := range []string{"blob", "dfs", "file", "queue", "table"} {
+			endpoints[resource.PropertyKey(svc)] = resource.NewStringProperty(fmt.Sprintf("https://%s.%s.core.windows.net/", name, svc))
+		}
+		endpoints["web"] = resource.NewStringProperty(fmt.Sprintf("https://%s.z6.web.core.windows.net/", name))
+		out := withLocation(ins)
+		out["name"] = resource.NewStringProperty(name)
+		out["primaryEndpoints"] = resource.NewObjectProperty(endpoints)
+		out["provisioningState"] = resource.NewStringProperty("Succeeded")
+		return accountID(ins), out, nil
+	})
+
+	add("azure-native:storage:StorageAccountStaticWebsite", &resourceType{
+		replaceOn: []string{"accountName", "resourceGroupName"},
+	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
+		if err := requireParent(accountID(ins), "storage account"); err != nil {
+			return "", nil, err
+		}
+		return accountID(ins) + "/staticWebsite", resource.PropertyMap{"containerName": resource.NewStringProperty("$web")}, nil
+	})
+
+	add("azure-native:storage:BlobContainer", &resourceType{
+		replaceOn: []string{"accountName", "resourceGroupName", "containerName"}, autoName: autoName, autoNamePath: "containerName",
+	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
+		if err := requireParent(accountID(ins), "storage account"); err != nil {
+			return "", nil, err
+		}
+		name := str(ins, "containerName")
+		return accountID(ins) + "/blobServices/default/containers/" + name, resource.PropertyMap{"name": resource.NewStringProperty(name)}, nil
+	})
+
+	add("azure-native:storage:Blob", &resourceType{
+		// The upload is the create: a new source replaces the blob.
+		// (pulumi-azure-native #3530: these force a replacement.)
+		replaceOn: []string{"accountName", "resourceGroupName", "containerName", "blobName", "type", "source", "contentMd5"},
+		autoName:  autoName, autoNamePath: "blobName",
+	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
+		if err := requireParent(accountID(ins), "storage account"); err != nil {
+			return "", nil, err
+		}
+		url := fmt.Sprintf("https://%s.blob.core.windows.net/%s/%s", str(ins, "accountName"), str(ins, "containerName"), str(ins, "blobName"))
+		return url, resource.PropertyMap{"name": resource.NewStringProperty(str(ins, "blobName")), "url": resource.NewStringProperty(url)}, nil
+	})
+
+	add("azure-native:managedidentity:UserAssignedIdentity", &resourceType{
+		replaceOn: []string{"resourceName", "resourceGroupName", "location"}, autoName: autoName, autoNamePath: "resourceName",
+	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
+		if err := requireParent(rgID(ins), "resource group"); err != nil {
+			return "", nil, err
+		}
+		out := withLocation(ins)
+		out["name"] = resource.NewStringProperty(str(ins, "resourceName"))
+		// A new identity gets new ids, as in Azure: FICs and annotations must follow.
+		out["clientId"] = resource.NewStringProperty(newGUID())
+		out["principalId"] = resource.NewStringProperty(newGUID())
+		out["tenantId"] = resource.NewStringProperty(simulatedTenant)
+		return identityID(ins), out, nil
+	})
+
+	ficNamePattern := regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}$`)
+	add("azure-native:managedidentity:FederatedIdentityCredential", &resourceType{
+		replaceOn: []string{"resourceName", "resourceGroupName", "federatedIdentityCredentialResourceName"},
+	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
+		name := str(ins, "federatedIdentityCredentialResourceName")
+		if !ficNamePattern.MatchString(name) {
+			return "", nil, fmt.Errorf("InvalidResourceName: %q", name)
+		}
+		if err := requireParent(identityID(ins), "user-assigned identity"); err != nil {
+			return "", nil, err
+		}
+		if err := ficLimit(s, identityID(ins)); err != nil {
+			return "", nil, err
+		}
+		return identityID(ins) + "/federatedIdentityCredentials/" + name, resource.PropertyMap{"name": resource.NewStringProperty(name)}, nil
+	})
+
+	add("azure-native:authorization:RoleAssignment", &resourceType{
+		// Azure cannot change a role assignment; every property replaces it.
+		replaceOn:    []string{"roleAssignmentName", "scope", "principalId", "roleDefinitionId", "principalType"},
+		autoName:     func(string, []byte) resource.PropertyValue { return resource.NewStringProperty(newGUID()) },
+		autoNamePath: "roleAssignmentName",
+	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
+		if !strings.HasPrefix(str(ins, "roleDefinitionId"), "/") {
+			return "", nil, fmt.Errorf("InvalidRoleDefinitionId: %q", str(ins, "roleDefinitionId"))
+		}
+		name := str(ins, "roleAssignmentName")
+		return str(ins, "scope") + "/providers/Microsoft.Authorization/roleAssignments/" + name, resource.PropertyMap{"name": resource.NewStringProperty(name)}, nil
+	})
+
+	clusters := openStore("clusters")
+	managedClusterID := func(ins resource.PropertyMap) string {
+		return rgID(ins) + "/providers/Microsoft.ContainerService/managedClusters/" + str(ins, "resourceName")
+	}
+	aks := &resourceType{
+		replaceOn: []string{"resourceName", "resourceGroupName", "location", "dnsPrefix"}, autoName: autoName, autoNamePath: "resourceName",
+	}
+	add("azure-native:containerservice:ManagedCluster", aks, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
+		if err := requireParent(rgID(ins), "resource group"); err != nil {
+			return "", nil, err
+		}
+		loc := str(ins, "location")
+		if loc == "" {
+			loc = location
+		}
+		fqdn := fmt.Sprintf("%s-%s.hcp.%s.azmk8s.io", str(ins, "dnsPrefix"), hex.EncodeToString([]byte(newGUID()[24:28])), loc)
+		out := withLocation(ins)
+		out["name"] = resource.NewStringProperty(str(ins, "resourceName"))
+		out["fqdn"] = resource.NewStringProperty(fqdn)
+		profile := resource.PropertyMap{"enabled": resource.NewBoolProperty(false)}
+		if v, ok := valueAt(ins, "oidcIssuerProfile.enabled"); ok && v.IsBool() && v.BoolValue() {
+			profile["enabled"] = resource.NewBoolProperty(true)
+			profile["issuerURL"] = resource.NewStringProperty(fmt.Sprintf("https://%s.oic.prod-aks.azure.com/%s/%s/", loc, simulatedTenant, newGUID()))
+		}
+		out["oidcIssuerProfile"] = resource.NewObjectProperty(profile)
+		out["provisioningState"] = resource.NewStringProperty("Succeeded")
+		server := "https://" + fqdn + ":443"
+		if err := registerCluster(clusters, server, "aks:"+managedClusterID(ins)); err != nil {
+			return "", nil, err
+		}
+		return managedClusterID(ins), out, nil
+	})
+	removeManaged := aks.remove
+	aks.remove = func(id string, olds resource.PropertyMap) error {
+		if err := forgetCluster(clusters, "https://"+str(olds, "fqdn")+":443"); err != nil {
+			return err
+		}
+		return removeManaged(id, olds)
+	}
+
+	add("azure-native:keyvault:Vault", &resourceType{
+		replaceOn: []string{"vaultName", "resourceGroupName", "location"},
+		autoName: func(logical string, seed []byte) resource.PropertyValue {
+			return resource.NewStringProperty(logical + suffix(seed, "name", 8, lowerAlnum))
+		},
+		autoNamePath: "vaultName",
+	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
+		if err := requireParent(rgID(ins), "resource group"); err != nil {
+			return "", nil, err
+		}
+		name := str(ins, "vaultName")
+		props := resource.PropertyMap{}
+		if v, ok := ins["properties"]; ok && v.IsObject() {
+			props = v.ObjectValue().Copy()
+		}
+		props["vaultUri"] = resource.NewStringProperty("https://" + name + ".vault.azure.net/")
+		out := withLocation(ins)
+		out["name"] = resource.NewStringProperty(name)
+		out["properties"] = resource.NewObjectProperty(props)
+		return rgID(ins) + "/providers/Microsoft.KeyVault/vaults/" + name, out, nil
+	})
+
+	return &standIn{
+		pkg: "azure-native", version: "3.28.0", types: types,
+		configure: func(cfg resource.PropertyMap) error {
+			if l := str(cfg, "location"); l != "" {
+				location = l
+			}
+			return nil
+		},
+		invokes: map[string]func(resource.PropertyMap) (resource.PropertyMap, error){
+			"azure-native:authorization:getClientConfig": func(resource.PropertyMap) (resource.PropertyMap, error) {
+				return resource.PropertyMap{
+					"clientId": resource.NewStringProperty(simulatedClient), "objectId": resource.NewStringProperty(simulatedClient),
+					"subscriptionId": resource.NewStringProperty(simulatedSubscription), "tenantId": resource.NewStringProperty(simulatedTenant),
+				}, nil
+			},
+			"azure-native:containerservice:listManagedClusterUserCredentials": func(args resource.PropertyMap) (resource.PropertyMap, error) {
+				id := rgID(args) + "/providers/Microsoft.ContainerService/managedClusters/" + str(args, "resourceName")
+				state, ok, err := s.get(id)
+				if err != nil || !ok {
+					return nil, fmt.Errorf("ResourceNotFound: %s (%v)", id, err)
+				}
+				config := kubeconfigFor(str(args, "resourceName"), "https://"+str(state, "fqdn")+":443")
+				return resource.PropertyMap{"kubeconfigs": resource.NewArrayProperty([]resource.PropertyValue{
+					resource.NewObjectProperty(resource.PropertyMap{
+						"name":  resource.NewStringProperty("clusterUser"),
+						"value": resource.MakeSecret(resource.NewStringProperty(base64.StdEncoding.EncodeToString([]byte(config)))),
+					}),
+				})}, nil
+			},
+		},
+	}, nil
+}
+
+// ficLimit refuses a 21st federated credential on one identity, as Entra does.
+func ficLimit(s *store, identity string) error {
+	records, err := s.list()
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, r := range records {
+		if strings.HasPrefix(r.Key, identity+"/federatedIdentityCredentials/") {
+			n++
+		}
+	}
+	if n >= 20 {
+		return fmt.Errorf("TooManyFederatedIdentityCredentials: %s already has %d", identity, n)
+	}
+	return nil
+}

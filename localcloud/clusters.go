@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"gopkg.in/yaml.v3"
+)
+
+// The clusters the local cloud runs (kind ones from the kind stand-in, AKS ones from the Azure
+// stand-in), by API server URL. The Kubernetes stand-in answers only for a cluster listed here:
+// like a real API server that is gone, a deleted cluster refuses every request.
+
+func registerCluster(s *store, server, owner string) error {
+	if s.has(server) {
+		return fmt.Errorf("a cluster already serves %s", server)
+	}
+	return s.put(server, owner, resource.PropertyMap{"server": resource.NewStringProperty(server)})
+}
+
+// forgetCluster deletes a cluster and everything that was in it.
+func forgetCluster(s *store, server string) error {
+	if err := s.remove(server); err != nil {
+		return err
+	}
+	objects := openStore("kubernetes")
+	records, err := objects.list()
+	if err != nil {
+		return err
+	}
+	for _, r := range records {
+		if strings.HasPrefix(r.Key, server+"|") {
+			if err := objects.remove(r.Key); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// kubeconfigFor is an admin kubeconfig as kind or AKS hands it out. Its client key is not a
+// key, but it is shaped like one so that a leak of it shows in the tests' secret checks.
+func kubeconfigFor(name, server string) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    certificate-authority-data: bG9jYWxjbG91ZC1jYQ==
+    server: %[2]s
+  name: %[1]s
+contexts:
+- context:
+    cluster: %[1]s
+    user: %[1]s
+  name: %[1]s
+current-context: %[1]s
+users:
+- name: %[1]s
+  user:
+    client-certificate-data: bG9jYWxjbG91ZC1jbGllbnQtY2VydA==
+    client-key-data: %[3]s
+`, name, server, "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpsb2NhbGNsb3VkCi0tLS0tRU5EIFJTQSBQUklWQVRFIEtFWS0tLS0tCg==")
+}
+
+// serverOf reads the API server URL of a kubeconfig's current context.
+func serverOf(kubeconfig string) (string, error) {
+	var cfg struct {
+		CurrentContext string `yaml:"current-context"`
+		Contexts       []struct {
+			Name    string `yaml:"name"`
+			Context struct {
+				Cluster string `yaml:"cluster"`
+			} `yaml:"context"`
+		} `yaml:"contexts"`
+		Clusters []struct {
+			Name    string `yaml:"name"`
+			Cluster struct {
+				Server string `yaml:"server"`
+			} `yaml:"cluster"`
+		} `yaml:"clusters"`
+	}
+	if err := yaml.Unmarshal([]byte(kubeconfig), &cfg); err != nil {
+		return "", fmt.Errorf("invalid kubeconfig: %w", err)
+	}
+	for _, c := range cfg.Contexts {
+		if c.Name != cfg.CurrentContext {
+			continue
+		}
+		for _, cl := range cfg.Clusters {
+			if cl.Name == c.Context.Cluster {
+				return cl.Cluster.Server, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("invalid kubeconfig: no cluster for context %q", cfg.CurrentContext)
+}

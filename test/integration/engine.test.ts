@@ -1,0 +1,323 @@
+/**
+ * Day 2 through the real Pulumi CLI and engine, against the local cloud: every operation the
+ * README documents, one after another on one stack, as a user would run them. After each
+ * `up`, a `preview` must show no change and the trust chain must hold: one issuer string in the
+ * stack output, the discovery document, the cluster's API server flag and every federated
+ * credential; the signing key's kid published; every ServiceAccount annotated with the client id
+ * of an identity that trusts it; no private key or kubeconfig in plain state.
+ */
+import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import { Stack } from "@pulumi/pulumi/automation";
+import * as YAML from "yaml";
+
+import { keyId } from "../../components/keys";
+import { CloudObject, LocalCloud, PROJECT, ROOT, engineBin } from "./realEngine";
+
+type Outputs = Record<string, unknown>;
+
+async function outputsOf(stack: Stack): Promise<Outputs> {
+  const raw = await stack.outputs();
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value as unknown]));
+}
+
+/** A preview that plans nothing: every resource the same. */
+async function expectNoChanges(stack: Stack, what: string): Promise<void> {
+  const preview = await stack.preview();
+  const changes = Object.entries(preview.changeSummary).filter(([op, n]) => op !== "same" && n);
+  assert.deepEqual(changes, [], `${what}: the preview after it plans changes`);
+}
+
+interface StateResource {
+  type: string;
+  urn: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+}
+
+/** The stack's state as the file backend keeps it on disk (the Automation API's export shows
+ * secrets in the clear, so it cannot tell whether they are kept secret). */
+function stateOf(cloud: LocalCloud, stack: Stack): { resources: StateResource[]; text: string } {
+  const file = path.join(cloud.backend, ".pulumi", "stacks", PROJECT, `${stack.name}.json`);
+  const text = fs.readFileSync(file, "utf8");
+  const checkpoint = JSON.parse(text) as {
+    checkpoint: { latest?: { resources?: StateResource[] } };
+  };
+  return { resources: checkpoint.checkpoint.latest?.resources ?? [], text };
+}
+
+/** The documents as uploaded: the blobs' sources, from the local cloud. */
+function document(cloud: LocalCloud, blobName: string): string {
+  const blob = cloud
+    .objects("azure")
+    .find((o) => o.type === "azure-native:storage:Blob" && o.state.blobName === blobName);
+  assert.ok(blob, `no blob ${blobName} in the local cloud`);
+  return String((blob.state.source as { text: string }).text);
+}
+
+async function checkTrustChain(cloud: LocalCloud, stack: Stack, flavor: "kind" | "aks") {
+  const outputs = await outputsOf(stack);
+  const issuer = String(outputs.issuerUrl);
+  const azure = cloud.objects("azure");
+  const fics = azure.filter(
+    (o) => o.type === "azure-native:managedidentity:FederatedIdentityCredential",
+  );
+  assert.ok(fics.length > 0);
+  for (const fic of fics) assert.equal(fic.state.issuer, issuer, "a FIC's issuer");
+
+  if (flavor === "kind") {
+    const discovery = JSON.parse(document(cloud, ".well-known/openid-configuration")) as {
+      issuer: string;
+      jwks_uri: string;
+    };
+    assert.equal(discovery.issuer, issuer, "the discovery document's issuer");
+    const jwks = JSON.parse(document(cloud, "openid/v1/jwks")) as { keys: { kid: string }[] };
+    assert.ok(
+      jwks.keys.some((k) => k.kid === outputs.keyId),
+      "the signing key's kid is published",
+    );
+    const clusters = cloud.objects("clusters");
+    assert.equal(clusters.length, 1, "one kind cluster runs");
+    assert.equal(clusters[0].state.issuer, issuer, "the API server's --service-account-issuer");
+  }
+
+  // Every ServiceAccount the stack made: annotated with the client id of an identity that has a
+  // FIC for exactly its subject.
+  const identities = outputs.identities as Record<
+    string,
+    { clientId: string; serviceAccounts: string[] }
+  >;
+  const sas = cloud
+    .objects("kubernetes")
+    .filter((o) => o.type === "kubernetes:core/v1:ServiceAccount");
+  assert.ok(sas.length > 0);
+  for (const sa of sas) {
+    const meta = sa.state.metadata as {
+      name: string;
+      namespace: string;
+      annotations: Record<string, string>;
+    };
+    const clientId = meta.annotations["azure.workload.identity/client-id"];
+    const owner = Object.entries(identities).find(([, id]) => id.clientId === clientId);
+    assert.ok(owner, `${meta.namespace}/${meta.name} is annotated with no identity's client id`);
+    assert.ok(owner[1].serviceAccounts.includes(`${meta.namespace}/${meta.name}`));
+    const subject = `system:serviceaccount:${meta.namespace}:${meta.name}`;
+    assert.ok(
+      fics.some(
+        (f) =>
+          f.state.subject === subject &&
+          String(f.key).includes(`/userAssignedIdentities/${owner[0]}/`),
+      ),
+      `no FIC of ${owner[0]} for ${subject}`,
+    );
+  }
+
+  const { text } = stateOf(cloud, stack);
+  assert.doesNotMatch(text, /PRIVATE KEY/, "a private key in plain state");
+  assert.doesNotMatch(text, /client-key-data/, "a kubeconfig in plain state");
+}
+
+/** `pulumi up`, which must succeed, then the checks every up is held to. */
+async function up(cloud: LocalCloud, stack: Stack, what: string, flavor: "kind" | "aks" = "kind") {
+  const log: string[] = [];
+  try {
+    await stack.up({ onOutput: (o) => log.push(o) });
+  } catch (err) {
+    throw new Error(`${what}: pulumi up failed:\n${log.join("")}\n${String(err)}`);
+  }
+  await expectNoChanges(stack, what);
+  await checkTrustChain(cloud, stack, flavor);
+}
+
+const identitiesOf = (config: Record<string, unknown>) =>
+  config["azure-workload-identity:identities"] as Record<string, unknown>[];
+
+describe("day 2 through the real Pulumi engine (kind stack)", function () {
+  // The first run builds the Pulumi CLI from the Go module proxy (about 9 minutes cold).
+  this.timeout(1_800_000);
+  const cloud = new LocalCloud();
+  let checkout: string;
+  let stack: Stack;
+
+  before(async () => {
+    engineBin();
+    checkout = cloud.checkout("clone-a");
+    stack = await cloud.stack("dev", checkout);
+  });
+  after(() => cloud.dispose());
+
+  it("`pulumi stack init` leaves the committed stack file as it is, but for the salt it adds", () => {
+    const committed = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    const after = fs.readFileSync(path.join(checkout, "Pulumi.dev.yaml"), "utf8");
+    assert.equal(after.replace(/^encryptionsalt: .*\n/m, ""), committed);
+  });
+
+  it("first up, then a preview and a refresh that change nothing", async () => {
+    await up(cloud, stack, "first up");
+    const refresh = await stack.refresh();
+    const changed = Object.entries(refresh.summary.resourceChanges ?? {}).filter(
+      ([op, n]) => op !== "same" && n,
+    );
+    assert.deepEqual(changed, [], "refresh found drift");
+    await expectNoChanges(stack, "refresh");
+  });
+
+  it("adds an identity", async () => {
+    cloud.editStackFile(checkout, "dev", (config) =>
+      identitiesOf(config).push({
+        name: "wi-dev-queue-reader",
+        namespace: "jobs",
+        serviceAccount: "queue-reader",
+      }),
+    );
+    await up(cloud, stack, "add an identity");
+    assert.ok(
+      cloud
+        .objects("azure")
+        .some((o) => String(o.key).endsWith("/userAssignedIdentities/wi-dev-queue-reader")),
+    );
+  });
+
+  it("adds a second ServiceAccount to an identity (its FIC chain grows)", async () => {
+    cloud.editStackFile(checkout, "dev", (config) => {
+      const reader = identitiesOf(config).find((i) => i.name === "wi-dev-queue-reader")!;
+      delete reader.namespace;
+      delete reader.serviceAccount;
+      reader.serviceAccounts = [
+        { namespace: "jobs", name: "queue-reader" },
+        { namespace: "jobs", name: "queue-reader-2" },
+      ];
+    });
+    await up(cloud, stack, "add a ServiceAccount");
+    const fics = cloud
+      .objects("azure")
+      .filter((o) =>
+        String(o.key).includes(
+          "/userAssignedIdentities/wi-dev-queue-reader/federatedIdentityCredentials/",
+        ),
+      );
+    assert.equal(fics.length, 2);
+  });
+
+  it("removes an identity, and the local cloud forgets it", async () => {
+    cloud.editStackFile(checkout, "dev", (config) => {
+      config["azure-workload-identity:identities"] = identitiesOf(config).filter(
+        (i) => i.name !== "wi-dev-queue-reader",
+      );
+    });
+    await up(cloud, stack, "remove an identity");
+    assert.ok(!cloud.objects("azure").some((o) => String(o.key).includes("wi-dev-queue-reader")));
+    assert.ok(
+      !cloud.objects("kubernetes").some((o) => String(o.key).includes("queue-reader")),
+      "its ServiceAccounts are gone",
+    );
+  });
+
+  it("rotates the signing key as the README says (both steps)", async () => {
+    const before = await outputsOf(stack);
+    const oldPub = String(before.signingPublicKeyPem);
+    const pair = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const newPub = pair.publicKey.export({ type: "spki", format: "pem" }).toString();
+    const newKey = pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    // Step 2: publish and accept the old key, sign with the new one.
+    await stack.setConfig("additionalPublicKeys[0]", { value: oldPub }, true);
+    await stack.setAllConfig({
+      signingPublicKeyPem: { value: newPub },
+      signingPrivateKeyPem: { value: newKey, secret: true },
+    });
+    await stack.removeConfig("signingKeyBits");
+    await up(cloud, stack, "rotation, step 2");
+    const during = await outputsOf(stack);
+    assert.equal(during.keyId, keyId(newPub));
+    const jwks = JSON.parse(document(cloud, "openid/v1/jwks")) as { keys: { kid: string }[] };
+    assert.deepEqual(
+      jwks.keys.map((k) => k.kid),
+      [keyId(newPub), keyId(oldPub)],
+    );
+    // Step 4: stop publishing the old key.
+    await stack.removeConfig("additionalPublicKeys");
+    await up(cloud, stack, "rotation, step 4");
+    const after = JSON.parse(document(cloud, "openid/v1/jwks")) as { keys: { kid: string }[] };
+    assert.deepEqual(
+      after.keys.map((k) => k.kid),
+      [keyId(newPub)],
+    );
+  });
+
+  it("changes the kind worker count and the Kubernetes version", async () => {
+    await stack.setConfig("kindWorkerCount", { value: "1" });
+    await up(cloud, stack, "one more worker");
+    await stack.setConfig("kubernetesVersion", { value: "1.36.1" });
+    await up(cloud, stack, "Kubernetes 1.36.1");
+    const cluster = cloud.objects("clusters")[0];
+    assert.match(String(cluster.type), /^kind:wi-dev-[0-9a-f]{6}$/);
+  });
+
+  it("plans no change from a second clone of the repository", async () => {
+    const other = cloud.checkout("clone-b");
+    fs.copyFileSync(path.join(checkout, "Pulumi.dev.yaml"), path.join(other, "Pulumi.dev.yaml"));
+    const there = await cloud.stack("dev", other);
+    await expectNoChanges(there, "second clone");
+  });
+
+  it("destroys everything: nothing in state, in the local cloud or on disk", async () => {
+    await stack.destroy();
+    const { resources } = stateOf(cloud, stack);
+    assert.deepEqual(
+      resources.map((r) => r.type),
+      [],
+    );
+    for (const area of ["azure", "kubernetes", "clusters"]) {
+      assert.deepEqual(
+        cloud.objects(area).map((o: CloudObject) => o.key),
+        [],
+        `the local cloud still holds ${area} objects`,
+      );
+    }
+    const kindDir = path.join(cloud.stateHome, "azure-workload-identity", "kind");
+    assert.deepEqual(fs.existsSync(kindDir) ? fs.readdirSync(kindDir) : [], [], "key folders left");
+  });
+});
+
+describe("day 2 through the real Pulumi engine (aks stack)", function () {
+  this.timeout(1_800_000);
+  const cloud = new LocalCloud();
+  let stack: Stack;
+
+  before(async () => {
+    engineBin();
+    stack = await cloud.stack("aks", cloud.checkout("clone-a"));
+  });
+  after(() => cloud.dispose());
+
+  it("`pulumi stack init` leaves the committed stack file as it is, but for the salt", () => {
+    const committed = fs.readFileSync(path.join(ROOT, "Pulumi.aks.yaml"), "utf8");
+    const after = fs.readFileSync(
+      path.join(cloud.root, "checkouts", "clone-a", "Pulumi.aks.yaml"),
+      "utf8",
+    );
+    assert.equal(after.replace(/^encryptionsalt: .*\n/m, ""), committed);
+  });
+
+  it("first up, an identity added, then destroy", async () => {
+    await up(cloud, stack, "first up", "aks");
+    const file = path.join(cloud.root, "checkouts", "clone-a", "Pulumi.aks.yaml");
+    const doc = YAML.parseDocument(fs.readFileSync(file, "utf8"));
+    (doc.getIn(["config", "azure-workload-identity:identities"]) as YAML.YAMLSeq).add(
+      doc.createNode({ name: "wi-aks-second", namespace: "apps", serviceAccount: "second" }),
+    );
+    fs.writeFileSync(file, doc.toString({ lineWidth: 0 }));
+    await up(cloud, stack, "add an identity", "aks");
+    await stack.destroy();
+    for (const area of ["azure", "kubernetes", "clusters"]) {
+      assert.deepEqual(
+        cloud.objects(area).map((o) => o.key),
+        [],
+        `${area} objects left`,
+      );
+    }
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * The real Pulumi CLI and engine (built from the Go module proxy at the SDK's version by
+ * scripts/ci/build-engine.sh) running the stack program against the local cloud (localcloud/).
+ * The program runs in this process as an Automation API inline program (pulumi-language-nodejs
+ * is not served here); the CLI plans, diffs, orders, checkpoints and stores state as it does
+ * for `pulumi up`: file backend, passphrase secrets, no network.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import * as YAML from "yaml";
+
+import { program } from "../../stacks";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+export const PROJECT = "azure-workload-identity";
+
+let bin: string | undefined;
+
+/** The directory holding `pulumi`, the stand-in plugins and `kind` (built once, cached). */
+export function engineBin(): string {
+  bin ??= execFileSync("bash", [path.join(ROOT, "scripts", "ci", "build-engine.sh")], {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  }).trim();
+  return bin;
+}
+
+/** One object the local cloud holds. */
+export interface CloudObject {
+  key: string;
+  type: string;
+  state: Record<string, unknown>;
+}
+
+/** Pulumi's wire form of a secret, as the local cloud stores it. */
+const SECRET = "4dabf18193072939515e22adb298388d";
+
+function plain(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(plain);
+  if (typeof v === "object" && v !== null) {
+    const o = v as Record<string, unknown>;
+    if (SECRET in o && "value" in o) return plain(o.value);
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plain(x)]));
+  }
+  return v;
+}
+
+/** A scratch world: a state backend, a Pulumi home, the local cloud, the user's state home and
+ * checkouts of the project, all under one temporary folder. */
+export class LocalCloud {
+  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "wi-engine-"));
+  readonly backend = path.join(this.root, "state");
+  readonly cloud = path.join(this.root, "cloud");
+  readonly stateHome = path.join(this.root, "xdg-state");
+  /** What the CLI printed, for failure messages. */
+  readonly log: string[] = [];
+
+  constructor() {
+    for (const dir of [this.backend, this.cloud, this.stateHome, path.join(this.root, "home")]) {
+      fs.mkdirSync(dir, { recursive: true });
+    }
+  }
+
+  env(): Record<string, string> {
+    return {
+      PATH: `${engineBin()}:${process.env.PATH ?? ""}`,
+      PULUMI_HOME: path.join(this.root, "home"),
+      PULUMI_BACKEND_URL: `file://${this.backend}`,
+      PULUMI_CONFIG_PASSPHRASE: "local cloud only",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      LOCALCLOUD_DIR: this.cloud,
+      XDG_STATE_HOME: this.stateHome,
+    };
+  }
+
+  /** A checkout of the project in a folder of its own: what the CLI reads there (Pulumi.yaml,
+   * the stack files, the program's entry point). The CLI and the providers it starts (so the kind
+   * scripts) run in it; the program itself runs in this process. */
+  checkout(name: string): string {
+    const dir = path.join(this.root, "checkouts", name);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of fs
+      .readdirSync(ROOT)
+      .filter((f) => /^(Pulumi(\..+)?\.yaml|index\.ts)$/.test(f))) {
+      fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
+    }
+    return dir;
+  }
+
+  async stack(stackName: string, workDir: string): Promise<Stack> {
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBin()) });
+    return LocalWorkspace.createOrSelectStack(
+      { stackName, projectName: PROJECT, program: () => program() },
+      { workDir, envVars: this.env(), pulumiCommand },
+    );
+  }
+
+  /** Everything the local cloud holds in one area (azure, kubernetes, clusters). */
+  objects(area: string): CloudObject[] {
+    const dir = path.join(this.cloud, area);
+    if (!fs.existsSync(dir)) return [];
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => {
+        const rec = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as CloudObject;
+        return { ...rec, state: plain(rec.state) as Record<string, unknown> };
+      });
+  }
+
+  /** Edits a checkout's stack file as a user would in an editor. */
+  editStackFile(workDir: string, stack: string, edit: (config: Record<string, unknown>) => void) {
+    const file = path.join(workDir, `Pulumi.${stack}.yaml`);
+    const doc = YAML.parseDocument(fs.readFileSync(file, "utf8"));
+    const config = (doc.toJS() as { config: Record<string, unknown> }).config;
+    edit(config);
+    doc.set("config", config);
+    fs.writeFileSync(file, doc.toString({ lineWidth: 0 }));
+  }
+
+  dispose(): void {
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
