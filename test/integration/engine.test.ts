@@ -15,7 +15,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
 
 import { keyId } from "../../components/keys";
-import { CloudObject, LocalCloud, PROJECT, ROOT, engineBin } from "./realEngine";
+import { CloudObject, LocalCloud, PROJECT, ROOT, engineBin } from "../../scripts/localCloud";
 
 type Outputs = Record<string, unknown>;
 

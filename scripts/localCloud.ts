@@ -13,9 +13,9 @@ import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
 
-import { program } from "../../stacks";
+import { program } from "../stacks";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
+export const ROOT = path.resolve(__dirname, "..");
 export const PROJECT = "azure-workload-identity";
 
 let bin: string | undefined;
@@ -57,10 +57,9 @@ export class LocalCloud {
   readonly backend = path.join(this.root, "state");
   readonly cloud = path.join(this.root, "cloud");
   readonly stateHome = path.join(this.root, "xdg-state");
-  /** What the CLI printed, for failure messages. */
-  readonly log: string[] = [];
 
-  constructor() {
+  /** More environment for the CLI and the plugins (LOCALCLOUD_LATENCY_MS, PULUMI_SKIP_CHECKPOINTS). */
+  constructor(readonly extraEnv: Record<string, string> = {}) {
     for (const dir of [this.backend, this.cloud, this.stateHome, path.join(this.root, "home")]) {
       fs.mkdirSync(dir, { recursive: true });
     }
@@ -68,6 +67,7 @@ export class LocalCloud {
 
   env(): Record<string, string> {
     return {
+      ...this.extraEnv,
       PATH: `${engineBin()}:${process.env.PATH ?? ""}`,
       PULUMI_HOME: path.join(this.root, "home"),
       PULUMI_BACKEND_URL: `file://${this.backend}`,
