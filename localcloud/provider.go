@@ -56,6 +56,16 @@ func unmarshal(s *structpb.Struct) (resource.PropertyMap, error) {
 	return plugin.UnmarshalProperties(s, opts)
 }
 
+// unmarshalPair decodes an old and a new property set, as most provider calls carry them.
+func unmarshalPair(old, new *structpb.Struct) (resource.PropertyMap, resource.PropertyMap, error) {
+	olds, err := unmarshal(old)
+	if err != nil {
+		return nil, nil, err
+	}
+	news, err := unmarshal(new)
+	return olds, news, err
+}
+
 func marshal(m resource.PropertyMap) (*structpb.Struct, error) {
 	return plugin.MarshalProperties(m, opts)
 }
@@ -86,11 +96,7 @@ func (p *standIn) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*
 }
 
 func (p *standIn) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := unmarshal(req.GetOldInputs())
-	if err != nil {
-		return nil, err
-	}
-	news, err := unmarshal(req.GetNews())
+	olds, news, err := unmarshalPair(req.GetOldInputs(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -125,11 +131,7 @@ func (p *standIn) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumi
 	if err != nil {
 		return nil, err
 	}
-	news, err := unmarshal(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	olds, err := unmarshal(req.GetOlds())
+	olds, news, err := unmarshalPair(req.GetOlds(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -196,16 +198,11 @@ func (p *standIn) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirp
 	if err != nil {
 		return nil, err
 	}
-	olds, err := unmarshal(req.GetOldInputs())
-	if err != nil {
-		return nil, err
+	oldInputs := req.GetOldInputs()
+	if len(oldInputs.GetFields()) == 0 {
+		oldInputs = req.GetOlds() // state written before inputs were kept apart
 	}
-	if len(olds) == 0 {
-		if olds, err = unmarshal(req.GetOlds()); err != nil {
-			return nil, err
-		}
-	}
-	news, err := unmarshal(req.GetNews())
+	olds, news, err := unmarshalPair(oldInputs, req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -282,11 +279,7 @@ func (p *standIn) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulu
 	if err != nil {
 		return nil, err
 	}
-	olds, err := unmarshal(req.GetOlds())
-	if err != nil {
-		return nil, err
-	}
-	news, err := unmarshal(req.GetNews())
+	olds, news, err := unmarshalPair(req.GetOlds(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
