@@ -46,7 +46,8 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
       identityRg = cfg.existing.resourceGroupName;
       identityName = cfg.existing.name;
       this.clientId = pulumi.output(cfg.existing.clientId);
-      this.principalId = pulumi.output(cfg.existing.principalId);
+      // Empty when not given: the existing identity's roles are managed elsewhere.
+      this.principalId = pulumi.output(cfg.existing.principalId ?? "");
       this.identityId = pulumi.output(cfg.existing.resourceId);
       const tenant = args.tenantId ?? cfg.existing.tenantId;
       this.tenantId =

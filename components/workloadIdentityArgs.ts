@@ -33,7 +33,8 @@ export interface ExistingIdentity {
   /** `/subscriptions/.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME`. */
   resourceId: string;
   clientId: pulumi.Input<string>;
-  principalId: pulumi.Input<string>;
+  /** Needed only to grant roles (`roleAssignments`). */
+  principalId?: pulumi.Input<string>;
   /** The tenant for the ServiceAccount annotation (default: args.tenantId). */
   tenantId?: pulumi.Input<string>;
 }
@@ -129,14 +130,19 @@ export function resolveWorkloadIdentityArgs(
   if (args.existingIdentity !== undefined) {
     const given = args.existingIdentity;
     const id = parseIdentityResourceId(given.resourceId);
-    for (const key of ["clientId", "principalId"] as const) {
-      if (given[key] === undefined) {
-        throw new InvalidArgumentError(
-          `existingIdentity.${key}`,
-          "undefined",
-          "an existing identity needs its client id and principal id",
-        );
-      }
+    if (given.clientId === undefined) {
+      throw new InvalidArgumentError(
+        "existingIdentity.clientId",
+        "undefined",
+        "an existing identity needs its client id (the ServiceAccount annotation names it)",
+      );
+    }
+    if (given.principalId === undefined && (args.roleAssignments ?? []).length > 0) {
+      throw new InvalidArgumentError(
+        "existingIdentity.principalId",
+        "undefined",
+        "needed to grant roleAssignments; give the identity's principal (object) id or omit roleAssignments",
+      );
     }
     existing = { ...given, resourceGroupName: id.resourceGroupName, name: id.name };
   }

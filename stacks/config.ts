@@ -30,6 +30,8 @@ import { MAX_TOKEN_EXPIRATION, MIN_TOKEN_EXPIRATION } from "../components/worklo
 export interface IdentityConfig {
   /** Azure name of the user-assigned identity, and the key of its stack outputs. */
   name: string;
+  /** Use this identity (made elsewhere, e.g. for AAD Pod Identity) instead of creating one. */
+  existingIdentity?: { resourceId: string; clientId: string; principalId?: string };
   serviceAccounts: { namespace: string; name: string; create: boolean }[];
   roleAssignments: { scope: string; role: string }[];
 }
@@ -258,7 +260,14 @@ function parseIdentities(value: unknown): IdentityConfig[] {
     if (typeof item !== "object" || item === null || Array.isArray(item))
       fail(at, item, "expected { name, namespace, serviceAccount, roleAssignments }");
     const o = item as Record<string, unknown>;
-    const known = ["name", "namespace", "serviceAccount", "serviceAccounts", "roleAssignments"];
+    const known = [
+      "name",
+      "existingIdentity",
+      "namespace",
+      "serviceAccount",
+      "serviceAccounts",
+      "roleAssignments",
+    ];
     for (const k of Object.keys(o))
       if (!known.includes(k))
         fail(`${at}.${k}`, o[k], `unknown field; expected ${known.join(", ")}`);
@@ -317,12 +326,34 @@ function parseIdentities(value: unknown): IdentityConfig[] {
         fail(`${rat}.role`, r.role, "expected a built-in role name or a role definition id");
       return { scope: r.scope, role: r.role };
     });
+    let existingIdentity: IdentityConfig["existingIdentity"];
+    if (o.existingIdentity !== undefined) {
+      const e = o.existingIdentity as Record<string, unknown>;
+      if (typeof e !== "object" || e === null || Array.isArray(e))
+        fail(`${at}.existingIdentity`, e, "expected { resourceId, clientId, principalId }");
+      for (const k of Object.keys(e))
+        if (!["resourceId", "clientId", "principalId"].includes(k))
+          fail(
+            `${at}.existingIdentity.${k}`,
+            e[k],
+            "unknown field; expected resourceId, clientId, principalId",
+          );
+      for (const k of ["clientId", "principalId"] as const)
+        if (e[k] !== undefined && (typeof e[k] !== "string" || !GUID.test(e[k])))
+          fail(`${at}.existingIdentity.${k}`, e[k], "expected a GUID");
+      existingIdentity = {
+        resourceId: e.resourceId as string,
+        clientId: e.clientId as string,
+        ...(e.principalId !== undefined ? { principalId: e.principalId as string } : {}),
+      };
+    }
     // The checks WorkloadIdentity makes (the 20-credential limit, one subject once, role names
-    // and scopes, a role once per scope), here, before anything is registered.
+    // and scopes, a role once per scope, an existing identity's ids), here, before anything is
+    // registered.
     withOwner(`identity ${name}`, `${at}.`, () =>
       resolveWorkloadIdentityArgs(name, {
         issuerUrl: VALIDATION_ISSUER,
-        resourceGroupName: "validation",
+        ...(existingIdentity ? { existingIdentity } : { resourceGroupName: "validation" }),
         serviceAccounts,
         roleAssignments,
       }),
@@ -341,9 +372,16 @@ function parseIdentities(value: unknown): IdentityConfig[] {
       }
       creators.set(key, { name, at });
     }
-    return { name, serviceAccounts, roleAssignments };
+    return {
+      name,
+      ...(existingIdentity ? { existingIdentity } : {}),
+      serviceAccounts,
+      roleAssignments,
+    };
   });
 }
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Stands in for the issuer while the stack config is checked (the real one is not known yet). */
 const VALIDATION_ISSUER = "https://issuer.invalid/";

@@ -144,8 +144,9 @@ export async function deployStack(
         // The issuer the cluster signs under, byte for byte: on kind the OidcIssuer's (FICs need
         // not wait for the cluster itself), on AKS the cluster's own.
         issuerUrl: issuer?.issuerUrl ?? cluster.issuerUrl,
-        resourceGroupName,
-        location: cfg.location,
+        ...(id.existingIdentity
+          ? { existingIdentity: id.existingIdentity, tenantId }
+          : { resourceGroupName, location: cfg.location }),
         serviceAccounts: id.serviceAccounts,
         tokenExpirationSeconds: cfg.tokenExpirationSeconds,
         roleAssignments: id.roleAssignments,

@@ -234,6 +234,71 @@ const STACK_CONFIG: [what: string, key: string, over: Record<string, string>, pa
       },
     ],
     [
+      "an existing identity with a client id that is no GUID",
+      "identities[0].existingIdentity.clientId",
+      {
+        identities: JSON.stringify([
+          {
+            name: "wi-a",
+            existingIdentity: { resourceId: `${VAULT}`, clientId: "my-client" },
+            namespace: "a",
+            serviceAccount: "a",
+          },
+        ]),
+      },
+      /expected a GUID/,
+    ],
+    [
+      "an existing identity whose resource id is not an identity's",
+      "identities[0].existingIdentity.resourceId",
+      {
+        identities: JSON.stringify([
+          {
+            name: "wi-a",
+            existingIdentity: {
+              resourceId: VAULT,
+              clientId: "00000000-0000-4000-8000-0000000000c1",
+            },
+            namespace: "a",
+            serviceAccount: "a",
+          },
+        ]),
+      },
+      /\(identity wi-a\)/,
+    ],
+    [
+      "an existing identity granted roles without its principal id",
+      "identities[0].existingIdentity.principalId",
+      {
+        identities: JSON.stringify([
+          {
+            name: "wi-a",
+            existingIdentity: {
+              resourceId: `/subscriptions/${SIMULATED.subscriptionId}/resourceGroups/ids/providers/Microsoft.ManagedIdentity/userAssignedIdentities/wi-a`,
+              clientId: "00000000-0000-4000-8000-0000000000c1",
+            },
+            namespace: "a",
+            serviceAccount: "a",
+            roleAssignments: [{ scope: VAULT, role: "Reader" }],
+          },
+        ]),
+      },
+    ],
+    [
+      "an unknown field of an existing identity",
+      "identities[0].existingIdentity.objectId",
+      {
+        identities: JSON.stringify([
+          {
+            name: "wi-a",
+            existingIdentity: { objectId: "x" },
+            namespace: "a",
+            serviceAccount: "a",
+          },
+        ]),
+      },
+    ],
+    [
       "21 ServiceAccounts on one identity (Entra's limit is 20 credentials)",
       "identities[0].serviceAccounts",
       {

@@ -115,6 +115,25 @@ describe("the packed package in a consumer with a newer SDK", function () {
     assert.equal(program.emit().emitSkipped, false);
   });
 
+  it("ships the command line: npx pulumi-azure-workload-identity migrate pod-identity", () => {
+    const out = path.join(scratch, "migration");
+    const printed = sh(
+      "npx",
+      [
+        "--no-install",
+        "pulumi-azure-workload-identity",
+        "migrate",
+        "pod-identity",
+        "--out",
+        out,
+        path.join(ROOT, "test", "fixtures", "pod-identity", "before-1.6.yaml"),
+      ],
+      scratch,
+    );
+    assert.match(printed, /1 identities, 1 ServiceAccounts: wrote /);
+    assert.match(fs.readFileSync(path.join(out, "identities.yaml"), "utf8"), /billing-mi/);
+  });
+
   it("runs the kind example under Pulumi's mocks with the consumer's SDK", () => {
     // The project's simulated cloud, compiled into the consumer so that it loads the consumer's
     // @pulumi/pulumi, as the package does.

@@ -1,0 +1,339 @@
+/**
+ * From AAD Pod Identity to workload identity: reads the pod-identity objects and the workloads
+ * of a cluster (`kubectl get ... -o yaml` output, or manifests), and plans the stack config that
+ * reproduces each binding with the same identity (its resource id and client id: no new
+ * identity, its roles stay as they are), one ServiceAccount per workload that used the binding's
+ * selector, and a report of what to change in each workload. Pure: text in, text out.
+ *
+ * Field names are read case-insensitively: before v1.6 the objects were written with
+ * `ResourceID`/`ClientID`/`AzureIdentity`/`Selector` and stored lowercase (`resourceid`), since
+ * v1.6 they are camelCase (`resourceID`, `azureIdentity`).
+ */
+import * as YAML from "yaml";
+
+import { InvalidArgumentError, describeValue } from "../components/errors";
+import { validateDns1123Label } from "../components/kubernetes";
+import {
+  MAX_FICS_PER_IDENTITY,
+  USE_LABEL,
+  parseIdentityResourceId,
+} from "../components/workloadIdentityNames";
+
+/** The pod label AAD Pod Identity matched bindings with. */
+export const POD_IDENTITY_LABEL = "aadpodidbinding";
+
+/** AzureIdentity.spec.type: what kind of identity a binding hands out. */
+export const IDENTITY_TYPES: Record<number, string> = {
+  0: "user-assigned managed identity",
+  1: "service principal with a client secret",
+  2: "service principal with a certificate",
+};
+
+const WORKLOAD_KINDS = [
+  "Deployment",
+  "StatefulSet",
+  "DaemonSet",
+  "Job",
+  "CronJob",
+  "ReplicaSet",
+  "Pod",
+];
+
+interface KubeObject {
+  apiVersion?: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    ownerReferences?: unknown[];
+  };
+  spec?: Record<string, unknown>;
+}
+
+/** A workload that pods with a pod-identity label come from. */
+export interface Workload {
+  kind: string;
+  namespace: string;
+  name: string;
+  selector: string;
+  /** Its pods' ServiceAccount, when not `default`. */
+  serviceAccountName: string | undefined;
+}
+
+export interface MigratedServiceAccount {
+  namespace: string;
+  name: string;
+  /** false: the workload's own ServiceAccount, which the stack trusts but does not create. */
+  create: boolean;
+}
+
+export interface MigratedIdentity {
+  /** The identity's Azure name (the key of its stack outputs). */
+  name: string;
+  existingIdentity: { resourceId: string; clientId: string };
+  serviceAccounts: MigratedServiceAccount[];
+}
+
+export interface Migration {
+  identities: MigratedIdentity[];
+  /** Markdown: per workload what to change, and what could not be migrated and why. */
+  report: string;
+}
+
+const where = (o: KubeObject) =>
+  `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
+
+/** A field of an object, whatever the casing it was written in (pre-1.6 and 1.6+). */
+function field(spec: Record<string, unknown> | undefined, name: string): unknown {
+  if (spec === undefined) return undefined;
+  const key = Object.keys(spec).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : spec[key];
+}
+
+function requireString(o: KubeObject, name: string): string {
+  const value = field(o.spec, name);
+  if (typeof value !== "string" || value === "") {
+    throw new InvalidArgumentError(
+      `spec.${name}`,
+      describeValue(value),
+      "expected a non-empty string",
+      where(o),
+    );
+  }
+  return value;
+}
+
+/** Every Kubernetes object in a YAML text: documents, and the items of `kind: List`. */
+export function readObjects(text: string, source: string): KubeObject[] {
+  const objects: KubeObject[] = [];
+  const docs = YAML.parseAllDocuments(text);
+  for (const doc of docs) {
+    const error = doc.errors[0];
+    if (error !== undefined) {
+      const at = error.linePos?.[0];
+      throw new InvalidArgumentError(
+        at ? `${source}:${at.line}:${at.col}` : source,
+        "a YAML document that does not parse",
+        error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, ""),
+      );
+    }
+    const value = doc.toJS() as unknown;
+    if (value === null || value === undefined) continue;
+    const items = (value as { kind?: string; items?: unknown[] }).kind?.endsWith("List")
+      ? ((value as { items?: unknown[] }).items ?? [])
+      : [value];
+    for (const item of items) {
+      const o = item as KubeObject;
+      if (
+        typeof o !== "object" ||
+        o === null ||
+        typeof o.kind !== "string" ||
+        typeof o.metadata?.name !== "string"
+      ) {
+        throw new InvalidArgumentError(
+          source,
+          describeValue(item),
+          "expected Kubernetes objects with kind and metadata.name",
+        );
+      }
+      objects.push(o);
+    }
+  }
+  return objects;
+}
+
+/** The pod template's labels and ServiceAccount of a workload object. */
+function podTemplate(
+  o: KubeObject,
+): { labels: Record<string, string>; serviceAccountName?: string } | undefined {
+  const spec = o.spec ?? {};
+  const pod =
+    o.kind === "Pod"
+      ? { metadata: o.metadata, spec }
+      : o.kind === "CronJob"
+        ? ((spec.jobTemplate as { spec?: { template?: unknown } } | undefined)?.spec?.template as
+            | { metadata?: { labels?: Record<string, string> }; spec?: Record<string, unknown> }
+            | undefined)
+        : (spec.template as
+            | { metadata?: { labels?: Record<string, string> }; spec?: Record<string, unknown> }
+            | undefined);
+  if (pod === undefined) return undefined;
+  const sa = (pod.spec?.serviceAccountName ?? pod.spec?.serviceAccount) as string | undefined;
+  return {
+    labels: pod.metadata?.labels ?? {},
+    serviceAccountName: sa && sa !== "default" ? sa : undefined,
+  };
+}
+
+/** The workloads whose pods carry a pod-identity label; pods and ReplicaSets that a controller
+ * owns are left to their controller. */
+export function workloadsOf(objects: KubeObject[]): Workload[] {
+  const out: Workload[] = [];
+  for (const o of objects) {
+    if (!WORKLOAD_KINDS.includes(o.kind)) continue;
+    if (
+      (o.kind === "Pod" || o.kind === "ReplicaSet" || o.kind === "Job") &&
+      (o.metadata.ownerReferences ?? []).length > 0
+    )
+      continue;
+    const template = podTemplate(o);
+    const selector = template?.labels[POD_IDENTITY_LABEL];
+    if (selector === undefined) continue;
+    out.push({
+      kind: o.kind,
+      namespace: o.metadata.namespace ?? "default",
+      name: o.metadata.name,
+      selector,
+      serviceAccountName: template?.serviceAccountName,
+    });
+  }
+  return out;
+}
+
+/** Plans the migration of every binding found in `objects`. */
+export function planMigration(objects: KubeObject[]): Migration {
+  const identities = new Map<string, { object: KubeObject; type: number }>();
+  for (const o of objects.filter((x) => x.kind === "AzureIdentity")) {
+    const type = Number(field(o.spec, "type") ?? 0);
+    if (!(type in IDENTITY_TYPES)) {
+      throw new InvalidArgumentError(
+        "spec.type",
+        describeValue(field(o.spec, "type")),
+        "expected 0, 1 or 2",
+        where(o),
+      );
+    }
+    identities.set(`${o.metadata.namespace ?? "default"}/${o.metadata.name}`, { object: o, type });
+  }
+  const bindings = objects
+    .filter((o) => o.kind === "AzureIdentityBinding")
+    .map((o) => ({
+      object: o,
+      identity: requireString(o, "azureIdentity"),
+      selector: requireString(o, "selector"),
+    }));
+  const exceptions = objects.filter((o) => o.kind === "AzurePodIdentityException");
+  const workloads = workloadsOf(objects);
+
+  const migrated = new Map<string, MigratedIdentity>();
+  const rows: string[] = [];
+  const notMigrated: string[] = [];
+  const used = new Set<string>();
+  for (const b of bindings) {
+    const ns = b.object.metadata.namespace ?? "default";
+    const found = identities.get(`${ns}/${b.identity}`);
+    if (found === undefined) {
+      notMigrated.push(
+        `- ${where(b.object)}: its AzureIdentity ${ns}/${b.identity} is not in the input; nothing to migrate.`,
+      );
+      continue;
+    }
+    const users = workloads.filter((w) => w.selector === b.selector);
+    users.forEach((w) => used.add(`${w.kind}/${w.namespace}/${w.name}`));
+    if (found.type !== 0) {
+      notMigrated.push(
+        `- ${where(found.object)} (${IDENTITY_TYPES[found.type]}), bound by ${where(b.object)} for ` +
+          `${users.map((w) => `${w.kind} ${w.namespace}/${w.name}`).join(", ") || "no workload"}: not migrated. ` +
+          "This tool federates user-assigned managed identities only, and a service principal's secret or certificate " +
+          "has no place in workload identity: create a user-assigned identity (an entry under `identities`), grant it the " +
+          "service principal's roles, and retire the secret.",
+      );
+      continue;
+    }
+    const resourceId = requireString(found.object, "resourceID");
+    const clientId = requireString(found.object, "clientID");
+    let azureName: string;
+    try {
+      azureName = parseIdentityResourceId(resourceId, "spec.resourceID").name;
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) {
+        throw new InvalidArgumentError(err.field, err.value, err.allowed, where(found.object));
+      }
+      throw err;
+    }
+    const entry = migrated.get(resourceId.toLowerCase()) ?? {
+      name: azureName,
+      existingIdentity: { resourceId, clientId },
+      serviceAccounts: [],
+    };
+    migrated.set(resourceId.toLowerCase(), entry);
+    if (users.length === 0) {
+      notMigrated.push(
+        `- ${where(b.object)} (selector \`${b.selector}\`): no workload in the input uses it; delete the binding.`,
+      );
+    }
+    for (const w of users) {
+      const saName =
+        w.serviceAccountName ??
+        validateDns1123Label(w.name, `${w.kind} ${w.namespace}/${w.name}: metadata.name`, 253);
+      if (!entry.serviceAccounts.some((s) => s.namespace === w.namespace && s.name === saName)) {
+        entry.serviceAccounts.push({
+          namespace: w.namespace,
+          name: saName,
+          create: w.serviceAccountName === undefined,
+        });
+      }
+      rows.push(
+        `| ${w.kind} ${w.namespace}/${w.name} | ${entry.name} (${clientId}) | ` +
+          (w.serviceAccountName === undefined
+            ? `set \`serviceAccountName: ${saName}\` (the stack creates it, annotated)`
+            : `keeps \`${saName}\`; annotate it: \`kubectl -n ${w.namespace} annotate sa ${saName} azure.workload.identity/client-id=${clientId}\``) +
+          ` | remove label \`${POD_IDENTITY_LABEL}: ${b.selector}\`, add label \`${USE_LABEL}: "true"\` on the pod template |`,
+      );
+    }
+  }
+  for (const w of workloads) {
+    if (!used.has(`${w.kind}/${w.namespace}/${w.name}`)) {
+      notMigrated.push(
+        `- ${w.kind} ${w.namespace}/${w.name}: its label \`${POD_IDENTITY_LABEL}: ${w.selector}\` matches no binding; remove it.`,
+      );
+    }
+  }
+  for (const id of migrated.values()) {
+    if (id.serviceAccounts.length > MAX_FICS_PER_IDENTITY) {
+      throw new InvalidArgumentError(
+        "serviceAccounts",
+        `${id.serviceAccounts.length} ServiceAccounts`,
+        `expected at most ${MAX_FICS_PER_IDENTITY} per identity (Entra's limit on federated credentials); split the workloads over more identities`,
+        `identity ${id.name}`,
+      );
+    }
+  }
+
+  const report = [
+    "# Migrating from AAD Pod Identity",
+    "",
+    `${migrated.size} identit${migrated.size === 1 ? "y" : "ies"} reused as they are (same resource and client id, same roles), ` +
+      `${rows.length} workload${rows.length === 1 ? "" : "s"} to change. Add \`identities.yaml\` to the stack file, run \`pulumi up\` ` +
+      "(it creates one federated credential per ServiceAccount and the ServiceAccounts the table says it creates), then change each workload:",
+    "",
+    "| workload | identity | ServiceAccount | labels |",
+    "| --- | --- | --- | --- |",
+    ...rows,
+    "",
+    "Workloads must read `AZURE_FEDERATED_TOKEN_FILE` and use an Azure SDK credential that supports workload identity; " +
+      "they no longer reach the instance metadata endpoint for tokens.",
+    "",
+    "## AzurePodIdentityException",
+    "",
+    exceptions.length === 0
+      ? "None in the input."
+      : `${exceptions.map((e) => `- ${where(e)}`).join("\n")}\n\nNothing replaces them: an exception let pods matching its labels reach the instance metadata endpoint past NMI's interception. Workload identity intercepts nothing, so delete the exceptions once NMI is gone; those pods keep whatever access they had.`,
+    "",
+    "## Not migrated",
+    "",
+    notMigrated.length === 0 ? "Nothing." : notMigrated.join("\n"),
+    "",
+  ].join("\n");
+  return { identities: [...migrated.values()], report };
+}
+
+/** The stack config entries, as YAML to put under `azure-workload-identity:identities`. */
+export function identitiesYaml(identities: MigratedIdentity[]): string {
+  const doc = new YAML.Document({ "azure-workload-identity:identities": identities });
+  doc.commentBefore =
+    " From AAD Pod Identity: the same identities (no new ones, roles unchanged), one federated\n" +
+    " credential per ServiceAccount. Merge under `config:` in Pulumi.<stack>.yaml.";
+  return doc.toString({ lineWidth: 0 });
+}
