@@ -82,3 +82,14 @@ export {
   WEBHOOK_NAMESPACE,
   WEBHOOK_REPOSITORY,
 } from "./webhookValues";
+export { OpenShiftCredentials } from "./openShiftCredentials";
+export type { OpenShiftCredentialsArgs } from "./openShiftCredentials";
+export {
+  OPENSHIFT_AUDIENCE,
+  OPENSHIFT_TOKEN_FILE,
+  authenticationManifest,
+  credentialsIdentityName,
+  credentialsSecretManifest,
+  parseCredentialsRequests,
+} from "./credentialsRequests";
+export type { CredentialsRequest } from "./credentialsRequests";

@@ -145,6 +145,18 @@ export function collectArtifacts(
     ].join("\n");
   }
 
+  const secrets = stackOutputs.openshiftSecrets;
+  if (Array.isArray(secrets)) {
+    files["openshift-secrets.yaml"] = secrets
+      .map((m) => yamlMarked(YAML.parse(String(m))))
+      .join("---\n");
+  }
+  if (typeof stackOutputs.openshiftAuthentication === "string") {
+    files["openshift-authentication.yaml"] = yamlMarked(
+      YAML.parse(stackOutputs.openshiftAuthentication),
+    );
+  }
+
   const sas = sim.byType("kubernetes:core/v1:ServiceAccount").map((sa) => ({
     apiVersion: "v1",
     kind: "ServiceAccount",

@@ -25,6 +25,8 @@ import {
   parsePublicKeyList,
 } from "../components/keys";
 import { LOG_LEVELS, LogLevel } from "../components/webhookValues";
+import { parseCredentialsRequests } from "../components/credentialsRequests";
+import { validateScope } from "../components/roles";
 import { MAX_TOKEN_EXPIRATION, MIN_TOKEN_EXPIRATION } from "../components/workloadIdentityNames";
 
 export interface IdentityConfig {
@@ -59,6 +61,9 @@ export interface StackConfig {
   identities: IdentityConfig[];
   demoWorkload: boolean;
   demoImage: string;
+  /** CredentialsRequest objects, checked (see components/credentialsRequests.ts). */
+  openshiftCredentialsRequests: unknown[];
+  openshiftRoleScope: string | undefined;
 }
 
 /**
@@ -179,6 +184,18 @@ export const CONFIG_KEYS: Record<keyof StackConfig | "signingPrivateKeyPem", Key
     type: "string",
     default: "mcr.microsoft.com/azure-cli:2.67.0",
     description: "Image of the demo pod.",
+  },
+  openshiftCredentialsRequests: {
+    type: "object-list",
+    default: [],
+    description:
+      "OpenShift: Azure CredentialsRequest objects; each gets an identity, FICs (audience openshift), its roles, and a Secret manifest (stack output openshiftSecrets).",
+  },
+  openshiftRoleScope: {
+    type: "string",
+    default: "",
+    description:
+      "OpenShift: where the CredentialsRequests' roles are granted (empty: the stack's resource group).",
   },
 };
 
@@ -495,6 +512,11 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
     );
   }
 
+  const openshiftCredentialsRequests = json(raw, "openshiftCredentialsRequests") as unknown[];
+  parseCredentialsRequests(openshiftCredentialsRequests, "openshiftCredentialsRequests");
+  const openshiftRoleScope = str(raw, "openshiftRoleScope");
+  if (openshiftRoleScope !== undefined) validateScope(openshiftRoleScope, "openshiftRoleScope");
+
   return {
     flavor,
     location,
@@ -522,6 +544,8 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
     identities,
     demoWorkload,
     demoImage,
+    openshiftCredentialsRequests,
+    openshiftRoleScope,
   };
 }
 

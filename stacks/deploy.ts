@@ -12,6 +12,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import { KindOrAksCluster } from "../components/kindOrAksCluster";
 import { namespacesToCreate } from "../components/kubernetes";
 import { OidcIssuer } from "../components/oidcIssuer";
+import { OpenShiftCredentials } from "../components/openShiftCredentials";
 import { Webhook } from "../components/webhook";
 import { WorkloadIdentity } from "../components/workloadIdentity";
 import { StackConfig } from "./config";
@@ -40,6 +41,9 @@ export interface StackOutputs {
   kindConfig?: pulumi.Output<string>;
   webhookNamespace?: pulumi.Output<string>;
   demoPod?: pulumi.Output<string>;
+  /** OpenShift: the Secret manifests for the CredentialsRequests, and the Authentication. */
+  openshiftSecrets?: pulumi.Output<string[]>;
+  openshiftAuthentication?: pulumi.Output<string>;
 }
 
 export interface DeployOptions {
@@ -166,6 +170,21 @@ export async function deployStack(
     };
   }
 
+  // OpenShift's operators: what `ccoctl azure create-all` makes for their CredentialsRequests.
+  const openshift =
+    cfg.openshiftCredentialsRequests.length > 0
+      ? new OpenShiftCredentials("openshift", {
+          issuerUrl: issuer?.issuerUrl ?? cluster.issuerUrl,
+          credentialsRequests: cfg.openshiftCredentialsRequests,
+          resourceGroupName,
+          location: cfg.location,
+          roleScope:
+            cfg.openshiftRoleScope ??
+            pulumi.interpolate`/subscriptions/${authorization.getClientConfigOutput().subscriptionId}/resourceGroups/${resourceGroupName}`,
+          namePrefix: cfg.clusterName,
+        })
+      : undefined;
+
   let demoPod: pulumi.Output<string> | undefined;
   if (cfg.demoWorkload) {
     const wi = created.find((_, i) => cfg.identities[i].serviceAccounts.some((s) => s.create))!;
@@ -197,6 +216,12 @@ export async function deployStack(
         }
       : {}),
     ...(webhook ? { webhookNamespace: webhook.namespace } : {}),
+    ...(openshift
+      ? {
+          openshiftSecrets: openshift.secretManifests,
+          openshiftAuthentication: openshift.authenticationManifest,
+        }
+      : {}),
     ...(demoPod ? { demoPod } : {}),
   };
 }

@@ -299,6 +299,24 @@ const STACK_CONFIG: [what: string, key: string, over: Record<string, string>, pa
       },
     ],
     [
+      "an OpenShift CredentialsRequest without ServiceAccounts",
+      "openshiftCredentialsRequests[0].spec.serviceAccountNames",
+      {
+        openshiftCredentialsRequests: JSON.stringify([
+          {
+            kind: "CredentialsRequest",
+            metadata: { name: "r", namespace: "ns" },
+            spec: {
+              providerSpec: { kind: "AzureProviderSpec", roleBindings: [{ role: "Contributor" }] },
+              secretRef: { name: "s", namespace: "ns" },
+            },
+          },
+        ]),
+      },
+      /\(CredentialsRequest ns\/r\)/,
+    ],
+    ["a relative OpenShift role scope", "openshiftRoleScope", { openshiftRoleScope: "my-rg" }],
+    [
       "21 ServiceAccounts on one identity (Entra's limit is 20 credentials)",
       "identities[0].serviceAccounts",
       {

@@ -270,6 +270,44 @@ describe("npm run plan", function () {
       assert.deepEqual(fs.readdirSync(out), []);
     });
 
+    it("writes the OpenShift manifests of a stack with CredentialsRequests", () => {
+      const requests = YAML.parse(fixture("openshift/credentials-requests.yaml")) as unknown;
+      const doc = new YAML.Document({
+        config: {
+          "azure-workload-identity:flavor": "kind",
+          "azure-workload-identity:signingKeyBits": "2048",
+          "azure-workload-identity:issuerHosting": "publicContainer",
+          "azure-workload-identity:openshiftCredentialsRequests": requests,
+        },
+      });
+      withStackFile("ocp", doc.toString(), () => {
+        const out = path.join(tmp, "ocp");
+        const result = runPlan(["ocp", "--out", out]);
+        assert.equal(result.status, 0, result.stderr);
+        const files = readAll(out);
+        const outputs = JSON.parse(files["outputs.json"]) as { issuerUrl: string };
+        const secrets = YAML.parseAllDocuments(files["openshift-secrets.yaml"]).map(
+          (d) => d.toJS() as { metadata: { name: string }; stringData: Record<string, string> },
+        );
+        assert.deepEqual(
+          secrets.map((s) => s.metadata.name),
+          ["installer-cloud-credentials", "cloud-credentials"],
+        );
+        assert.match(
+          files["openshift-secrets.yaml"],
+          /azure_client_id: 00000000-0000-4000-8000-[0-9a-f]{12} # simulated/,
+        );
+        const auth = YAML.parse(files["openshift-authentication.yaml"]) as {
+          spec: { serviceAccountIssuer: string };
+        };
+        assert.equal(`${auth.spec.serviceAccountIssuer} (simulated)`, outputs.issuerUrl);
+        for (const row of files["federated-credentials.md"].trim().split("\n").slice(2)) {
+          if (row.includes("system:serviceaccount:openshift-"))
+            assert.match(row, /\| openshift \|$/);
+        }
+      });
+    });
+
     it("refuses to write into a directory that holds something else", () => {
       const out = path.join(tmp, "foreign");
       fs.mkdirSync(out);

@@ -29,7 +29,11 @@ describe("stack config", () => {
     const undeclared = Object.entries(CONFIG_KEYS)
       .filter(([, spec]) => spec.type === "object-list" || spec.default === undefined)
       .map(([k]) => k);
-    assert.deepEqual(undeclared.sort(), ["identities", "signingPrivateKeyPem"]);
+    assert.deepEqual(undeclared.sort(), [
+      "identities",
+      "openshiftCredentialsRequests",
+      "signingPrivateKeyPem",
+    ]);
     const declared = Object.keys(CONFIG_KEYS).filter((k) => !undeclared.includes(k));
     assert.deepEqual(Object.keys(project.config).sort(), declared.sort());
     for (const key of declared) {
