@@ -93,3 +93,7 @@ export {
   parseCredentialsRequests,
 } from "./credentialsRequests";
 export type { CredentialsRequest } from "./credentialsRequests";
+export { azureClusterIdentityManifest, serviceAccountKeySecretManifest } from "./capz";
+export type { AzureClusterIdentityInput, ServiceAccountKeySecretInput } from "./capz";
+export { capzManifests } from "./capzManifests";
+export type { CapzManifestsArgs } from "./capzManifests";

@@ -157,6 +157,20 @@ export function collectArtifacts(
     );
   }
 
+  if (typeof stackOutputs.capzAzureClusterIdentity === "string") {
+    files["capz-azureclusteridentity.yaml"] = yamlMarked(
+      YAML.parse(stackOutputs.capzAzureClusterIdentity),
+    );
+  }
+  if (typeof stackOutputs.capzServiceAccountKeySecret === "string") {
+    // A secret: shown with its private key left out.
+    const secret = YAML.parse(stackOutputs.capzServiceAccountKeySecret) as {
+      data: Record<string, string>;
+    };
+    secret.data["tls.key"] = "[secret]";
+    files["capz-service-account-secret.yaml"] = yamlMarked(secret);
+  }
+
   const sas = sim.byType("kubernetes:core/v1:ServiceAccount").map((sa) => ({
     apiVersion: "v1",
     kind: "ServiceAccount",

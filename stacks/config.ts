@@ -64,6 +64,14 @@ export interface StackConfig {
   /** CredentialsRequest objects, checked (see components/credentialsRequests.ts). */
   openshiftCredentialsRequests: unknown[];
   openshiftRoleScope: string | undefined;
+  capz:
+    | {
+        identity: string;
+        namespace: string;
+        allowedNamespaces: string[] | "all" | undefined;
+        workloadClusterName: string | undefined;
+      }
+    | undefined;
 }
 
 /**
@@ -79,7 +87,17 @@ export interface KeySpec {
   secret?: boolean;
 }
 
-export const CONFIG_KEYS: Record<keyof StackConfig | "signingPrivateKeyPem", KeySpec> = {
+/** Every config key: the StackConfig fields read as they are, the secret half of a brought key,
+ * and the keys the `capz` settings are read from. */
+export type ConfigKey =
+  | Exclude<keyof StackConfig, "capz">
+  | "signingPrivateKeyPem"
+  | "capzIdentity"
+  | "capzNamespace"
+  | "capzAllowedNamespaces"
+  | "capzWorkloadClusterName";
+
+export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
   flavor: {
     type: "string",
     default: "kind",
@@ -196,6 +214,29 @@ export const CONFIG_KEYS: Record<keyof StackConfig | "signingPrivateKeyPem", Key
     default: "",
     description:
       "OpenShift: where the CredentialsRequests' roles are granted (empty: the stack's resource group).",
+  },
+  capzIdentity: {
+    type: "string",
+    default: "",
+    description:
+      "Cluster API: render an AzureClusterIdentity (type WorkloadIdentity) for this identity of `identities` (empty: none).",
+  },
+  capzNamespace: {
+    type: "string",
+    default: "default",
+    description: "Cluster API: namespace of the AzureClusterIdentity and the key Secret.",
+  },
+  capzAllowedNamespaces: {
+    type: "string-list",
+    default: [],
+    description:
+      'Cluster API: namespaces whose AzureClusters may use the identity ([]: only its own; ["*"]: all).',
+  },
+  capzWorkloadClusterName: {
+    type: "string",
+    default: "",
+    description:
+      "Cluster API (kind): render the <name>-sa Secret with the issuer's signing key pair for this workload cluster (empty: none).",
   },
 };
 
@@ -517,6 +558,44 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
   const openshiftRoleScope = str(raw, "openshiftRoleScope");
   if (openshiftRoleScope !== undefined) validateScope(openshiftRoleScope, "openshiftRoleScope");
 
+  const capzIdentity = str(raw, "capzIdentity");
+  const capzWorkloadClusterName = str(raw, "capzWorkloadClusterName");
+  let capz: StackConfig["capz"];
+  if (capzIdentity !== undefined) {
+    if (!identities.some((i) => i.name === capzIdentity))
+      fail("capzIdentity", capzIdentity, "expected the name of an identity in `identities`");
+    const namespace = validateDns1123Label(str(raw, "capzNamespace"), "capzNamespace");
+    const allowed = parsePlainList(json(raw, "capzAllowedNamespaces"), "capzAllowedNamespaces");
+    if (capzWorkloadClusterName !== undefined) {
+      validateDns1123Label(capzWorkloadClusterName, "capzWorkloadClusterName");
+      if (flavor !== "kind")
+        fail(
+          "capzWorkloadClusterName",
+          capzWorkloadClusterName,
+          'only with flavor "kind": AKS keeps its signing keys',
+        );
+    }
+    capz = {
+      identity: capzIdentity,
+      namespace,
+      allowedNamespaces:
+        allowed.length === 0
+          ? undefined
+          : allowed.includes("*")
+            ? "all"
+            : allowed.map((ns, i) => validateDns1123Label(ns, `capzAllowedNamespaces[${i}]`)),
+      workloadClusterName: capzWorkloadClusterName,
+    };
+  } else {
+    for (const key of [
+      "capzNamespace",
+      "capzAllowedNamespaces",
+      "capzWorkloadClusterName",
+    ] as const)
+      if (isSet(raw, key))
+        fail(key, "a value", "only used with capzIdentity; set that too or remove it");
+  }
+
   return {
     flavor,
     location,
@@ -546,7 +625,14 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
     demoImage,
     openshiftCredentialsRequests,
     openshiftRoleScope,
+    capz,
   };
+}
+
+function parsePlainList(value: unknown, key: string): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string"))
+    fail(key, value, "expected a list of strings");
+  return value as string[];
 }
 
 /** The project's config from Pulumi's flat `project:key` map, without the prefix. */

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 
+import { capzManifests } from "../components/capzManifests";
 import { KindOrAksCluster } from "../components/kindOrAksCluster";
 import { namespacesToCreate } from "../components/kubernetes";
 import { OidcIssuer } from "../components/oidcIssuer";
@@ -44,6 +45,9 @@ export interface StackOutputs {
   /** OpenShift: the Secret manifests for the CredentialsRequests, and the Authentication. */
   openshiftSecrets?: pulumi.Output<string[]>;
   openshiftAuthentication?: pulumi.Output<string>;
+  /** Cluster API: the AzureClusterIdentity, and the workload cluster's key Secret (a secret). */
+  capzAzureClusterIdentity?: pulumi.Output<string>;
+  capzServiceAccountKeySecret?: pulumi.Output<string>;
 }
 
 export interface DeployOptions {
@@ -185,6 +189,29 @@ export async function deployStack(
         })
       : undefined;
 
+  // Cluster API: an AzureClusterIdentity for one identity, and a workload cluster's key Secret.
+  const capzId = cfg.capz
+    ? created[cfg.identities.findIndex((i) => i.name === cfg.capz!.identity)]
+    : undefined;
+  const capz =
+    cfg.capz && capzId
+      ? capzManifests({
+          clientId: capzId.clientId,
+          tenantId: capzId.tenantId,
+          identityName: cfg.capz.identity.toLowerCase(),
+          namespace: cfg.capz.namespace,
+          allowedNamespaces: cfg.capz.allowedNamespaces,
+          workloadCluster:
+            cfg.capz.workloadClusterName !== undefined && issuer
+              ? {
+                  name: cfg.capz.workloadClusterName,
+                  publicKeyPem: issuer.publicKeyPem,
+                  privateKeyPem: issuer.privateKeyPem,
+                }
+              : undefined,
+        })
+      : undefined;
+
   let demoPod: pulumi.Output<string> | undefined;
   if (cfg.demoWorkload) {
     const wi = created.find((_, i) => cfg.identities[i].serviceAccounts.some((s) => s.create))!;
@@ -216,6 +243,10 @@ export async function deployStack(
         }
       : {}),
     ...(webhook ? { webhookNamespace: webhook.namespace } : {}),
+    ...(capz ? { capzAzureClusterIdentity: capz.azureClusterIdentity } : {}),
+    ...(capz?.serviceAccountKeySecret
+      ? { capzServiceAccountKeySecret: capz.serviceAccountKeySecret }
+      : {}),
     ...(openshift
       ? {
           openshiftSecrets: openshift.secretManifests,

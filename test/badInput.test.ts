@@ -317,6 +317,33 @@ const STACK_CONFIG: [what: string, key: string, over: Record<string, string>, pa
     ],
     ["a relative OpenShift role scope", "openshiftRoleScope", { openshiftRoleScope: "my-rg" }],
     [
+      "a CAPZ identity that is not in identities",
+      "capzIdentity",
+      { capzIdentity: "wi-nobody" },
+      /"wi-nobody"/,
+    ],
+    ["a CAPZ namespace without capzIdentity", "capzNamespace", { capzNamespace: "capz" }],
+    [
+      "a CAPZ allowed namespace that is not a DNS label",
+      "capzAllowedNamespaces[0]",
+      {
+        identities: '[{"name":"wi-abc","namespace":"a","serviceAccount":"b"}]',
+        capzIdentity: "wi-abc",
+        capzAllowedNamespaces: '["Team_A"]',
+      },
+    ],
+    [
+      "a CAPZ workload cluster key Secret on AKS",
+      "capzWorkloadClusterName",
+      {
+        flavor: "aks",
+        identities: '[{"name":"wi-abc","namespace":"a","serviceAccount":"b"}]',
+        capzIdentity: "wi-abc",
+        capzWorkloadClusterName: "w1",
+      },
+      /AKS keeps its signing keys/,
+    ],
+    [
       "21 ServiceAccounts on one identity (Entra's limit is 20 credentials)",
       "identities[0].serviceAccounts",
       {

@@ -270,7 +270,7 @@ describe("npm run plan", function () {
       assert.deepEqual(fs.readdirSync(out), []);
     });
 
-    it("writes the OpenShift manifests of a stack with CredentialsRequests", () => {
+    it("writes the OpenShift and Cluster API manifests, and no private key", () => {
       const requests = YAML.parse(fixture("openshift/credentials-requests.yaml")) as unknown;
       const doc = new YAML.Document({
         config: {
@@ -278,6 +278,15 @@ describe("npm run plan", function () {
           "azure-workload-identity:signingKeyBits": "2048",
           "azure-workload-identity:issuerHosting": "publicContainer",
           "azure-workload-identity:openshiftCredentialsRequests": requests,
+          "azure-workload-identity:identities": [
+            {
+              name: "wi-capz",
+              serviceAccounts: [{ namespace: "capz-system", name: "capz-manager", create: false }],
+            },
+          ],
+          "azure-workload-identity:capzIdentity": "wi-capz",
+          "azure-workload-identity:capzNamespace": "capz-system",
+          "azure-workload-identity:capzWorkloadClusterName": "workload-1",
         },
       });
       withStackFile("ocp", doc.toString(), () => {
@@ -304,6 +313,21 @@ describe("npm run plan", function () {
         for (const row of files["federated-credentials.md"].trim().split("\n").slice(2)) {
           if (row.includes("system:serviceaccount:openshift-"))
             assert.match(row, /\| openshift \|$/);
+        }
+        const capz = YAML.parse(files["capz-azureclusteridentity.yaml"]) as {
+          spec: { type: string };
+        };
+        assert.equal(capz.spec.type, "WorkloadIdentity");
+        const keySecret = YAML.parse(files["capz-service-account-secret.yaml"]) as {
+          metadata: { name: string };
+          data: Record<string, string>;
+        };
+        assert.equal(keySecret.metadata.name, "workload-1-sa");
+        assert.equal(keySecret.data["tls.key"], "[secret]");
+        const encodedKey = Buffer.from("-----BEGIN RSA PRIVATE").toString("base64").slice(0, 16);
+        for (const [name, content] of Object.entries({ ...files, stdout: result.stdout })) {
+          assert.ok(!content.includes("PRIVATE KEY"), `${name} holds a private key`);
+          assert.ok(!content.includes(encodedKey), `${name} holds an encoded private key`);
         }
       });
     });
