@@ -70,13 +70,13 @@ func marshal(m resource.PropertyMap) (*structpb.Struct, error) {
 	return plugin.MarshalProperties(m, opts)
 }
 
-func (p *standIn) typeOf(urn string) (*resourceType, string, error) {
+func (p *standIn) typeOf(urn string) (*resourceType, error) {
 	tok := string(resource.URN(urn).Type())
 	t, ok := p.types[tok]
 	if !ok {
-		return nil, tok, fmt.Errorf("the local cloud has no stand-in for %s", tok)
+		return nil, fmt.Errorf("the local cloud has no stand-in for %s", tok)
 	}
-	return t, tok, nil
+	return t, nil
 }
 
 func (p *standIn) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
@@ -127,7 +127,7 @@ func (p *standIn) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) 
 }
 
 func (p *standIn) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	t, _, err := p.typeOf(req.GetUrn())
+	t, err := p.typeOf(req.GetUrn())
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +194,7 @@ var replaceKind = map[pulumirpc.PropertyDiff_Kind]pulumirpc.PropertyDiff_Kind{
 }
 
 func (p *standIn) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	t, _, err := p.typeOf(req.GetUrn())
+	t, err := p.typeOf(req.GetUrn())
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +252,7 @@ func merge(base, extra resource.PropertyMap) resource.PropertyMap {
 }
 
 func (p *standIn) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	t, _, err := p.typeOf(req.GetUrn())
+	t, err := p.typeOf(req.GetUrn())
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +275,7 @@ func (p *standIn) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulu
 }
 
 func (p *standIn) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	t, _, err := p.typeOf(req.GetUrn())
+	t, err := p.typeOf(req.GetUrn())
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +300,7 @@ func (p *standIn) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulu
 }
 
 func (p *standIn) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
-	t, _, err := p.typeOf(req.GetUrn())
+	t, err := p.typeOf(req.GetUrn())
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +313,7 @@ func (p *standIn) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*empt
 }
 
 func (p *standIn) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	t, _, err := p.typeOf(req.GetUrn())
+	t, err := p.typeOf(req.GetUrn())
 	if err != nil {
 		return nil, err
 	}

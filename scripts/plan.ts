@@ -277,14 +277,10 @@ export async function plan(
     );
   }
   if (options.signingPrivateKeyPem !== undefined && !secretKeys.includes(privateKeyKey)) {
-    if (
-      config[privateKeyKey] !== undefined ||
-      config[`${files.project}:signingPublicKeyPem`] === undefined
-    ) {
-      throw new StackFileError(
-        `--signing-key is for a stack that brings its key with an encrypted signingPrivateKeyPem; Pulumi.${stack}.yaml has none`,
-      );
-    }
+    // Only for the key's encrypted private half: anything else would be silently ignored.
+    throw new StackFileError(
+      `--signing-key is for a stack that holds signingPrivateKeyPem encrypted; Pulumi.${stack}.yaml does not`,
+    );
   }
   clearOutDir(options.outDir);
 

@@ -251,6 +251,19 @@ describe("npm run plan", function () {
         };
         assert.equal(outputs.keyId, jsonWebKeySet([fixture("signing.pub")]).keys[0].kid);
         assert.doesNotMatch(planned.stdout, /PRIVATE KEY/);
+        // A stack without an encrypted key has no use for one: refused, not ignored.
+        const misused = runPlan([
+          "dev",
+          "--out",
+          path.join(tmp, "misused"),
+          "--signing-key",
+          keyFile,
+        ]);
+        assert.equal(misused.status, 1);
+        assert.match(
+          oneLine(misused.stderr),
+          /--signing-key is for a stack that holds signingPrivateKeyPem encrypted/,
+        );
       });
     });
 
