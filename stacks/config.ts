@@ -564,6 +564,8 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
   if (capzIdentity !== undefined) {
     if (!identities.some((i) => i.name === capzIdentity))
       fail("capzIdentity", capzIdentity, "expected the name of an identity in `identities`");
+    // The AzureClusterIdentity is named after it, lowercased: a Kubernetes object name.
+    validateDns1123Label(capzIdentity.toLowerCase(), "capzIdentity", 253);
     const namespace = validateDns1123Label(str(raw, "capzNamespace"), "capzNamespace");
     const allowed = parsePlainList(json(raw, "capzAllowedNamespaces"), "capzAllowedNamespaces");
     if (capzWorkloadClusterName !== undefined) {

@@ -324,6 +324,15 @@ const STACK_CONFIG: [what: string, key: string, over: Record<string, string>, pa
     ],
     ["a CAPZ namespace without capzIdentity", "capzNamespace", { capzNamespace: "capz" }],
     [
+      "a CAPZ identity whose name cannot name a Kubernetes object",
+      "capzIdentity",
+      {
+        identities: '[{"name":"wi_capz","namespace":"a","serviceAccount":"b"}]',
+        capzIdentity: "wi_capz",
+      },
+      /DNS-1123/,
+    ],
+    [
       "a CAPZ allowed namespace that is not a DNS label",
       "capzAllowedNamespaces[0]",
       {
