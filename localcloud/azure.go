@@ -218,10 +218,7 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 
 	add("azure-native:keyvault:Vault", &resourceType{
 		replaceOn: []string{"vaultName", "resourceGroupName", "location"},
-		autoName: func(logical string, seed []byte) resource.PropertyValue {
-			return resource.NewStringProperty(logical + suffix(seed, "name", 8, lowerAlnum))
-		},
-		autoNamePath: "vaultName",
+		autoName:  autoName, autoNamePath: "vaultName",
 	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
 		if err := requireParent(rgID(ins), "resource group"); err != nil {
 			return "", nil, err

@@ -14,6 +14,7 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 import * as YAML from "yaml";
 
 import { program } from "../stacks";
+import { unwrapSecrets } from "./simulator";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const PROJECT = "azure-workload-identity";
@@ -35,19 +36,6 @@ export interface CloudObject {
   key: string;
   type: string;
   state: Record<string, unknown>;
-}
-
-/** Pulumi's wire form of a secret, as the local cloud stores it. */
-const SECRET = "4dabf18193072939515e22adb298388d";
-
-function plain(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(plain);
-  if (typeof v === "object" && v !== null) {
-    const o = v as Record<string, unknown>;
-    if (SECRET in o && "value" in o) return plain(o.value);
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plain(x)]));
-  }
-  return v;
 }
 
 /** A scratch world: a state backend, a Pulumi home, the local cloud, the user's state home and
@@ -110,7 +98,7 @@ export class LocalCloud {
       .filter((f) => f.endsWith(".json"))
       .map((f) => {
         const rec = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as CloudObject;
-        return { ...rec, state: plain(rec.state) as Record<string, unknown> };
+        return { ...rec, state: unwrapSecrets(rec.state) as Record<string, unknown> };
       });
   }
 
