@@ -18,6 +18,7 @@ import {
   USE_LABEL,
   parseIdentityResourceId,
 } from "../components/workloadIdentityNames";
+import { describeYamlError } from "./yamlErrors";
 
 /** The pod label AAD Pod Identity matched bindings with. */
 export const POD_IDENTITY_LABEL = "aadpodidbinding";
@@ -111,12 +112,8 @@ export function readObjects(text: string, source: string): KubeObject[] {
   for (const doc of docs) {
     const error = doc.errors[0];
     if (error !== undefined) {
-      const at = error.linePos?.[0];
-      throw new InvalidArgumentError(
-        at ? `${source}:${at.line}:${at.col}` : source,
-        "a YAML document that does not parse",
-        error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, ""),
-      );
+      const { where, message } = describeYamlError(error, source);
+      throw new InvalidArgumentError(where, "a YAML document that does not parse", message);
     }
     const value = doc.toJS() as unknown;
     if (value === null || value === undefined) continue;

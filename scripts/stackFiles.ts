@@ -8,6 +8,8 @@ import * as path from "node:path";
 
 import * as YAML from "yaml";
 
+import { describeYamlError } from "../cli/yamlErrors";
+
 /** A problem with the files the user gave: reported as one line, no stack trace. */
 export class StackFileError extends Error {
   constructor(message: string) {
@@ -43,9 +45,7 @@ export function readYamlFile(file: string): unknown {
   const doc = YAML.parseDocument(fs.readFileSync(file, "utf8"), { prettyErrors: true });
   const error = doc.errors[0];
   if (error !== undefined) {
-    const at = error.linePos?.[0];
-    const where = at ? `${path.basename(file)}:${at.line}:${at.col}` : path.basename(file);
-    const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    const { where, message } = describeYamlError(error, path.basename(file));
     throw new StackFileError(`${where}: ${message}`);
   }
   return doc.toJS() as unknown;
