@@ -89,9 +89,9 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 		}
 		endpoints := resource.PropertyMap{}
 		for _, svc := range []string{"blob", "dfs", "file", "queue", "table"} {
-			endpoints[resource.PropertyKey(svc)] = resource.NewStringProperty(fmt.Sprintf("https://%s.%s.core.windows.net/", name, svc))
+			endpoints[resource.PropertyKey(svc)] = resource.NewStringProperty(storageEndpoint(name, svc))
 		}
-		endpoints["web"] = resource.NewStringProperty(fmt.Sprintf("https://%s.z6.web.core.windows.net/", name))
+		endpoints["web"] = resource.NewStringProperty(storageEndpoint(name, "web"))
 		out := withLocation(ins)
 		out["name"] = resource.NewStringProperty(name)
 		out["primaryEndpoints"] = resource.NewObjectProperty(endpoints)
@@ -127,7 +127,7 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 		if err := requireParent(accountID(ins), "storage account"); err != nil {
 			return "", nil, err
 		}
-		url := fmt.Sprintf("https://%s.blob.core.windows.net/%s/%s", str(ins, "accountName"), str(ins, "containerName"), str(ins, "blobName"))
+		url := blobURL(str(ins, "accountName"), str(ins, "containerName"), str(ins, "blobName"))
 		return url, resource.PropertyMap{"name": resource.NewStringProperty(str(ins, "blobName")), "url": resource.NewStringProperty(url)}, nil
 	})
 

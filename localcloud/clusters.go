@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 
@@ -65,33 +66,81 @@ users:
 
 // serverOf reads the API server URL of a kubeconfig's current context.
 func serverOf(kubeconfig string) (string, error) {
+	creds, err := credentialsOf(kubeconfig)
+	return creds.server, err
+}
+
+// kubeCredentials is what a kubeconfig's current context connects with.
+type kubeCredentials struct {
+	server        string
+	ca, cert, key []byte
+}
+
+// credentialsOf reads a kubeconfig's current context: the server, its CA and the client
+// certificate and key (the data fields; the local cloud writes no file references).
+func credentialsOf(kubeconfig string) (kubeCredentials, error) {
 	var cfg struct {
 		CurrentContext string `yaml:"current-context"`
 		Contexts       []struct {
 			Name    string `yaml:"name"`
 			Context struct {
 				Cluster string `yaml:"cluster"`
+				User    string `yaml:"user"`
 			} `yaml:"context"`
 		} `yaml:"contexts"`
 		Clusters []struct {
 			Name    string `yaml:"name"`
 			Cluster struct {
 				Server string `yaml:"server"`
+				CA     string `yaml:"certificate-authority-data"`
 			} `yaml:"cluster"`
 		} `yaml:"clusters"`
+		Users []struct {
+			Name string `yaml:"name"`
+			User struct {
+				Cert string `yaml:"client-certificate-data"`
+				Key  string `yaml:"client-key-data"`
+			} `yaml:"user"`
+		} `yaml:"users"`
 	}
 	if err := yaml.Unmarshal([]byte(kubeconfig), &cfg); err != nil {
-		return "", fmt.Errorf("invalid kubeconfig: %w", err)
+		return kubeCredentials{}, fmt.Errorf("invalid kubeconfig: %w", err)
+	}
+	decode := func(s string) []byte {
+		b, _ := base64.StdEncoding.DecodeString(s)
+		return b
 	}
 	for _, c := range cfg.Contexts {
 		if c.Name != cfg.CurrentContext {
 			continue
 		}
+		var creds kubeCredentials
 		for _, cl := range cfg.Clusters {
 			if cl.Name == c.Context.Cluster {
-				return cl.Cluster.Server, nil
+				creds.server, creds.ca = cl.Cluster.Server, decode(cl.Cluster.CA)
 			}
 		}
+		for _, u := range cfg.Users {
+			if u.Name == c.Context.User {
+				creds.cert, creds.key = decode(u.User.Cert), decode(u.User.Key)
+			}
+		}
+		if creds.server != "" {
+			return creds, nil
+		}
 	}
-	return "", fmt.Errorf("invalid kubeconfig: no cluster for context %q", cfg.CurrentContext)
+	return kubeCredentials{}, fmt.Errorf("invalid kubeconfig: no cluster for context %q", cfg.CurrentContext)
+}
+
+// clusterKubeconfig is the admin kubeconfig of a running cluster: a real control plane's own,
+// or the local cloud's stand-in one.
+func clusterKubeconfig(s *store, server, name string) (string, error) {
+	rec, ok, err := s.get(server)
+	if err != nil || !ok {
+		return "", fmt.Errorf("no cluster serves %s", server)
+	}
+	if k := str(rec, "kubeconfig"); k != "" {
+		return k, nil
+	}
+	return kubeconfigFor(name, server), nil
 }

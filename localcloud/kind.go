@@ -66,18 +66,26 @@ func kindMain(args []string) int {
 			return fail("failed to create cluster: node(s) already exist for a cluster with the name %q", name)
 		}
 		fmt.Fprintf(os.Stderr, "Creating cluster %q ...\n", name)
-		issuer, err := checkKindConfig(flags["--config"])
+		apiServer, err := checkKindConfig(flags["--config"])
 		if err != nil {
 			return fail("failed to create cluster: %v", err)
 		}
-		if err := clusters.put(server, "kind:"+name, resource.PropertyMap{
+		record := resource.PropertyMap{
 			"server": resource.NewStringProperty(server),
-			"issuer": resource.NewStringProperty(issuer),
-		}); err != nil {
+			"issuer": resource.NewStringProperty(apiServer["service-account-issuer"][0]),
+		}
+		kubeconfig := kubeconfigFor("kind-"+name, server)
+		if controlPlaneBin() != "" {
+			if kubeconfig, err = startControlPlane(name, server, apiServer); err != nil {
+				return fail("failed to create cluster: %v", err)
+			}
+			record["kubeconfig"] = resource.MakeSecret(resource.NewStringProperty(kubeconfig))
+		}
+		if err := clusters.put(server, "kind:"+name, record); err != nil {
 			return fail("%v", err)
 		}
 		if path := flags["--kubeconfig"]; path != "" {
-			if err := os.WriteFile(path, []byte(kubeconfigFor("kind-"+name, server)), 0o600); err != nil {
+			if err := os.WriteFile(path, []byte(kubeconfig), 0o600); err != nil {
 				return fail("%v", err)
 			}
 		}
@@ -87,10 +95,15 @@ func kindMain(args []string) int {
 		if !clusters.has(server) {
 			return fail("could not locate any control plane nodes for cluster named %q", name)
 		}
-		fmt.Print(kubeconfigFor("kind-"+name, server))
+		kubeconfig, err := clusterKubeconfig(clusters, server, "kind-"+name)
+		if err != nil {
+			return fail("%v", err)
+		}
+		fmt.Print(kubeconfig)
 		return 0
 	case "delete cluster":
 		fmt.Fprintf(os.Stderr, "Deleting cluster %q ...\n", name)
+		stopControlPlane(name)
 		if err := forgetCluster(clusters, server); err != nil {
 			return fail("%v", err)
 		}
@@ -117,21 +130,22 @@ func kindServer(name string) string {
 }
 
 // checkKindConfig reads a kind configuration as kind and kube-apiserver would, returning the
-// issuer the API server is given.
-func checkKindConfig(file string) (string, error) {
+// control plane's API server flags, with paths in the node replaced by the host files mounted
+// there.
+func checkKindConfig(file string) (map[string][]string, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	var cfg kindConfig
 	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		return "", err
+		return nil, err
 	}
 	if cfg.Kind != "Cluster" || cfg.APIVersion != "kind.x-k8s.io/v1alpha4" {
-		return "", fmt.Errorf("unknown configuration %s %s", cfg.APIVersion, cfg.Kind)
+		return nil, fmt.Errorf("unknown configuration %s %s", cfg.APIVersion, cfg.Kind)
 	}
 	if len(cfg.Nodes) == 0 || cfg.Nodes[0].Role != "control-plane" {
-		return "", fmt.Errorf("the first node must be the control plane")
+		return nil, fmt.Errorf("the first node must be the control plane")
 	}
 	plane := cfg.Nodes[0]
 	hostOf := map[string]string{}
@@ -142,7 +156,7 @@ func checkKindConfig(file string) (string, error) {
 		}
 		info, err := os.Stat(host)
 		if err != nil || !info.Mode().IsRegular() {
-			return "", fmt.Errorf("extraMounts: %s is not a readable file", m.HostPath)
+			return nil, fmt.Errorf("extraMounts: %s is not a readable file", m.HostPath)
 		}
 		hostOf[m.ContainerPath] = host
 	}
@@ -154,7 +168,7 @@ func checkKindConfig(file string) (string, error) {
 			} `yaml:"apiServer"`
 		}
 		if err := yaml.Unmarshal([]byte(p), &patch); err != nil {
-			return "", err
+			return nil, err
 		}
 		collectFlags(&patch.APIServer.ExtraArgs, flags)
 	}
@@ -168,7 +182,7 @@ func checkKindConfig(file string) (string, error) {
 			} `yaml:"value"`
 		}
 		if err := yaml.Unmarshal([]byte(p.Patch), &ops); err != nil {
-			return "", err
+			return nil, err
 		}
 		for _, op := range ops {
 			if op.Op == "add" && op.Path == "/apiServer/extraArgs/-" {
@@ -179,26 +193,33 @@ func checkKindConfig(file string) (string, error) {
 	for _, f := range flags["service-account-key-file"] {
 		host, ok := hostOf[f]
 		if !ok {
-			return "", fmt.Errorf("kube-apiserver: service-account-key-file %s is not mounted", f)
+			return nil, fmt.Errorf("kube-apiserver: service-account-key-file %s is not mounted", f)
 		}
 		if err := readPublicKeys(host); err != nil {
-			return "", fmt.Errorf("kube-apiserver: error reading public key file %s: %v", f, err)
+			return nil, fmt.Errorf("kube-apiserver: error reading public key file %s: %v", f, err)
 		}
 	}
 	for _, f := range flags["service-account-signing-key-file"] {
 		data, err := os.ReadFile(hostOf[f])
 		if err != nil {
-			return "", fmt.Errorf("kube-apiserver: service-account-signing-key-file %s: %v", f, err)
+			return nil, fmt.Errorf("kube-apiserver: service-account-signing-key-file %s: %v", f, err)
 		}
 		if block, _ := pem.Decode(data); block == nil || !strings.Contains(block.Type, "PRIVATE KEY") {
-			return "", fmt.Errorf("kube-apiserver: service-account-signing-key-file %s holds no private key", f)
+			return nil, fmt.Errorf("kube-apiserver: service-account-signing-key-file %s holds no private key", f)
 		}
 	}
 	issuers := flags["service-account-issuer"]
 	if len(issuers) == 0 {
-		return "", fmt.Errorf("kube-apiserver: service-account-issuer is not set")
+		return nil, fmt.Errorf("kube-apiserver: service-account-issuer is not set")
 	}
-	return issuers[0], nil
+	for name, values := range flags {
+		for i, v := range values {
+			if host, ok := hostOf[v]; ok {
+				flags[name][i] = host
+			}
+		}
+	}
+	return flags, nil
 }
 
 // collectFlags reads kubeadm extraArgs in either shape: a map (v1beta3) or a list of

@@ -20,6 +20,7 @@ func kubernetesProvider() (pulumirpc.ResourceProviderServer, error) {
 	objects := openStore("kubernetes")
 	clusters := openStore("clusters")
 	server := ""
+	var live *liveCluster // the real API server, when the cluster runs one
 	reachable := func() error {
 		if server == "" {
 			return fmt.Errorf("the Kubernetes provider has no kubeconfig")
@@ -27,7 +28,32 @@ func kubernetesProvider() (pulumirpc.ResourceProviderServer, error) {
 		if !clusters.has(server) {
 			return fmt.Errorf("Get %q: dial tcp: connect: connection refused", server+"/version")
 		}
+		if live == nil {
+			var err error
+			live, err = liveClusterOf(clusters, server)
+			return err
+		}
 		return nil
+	}
+	applyLive := func(tok, id string, ins resource.PropertyMap) error {
+		if live == nil || livePaths[tok] == nil {
+			return nil
+		}
+		ns, name, found := strings.Cut(id, "/")
+		if !found {
+			ns, name = "", id
+		}
+		return live.apply(tok, ns, name, ins)
+	}
+	removeLive := func(tok, id string) error {
+		if live == nil || livePaths[tok] == nil {
+			return nil
+		}
+		ns, name, found := strings.Cut(id, "/")
+		if !found {
+			ns, name = "", id
+		}
+		return live.remove(tok, ns, name)
 	}
 	key := func(tok, id string) string { return server + "|" + tok + "|" + id }
 	namespaceExists := func(ns string) bool {
@@ -73,6 +99,9 @@ func kubernetesProvider() (pulumirpc.ResourceProviderServer, error) {
 					return "", nil, err
 				}
 			}
+			if err := applyLive(tok, id, ins); err != nil {
+				return "", nil, err
+			}
 			return id, nil, objects.put(key(tok, id), tok, ins)
 		}
 		t.update = func(id string, _, news resource.PropertyMap) (resource.PropertyMap, error) {
@@ -81,6 +110,9 @@ func kubernetesProvider() (pulumirpc.ResourceProviderServer, error) {
 			}
 			if !objects.has(key(tok, id)) {
 				return nil, fmt.Errorf("%s %q not found", tok, id)
+			}
+			if err := applyLive(tok, id, news); err != nil {
+				return nil, err
 			}
 			return nil, objects.put(key(tok, id), tok, news)
 		}
@@ -102,6 +134,9 @@ func kubernetesProvider() (pulumirpc.ResourceProviderServer, error) {
 						}
 					}
 				}
+			}
+			if err := removeLive(tok, id); err != nil {
+				return err
 			}
 			return objects.remove(key(tok, id))
 		}

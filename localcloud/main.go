@@ -6,7 +6,10 @@
 //
 // Everything the stand-ins create lives as files under $LOCALCLOUD_DIR, so tests can check
 // that `pulumi destroy` leaves nothing behind. $LOCALCLOUD_LATENCY_MS delays every create,
-// update and delete (a slow cloud).
+// update and delete (a slow cloud). With $LOCALCLOUD_CONTROL_PLANE, kind clusters run a real
+// kube-apiserver and etcd (controlplane.go). Run as `localcloud`, it has two commands for the
+// tests: `tls` makes certificates (pki.go), `serve` answers for storage and Resource Manager
+// over HTTPS (serve.go).
 package main
 
 import (
@@ -23,6 +26,14 @@ func main() {
 	name := filepath.Base(os.Args[0])
 	if name == "kind" {
 		os.Exit(kindMain(os.Args[1:]))
+	}
+	if name == "localcloud" && len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "tls":
+			os.Exit(tlsMain(os.Args[2:]))
+		case "serve":
+			os.Exit(serveMain(os.Args[2:]))
+		}
 	}
 	pkg := strings.TrimPrefix(name, "pulumi-resource-")
 	make, ok := providers[pkg]
