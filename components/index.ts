@@ -73,6 +73,7 @@ export {
 } from "./workloadIdentityNames";
 export type { PodIdentity } from "./workloadIdentityNames";
 export { BUILTIN_ROLES, roleDefinitionId } from "./roles";
+export type { RoleAssignmentOutput } from "./roles";
 export { Webhook } from "./webhook";
 export type { WebhookArgs } from "./webhook";
 export {

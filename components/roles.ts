@@ -19,6 +19,12 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ROLE_DEFINITION_ID =
   /^(\/subscriptions\/[0-9a-f-]{36})?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([0-9a-f-]{36})$/i;
 
+/** A role assignment as made: its scope and role definition id. */
+export interface RoleAssignmentOutput {
+  scope: string;
+  roleDefinitionId: string;
+}
+
 /** A role as given: a built-in role name, a role definition GUID, or a full role definition id. */
 export type RoleRef = { guid: string } | { id: string };
 

@@ -7,7 +7,7 @@ import { withOwner } from "./errors";
 import { canonicalIssuer } from "./issuer";
 import { namespacesToCreate } from "./kubernetes";
 import { splitKubernetesProvider } from "./providers";
-import { roleDefinitionId } from "./roles";
+import { RoleAssignmentOutput, roleDefinitionId } from "./roles";
 import { WorkloadIdentityArgs, resolveWorkloadIdentityArgs } from "./workloadIdentityArgs";
 import { PodIdentity, podIdentityFor, serviceAccountAnnotations } from "./workloadIdentityNames";
 
@@ -27,6 +27,8 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
   public readonly serviceAccountResources: k8s.core.v1.ServiceAccount[];
   /** The FIC names, in creation order. */
   public readonly federatedCredentialNames: pulumi.Output<string[]>;
+  /** The role assignments made: where, and which role definition (what `doctor` checks). */
+  public readonly roleAssignments: pulumi.Output<RoleAssignmentOutput[]>;
   private readonly componentName: string;
   private readonly trusted: { namespace: string; name: string; create: boolean }[];
 
@@ -134,8 +136,9 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
           ),
       );
 
+    const assigned: pulumi.Output<RoleAssignmentOutput>[] = [];
     for (const ra of cfg.roleAssignments) {
-      new authorization.RoleAssignment(
+      const assignment = new authorization.RoleAssignment(
         `${name}-role-${ra.key}`,
         {
           principalId: this.principalId,
@@ -148,7 +151,13 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
         },
         parent,
       );
+      assigned.push(
+        pulumi
+          .all([assignment.scope, assignment.roleDefinitionId])
+          .apply(([scope, roleDefinitionId]) => ({ scope, roleDefinitionId })),
+      );
     }
+    this.roleAssignments = pulumi.all(assigned);
 
     this.serviceAccounts = pulumi.output(
       cfg.serviceAccounts.map((sa) => `${sa.namespace}/${sa.name}`),
@@ -161,6 +170,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
       identityId: this.identityId,
       serviceAccounts: this.serviceAccounts,
       federatedCredentialNames: this.federatedCredentialNames,
+      roleAssignments: this.roleAssignments,
     });
   }
 

@@ -102,6 +102,29 @@ export class LocalCloud {
       });
   }
 
+  /**
+   * Changes objects of the local cloud behind the stack's back, as a user in the portal would:
+   * `edit` gets each matching object's stored state (secrets still wrapped) to change in place.
+   * Returns how many it changed.
+   */
+  editObjects(
+    area: string,
+    match: (o: CloudObject) => boolean,
+    edit: (state: Record<string, unknown>) => void,
+  ): number {
+    const dir = path.join(this.cloud, area);
+    let n = 0;
+    for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".json"))) {
+      const file = path.join(dir, f);
+      const rec = JSON.parse(fs.readFileSync(file, "utf8")) as CloudObject;
+      if (!match({ ...rec, state: unwrapSecrets(rec.state) as Record<string, unknown> })) continue;
+      edit(rec.state);
+      fs.writeFileSync(file, JSON.stringify(rec), { mode: 0o600 });
+      n++;
+    }
+    return n;
+  }
+
   /** Edits a checkout's stack file as a user would in an editor. */
   editStackFile(workDir: string, stack: string, edit: (config: Record<string, unknown>) => void) {
     const file = path.join(workDir, `Pulumi.${stack}.yaml`);

@@ -14,6 +14,7 @@ import { KindOrAksCluster } from "../components/kindOrAksCluster";
 import { namespacesToCreate } from "../components/kubernetes";
 import { OidcIssuer } from "../components/oidcIssuer";
 import { OpenShiftCredentials } from "../components/openShiftCredentials";
+import { RoleAssignmentOutput } from "../components/roles";
 import { Webhook } from "../components/webhook";
 import { WorkloadIdentity } from "../components/workloadIdentity";
 import { StackConfig } from "./config";
@@ -22,7 +23,10 @@ import { demoPodSpec } from "./demo";
 export interface IdentityOutputs {
   clientId: pulumi.Output<string>;
   principalId: pulumi.Output<string>;
+  /** The identity's Azure resource id: where `doctor` reads its federated credentials. */
+  identityId: pulumi.Output<string>;
   serviceAccounts: pulumi.Output<string[]>;
+  roleAssignments: pulumi.Output<RoleAssignmentOutput[]>;
 }
 
 export interface StackOutputs {
@@ -170,7 +174,9 @@ export async function deployStack(
     identities[id.name] = {
       clientId: wi.clientId,
       principalId: wi.principalId,
+      identityId: wi.identityId,
       serviceAccounts: wi.serviceAccounts,
+      roleAssignments: wi.roleAssignments,
     };
   }
 

@@ -98,7 +98,7 @@ describe("migrate pod-identity", () => {
   });
 
   describe("malformed input: a clear error naming the object and field, nothing written", () => {
-    const refuse = (yaml: string, pattern: RegExp) => {
+    const refuse = async (yaml: string, pattern: RegExp) => {
       const out = fs.mkdtempSync(path.join(os.tmpdir(), "wi-migrate-"));
       const input = path.join(out, "in.yaml");
       fs.writeFileSync(input, yaml);
@@ -106,7 +106,10 @@ describe("migrate pod-identity", () => {
       const original = console.error;
       console.error = (m: string) => errors.push(m);
       try {
-        assert.equal(main(["migrate", "pod-identity", "--out", path.join(out, "plan"), input]), 1);
+        assert.equal(
+          await main(["migrate", "pod-identity", "--out", path.join(out, "plan"), input]),
+          1,
+        );
       } finally {
         console.error = original;
       }

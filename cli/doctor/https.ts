@@ -1,0 +1,69 @@
+/** One HTTPS request with a deadline, for the doctor's reads (node:https: it honours
+ * NODE_EXTRA_CA_CERTS and takes a client certificate). */
+import * as https from "node:https";
+
+export interface HttpsResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface HttpsRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** TLS: the CA to trust instead of the system's, and a client certificate. */
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  insecure?: boolean;
+  timeoutMs?: number;
+}
+
+export function httpsRequest(url: string, req: HttpsRequest = {}): Promise<HttpsResponse> {
+  const target = new URL(url);
+  if (target.protocol !== "https:") {
+    return Promise.reject(new Error(`${url}: not an https URL`));
+  }
+  return new Promise((resolve, reject) => {
+    const r = https.request(
+      target,
+      {
+        method: req.method ?? "GET",
+        headers: req.headers,
+        ca: req.ca,
+        cert: req.cert,
+        key: req.key,
+        rejectUnauthorized: req.insecure !== true,
+        timeout: req.timeoutMs ?? 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    r.on("timeout", () =>
+      r.destroy(new Error(`${url}: no answer in ${req.timeoutMs ?? 10_000} ms`)),
+    );
+    r.on("error", reject);
+    if (req.body !== undefined) r.write(req.body);
+    r.end();
+  });
+}
+
+/** A short reason for a failed connection: the error code and message, one line. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: string }).code;
+    return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}
