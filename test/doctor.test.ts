@@ -104,6 +104,11 @@ describe("doctor: checks", () => {
     assert.match(check(forged.join(".")).detail, /signature does not verify/);
     assert.match(check(sign({ ...claims, aud: ["other"] })).detail, /unexpected claims/);
     assert.match(check("not-a-jwt").detail, /not a JWT/);
+    const unread = checkToken("apps/api", ISSUER, undefined, ok(sign(claims)));
+    assert.deepEqual(
+      [unread.aadsts, /JWKS is not readable/.test(unread.detail)],
+      ["AADSTS7000272", true],
+    );
     assert.equal(
       checkToken("apps/api", ISSUER, keys, failed('serviceaccounts "api" not found')).status,
       "fail",

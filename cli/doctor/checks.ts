@@ -221,7 +221,8 @@ export function verifiesWith(token: string, jwk: Jwk): boolean {
 export function checkToken(
   sa: string,
   issuer: string,
-  keys: Map<string, Jwk>,
+  /** The published keys; undefined when the JWKS could not be read. */
+  keys: Map<string, Jwk> | undefined,
   fetched: Fetched<string>,
   audience = AZURE_AD_TOKEN_EXCHANGE_AUDIENCE,
 ): CheckResult {
@@ -251,6 +252,14 @@ export function checkToken(
     );
   }
   const kid = claims.header.kid ?? "";
+  if (!keys) {
+    return fail(
+      check,
+      `the token's kid ${kid} cannot be looked up: the published JWKS is not readable`,
+      "make the JWKS readable (see the issuer jwks check)",
+      "AADSTS7000272",
+    );
+  }
   const jwk = keys.get(kid);
   if (!jwk) {
     return fail(

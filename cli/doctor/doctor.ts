@@ -123,7 +123,15 @@ export async function doctor(
         });
         return r.status.token;
       });
-      results.push(checkToken(sa, issuer, jwks.keys, token, audience));
+      results.push(
+        checkToken(
+          sa,
+          issuer,
+          jwks.result.status === "pass" ? jwks.keys : undefined,
+          token,
+          audience,
+        ),
+      );
       const object = await attempt(async () => {
         try {
           return await kube.json<ServiceAccountObject>("GET", saPath);

@@ -6,7 +6,7 @@
  * Needs the npm registry (CI has it); slow, so it runs in `npm run test:integration`.
  */
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -132,6 +132,24 @@ describe("the packed package in a consumer with a newer SDK", function () {
     );
     assert.match(printed, /1 identities, 1 ServiceAccounts: wrote /);
     assert.match(fs.readFileSync(path.join(out, "identities.yaml"), "utf8"), /billing-mi/);
+  });
+
+  it("ships the doctor, as a command and as functions", () => {
+    const usage = spawnSync("npx", ["--no-install", "pulumi-azure-workload-identity", "doctor"], {
+      cwd: scratch,
+      encoding: "utf8",
+    });
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /^error: give --outputs, or --issuer and --identity$/m);
+    const exported = sh(
+      process.execPath,
+      [
+        "-e",
+        'const d = require("pulumi-azure-workload-identity/doctor"); console.log([typeof d.doctor, typeof d.checkToken, typeof d.KubeClient].join(" "))',
+      ],
+      scratch,
+    );
+    assert.equal(exported.trim(), "function function function");
   });
 
   it("runs the kind example under Pulumi's mocks with the consumer's SDK", () => {

@@ -264,8 +264,15 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
       assert.doesNotMatch(run.stdout, /^(FAIL|warn)/m);
       assert.match(run.stdout, /all checks passed/);
       for (const sa of trusted) assert.match(run.stdout, new RegExp(`^ok +token ${sa}:`, "m"));
-      fs.writeFileSync(path.join(cloud.root, "doctor-healthy.txt"), run.stdout);
+      transcript("healthy", run.stdout);
     });
+
+    /** Keeps what the doctor printed, for the README, when WI_DOCTOR_TRANSCRIPTS names a folder. */
+    let faults = 0;
+    function transcript(name: string, text: string) {
+      const dir = process.env.WI_DOCTOR_TRANSCRIPTS;
+      if (dir) fs.writeFileSync(path.join(dir, `${name}.txt`), text);
+    }
 
     /** Plants a fault, runs the doctor, undoes the fault; returns the doctor's failures. */
     const withFault = async (
@@ -273,6 +280,7 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
       undo: () => Promise<void> | void,
     ) => {
       await plant();
+      if (process.env.WI_DOCTOR_TRANSCRIPTS) transcript(`fault-${++faults}`, doctor().stdout);
       try {
         const run = doctor("--json");
         assert.equal(
@@ -446,6 +454,36 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
         failures[0].detail,
         /cannot be read anonymously over HTTPS: connect ECONNREFUSED/,
       );
+    });
+  });
+
+  // Last: it replaces the cluster. (Mocha runs a suite's own tests before its nested suites.)
+  describe("key rotation", () => {
+    it("after the README's rotation steps: old tokens verify while their key is published, new ones carry the new kid", async () => {
+      const oldToken = await tokenFor(kube, "apps/secrets-reader");
+      const oldPub = String(outputs.signingPublicKeyPem);
+      const pair = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+      const newPub = pair.publicKey.export({ type: "spki", format: "pem" }).toString();
+      await stack.setConfig("additionalPublicKeys[0]", { value: oldPub }, true);
+      await stack.setAllConfig({
+        signingPublicKeyPem: { value: newPub },
+        signingPrivateKeyPem: {
+          value: pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+          secret: true,
+        },
+      });
+      await stack.removeConfig("signingKeyBits");
+      await up(stack, "rotation: sign with the new key, publish both");
+      const during = await outputsOf(stack);
+      const newKube = KubeClient.fromKubeconfig(String(during.kubeconfig));
+      const newToken = await tokenFor(newKube, "apps/secrets-reader");
+      assert.equal((await verify(cloud, issuer, oldToken)).protectedHeader.kid, keyId(oldPub));
+      assert.equal((await verify(cloud, issuer, newToken)).protectedHeader.kid, keyId(newPub));
+
+      await stack.removeConfig("additionalPublicKeys");
+      await up(stack, "rotation: stop publishing the old key");
+      await assert.rejects(verify(cloud, issuer, oldToken), /no applicable key found/);
+      assert.equal((await verify(cloud, issuer, newToken)).protectedHeader.kid, keyId(newPub));
     });
   });
 });
