@@ -42,8 +42,9 @@ export interface KindClusterArgs extends ClusterArgsBase {
   issuerUrl: pulumi.Input<string>;
   /** The signing key pair (OidcIssuer.privateKeyPem / publicKeyPem). */
   signingKey: { privateKeyPem: pulumi.Input<string>; publicKeyPem: pulumi.Input<string> };
-  /** Extra public keys the API server accepts (rotation), mounted beside the signing key. */
-  additionalPublicKeysPem?: string[];
+  /** Public keys the API server accepts besides the signing key's (OidcIssuer's
+   * additionalPublicKeysPem during a rotation). A change updates the running cluster. */
+  additionalPublicKeysPem?: pulumi.Input<string>[];
   /** Node image (default `kindest/node:v<kubernetesVersion>`). */
   nodeImage?: string;
   /** Worker nodes beside the control plane (default 0). */
@@ -54,6 +55,8 @@ export interface KindClusterArgs extends ClusterArgsBase {
   stateDir?: string;
   /** The kind binary (default `kind` on PATH). */
   kindBinary?: string;
+  /** The container CLI kind's nodes run under, for a key update's restart (default `docker`). */
+  dockerBinary?: string;
 
   // AKS only.
   resourceGroupName?: never;
@@ -81,6 +84,7 @@ export interface AksClusterArgs extends ClusterArgsBase {
   workerCount?: never;
   stateDir?: never;
   kindBinary?: never;
+  dockerBinary?: never;
 }
 
 /** `flavor: "kind"` or `flavor: "aks"`, each with only its own fields (checked at run time too,
@@ -95,6 +99,7 @@ const KIND_ONLY = [
   "workerCount",
   "stateDir",
   "kindBinary",
+  "dockerBinary",
 ] as const;
 const AKS_ONLY = ["resourceGroupName", "location", "nodeCount", "vmSize", "tags"] as const;
 
@@ -107,10 +112,11 @@ export interface ResolvedKind {
   /** Undefined: the create script derives it (see kindCommands.ts). */
   stateDir: string | undefined;
   kindBinary: string;
+  dockerBinary: string;
   issuerUrl: pulumi.Input<string>;
   privateKeyPem: pulumi.Input<string>;
   publicKeyPem: pulumi.Input<string>;
-  additionalPublicKeysPem: string[];
+  additionalPublicKeysPem: pulumi.Input<string>[];
 }
 
 export interface ResolvedAks {
@@ -216,13 +222,18 @@ export function resolveClusterArgs(
       parseRsaPublicKey(key.publicKeyPem, "signingKey.publicKeyPem");
     if (typeof key.privateKeyPem === "string")
       parseRsaPrivateKey(key.privateKeyPem, "signingKey.privateKeyPem");
-    const extras = parsePublicKeyList(
-      args.additionalPublicKeysPem ?? [],
-      "additionalPublicKeysPem",
-      typeof key.publicKeyPem === "string"
-        ? new Map([[keyId(key.publicKeyPem), "signingKey.publicKeyPem"]])
-        : new Map<string, string>(),
-    );
+    // Plain keys are checked now; keys that are outputs (generated ones) when they are known.
+    const given = args.additionalPublicKeysPem ?? [];
+    const extras =
+      Array.isArray(given) && given.some((k) => typeof k !== "string")
+        ? given
+        : parsePublicKeyList(
+            given,
+            "additionalPublicKeysPem",
+            typeof key.publicKeyPem === "string"
+              ? new Map([[keyId(key.publicKeyPem), "signingKey.publicKeyPem"]])
+              : new Map<string, string>(),
+          );
     const stateDir = args.stateDir;
     if (
       stateDir !== undefined &&
@@ -244,6 +255,14 @@ export function resolveClusterArgs(
         "expected a command name or path",
       );
     }
+    const dockerBinary = args.dockerBinary ?? "docker";
+    if (typeof dockerBinary !== "string" || dockerBinary === "") {
+      throw new InvalidArgumentError(
+        "dockerBinary",
+        describeValue(dockerBinary),
+        "expected a command name or path",
+      );
+    }
     return {
       flavor,
       clusterName,
@@ -252,6 +271,7 @@ export function resolveClusterArgs(
       workerCount: requireIntegerInRange(args.workerCount ?? 0, "workerCount", 0, 10),
       stateDir: stateDir === undefined ? undefined : path.resolve(stateDir),
       kindBinary,
+      dockerBinary,
       issuerUrl: args.issuerUrl,
       privateKeyPem: key.privateKeyPem,
       publicKeyPem: key.publicKeyPem,

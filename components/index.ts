@@ -48,7 +48,7 @@ export {
   renderKindConfig,
   kubeadmPatch,
   kubeadmShape,
-  kindKeyFiles,
+  KIND_KEY_FILES,
   SA_PUBLIC_KEY,
   SA_PRIVATE_KEY,
 } from "./kindConfig";

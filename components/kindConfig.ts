@@ -24,49 +24,32 @@ export function kubeadmShape(version: KubernetesVersion): KubeadmShape {
   return version.minor >= FIRST_V1BETA4_MINOR ? "v1beta4" : "v1beta3";
 }
 
-/** One key file: written on the host by the create script, mounted into the control plane. */
+/** One key file: written on the host by the key script, mounted into the control plane. */
 export interface KindKeyFile {
-  /** File name inside the cluster's key folder (the create script's working directory). */
+  /** File name inside the cluster's key folder (the scripts' working directory). */
   file: string;
   /** Path inside the control-plane node. */
   containerPath: string;
-  /** Which PEM(s) it holds. */
-  holds: "private" | "public" | "public+extras" | { extra: number };
+  /** The signing key's private half, or every public key the API server accepts. */
+  holds: "private" | "public";
 }
 
 /**
- * Which key files the cluster needs. kube-apiserver accepts a repeated
- * `--service-account-key-file`, and a key file may hold several PEM keys:
- * - v1beta4 (list-style args): one file per extra key, each its own flag entry;
- * - v1beta3 (a map holds a flag once): the extra keys are appended to `sa.pub` itself.
+ * The two key files, whatever the rotation phase: `sa.key` (the signing key) and `sa.pub` (every
+ * accepted public key, the signing key's first; kube-apiserver reads every key in the file).
+ * The API server's flags never change, so a rotation changes file contents only and the running
+ * cluster takes it with a restart of the components that read them (kindKeysUpdateScript).
  */
-export function kindKeyFiles(shape: KubeadmShape, extraKeyCount: number): KindKeyFile[] {
-  const files: KindKeyFile[] = [
-    {
-      file: "sa.pub",
-      containerPath: SA_PUBLIC_KEY,
-      holds: shape === "v1beta3" && extraKeyCount > 0 ? "public+extras" : "public",
-    },
-    { file: "sa.key", containerPath: SA_PRIVATE_KEY, holds: "private" },
-  ];
-  if (shape === "v1beta4") {
-    for (let i = 0; i < extraKeyCount; i++) {
-      files.push({
-        file: `sa-extra-${i}.pub`,
-        containerPath: `${NODE_PKI}/sa-extra-${i}.pub`,
-        holds: { extra: i },
-      });
-    }
-  }
-  return files;
-}
+export const KIND_KEY_FILES: readonly KindKeyFile[] = [
+  { file: "sa.pub", containerPath: SA_PUBLIC_KEY, holds: "public" },
+  { file: "sa.key", containerPath: SA_PRIVATE_KEY, holds: "private" },
+];
 
 export interface KindConfigInput {
   issuerUrl: string;
   version: KubernetesVersion;
   nodeImage: string;
   workerCount: number;
-  extraKeyCount: number;
 }
 
 type Flag = [name: string, value: string];
@@ -84,7 +67,7 @@ function extraArgs(
  * The kubeadm ClusterConfiguration merge patch, as an object (tests read it back from the YAML).
  * It holds each flag once: kind (v0.33, pkg/internal/patch) merges v1beta4 extraArgs lists by
  * name, so a second `service-account-key-file` in a merge patch would overwrite the first, and the
- * API server would lose the key it signs with. Extra key files go in {@link kubeadmJsonPatches}.
+ * API server would lose the key it signs with. Every accepted key is in one file instead.
  */
 export function kubeadmPatch(input: KindConfigInput): Record<string, unknown> {
   const shape = kubeadmShape(input.version);
@@ -111,50 +94,12 @@ export function kubeadmPatch(input: KindConfigInput): Record<string, unknown> {
   };
 }
 
-/** A kind RFC 6902 patch: which document it applies to and its operations. */
-export interface KindJsonPatch {
-  group: string;
-  version: string;
-  kind: string;
-  /** The operations, as YAML. */
-  patch: string;
-}
-
-/**
- * v1beta4 only: one more `service-account-key-file` per rotation key, appended to the API
- * server's list. Kind applies RFC 6902 patches after merge patches, and `add` at `/-` appends, so
- * these repeat the flag instead of overwriting it. (v1beta3's map cannot repeat a flag; there the
- * rotation keys share sa.pub, see {@link kindKeyFiles}.)
- */
-export function kubeadmJsonPatches(input: KindConfigInput): KindJsonPatch[] {
-  const shape = kubeadmShape(input.version);
-  const extras = kindKeyFiles(shape, input.extraKeyCount).filter(
-    (f) => typeof f.holds === "object",
-  );
-  if (shape !== "v1beta4" || extras.length === 0) return [];
-  const ops = extras.map((f) => ({
-    op: "add",
-    path: "/apiServer/extraArgs/-",
-    value: { name: "service-account-key-file", value: f.containerPath },
-  }));
-  return [
-    {
-      group: "kubeadm.k8s.io",
-      version: "v1beta4",
-      kind: "ClusterConfiguration",
-      patch: YAML.stringify(ops, { lineWidth: 0 }),
-    },
-  ];
-}
-
 /** Renders the kind `Cluster` configuration as YAML. */
 export function renderKindConfig(input: KindConfigInput): string {
-  const shape = kubeadmShape(input.version);
-  const jsonPatches = kubeadmJsonPatches(input);
   const controlPlane = {
     role: "control-plane",
     image: input.nodeImage,
-    extraMounts: kindKeyFiles(shape, input.extraKeyCount).map((f) => ({
+    extraMounts: KIND_KEY_FILES.map((f) => ({
       // Relative: the create script runs kind in the key folder, wherever that is, so the
       // configuration (kept in state) does not depend on the machine or the checkout.
       hostPath: f.file,
@@ -162,7 +107,6 @@ export function renderKindConfig(input: KindConfigInput): string {
       readOnly: true,
     })),
     kubeadmConfigPatches: [YAML.stringify(kubeadmPatch(input), { lineWidth: 0 })],
-    ...(jsonPatches.length > 0 ? { kubeadmConfigPatchesJSON6902: jsonPatches } : {}),
   };
   const workers = Array.from({ length: input.workerCount }, () => ({
     role: "worker",
@@ -177,11 +121,11 @@ export function renderKindConfig(input: KindConfigInput): string {
 }
 
 /**
- * The name kind gives the cluster: the configured name and a short hash of everything the
- * cluster is made from (the configuration and the public keys). kind cannot change a running
- * cluster, so any such change makes a new one; under a new name it is created before the old one
- * is deleted, and the Kubernetes provider and everything in the cluster move over to it while the
- * old cluster still answers their deletes.
+ * The name kind gives the cluster: the configured name and a short hash of what the cluster is
+ * made from (its configuration; not its keys, which change in a running cluster). kind cannot
+ * change a running cluster's configuration, so a new one makes a new cluster; under a new name it
+ * is created before the old one is deleted, and the Kubernetes provider and everything in the
+ * cluster move over to it while the old cluster still answers their deletes.
  */
 export function kindClusterName(base: string, parts: string[]): string {
   const digest = crypto.createHash("sha256").update(parts.join("\u0000")).digest("hex");

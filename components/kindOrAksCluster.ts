@@ -5,8 +5,15 @@ import * as containerservice from "@pulumi/azure-native/containerservice";
 
 import { KindOrAksClusterArgs, ResolvedAks, ResolvedKind, resolveClusterArgs } from "./clusterArgs";
 import { canonicalIssuer } from "./issuer";
-import { ENV, joinPem, kindCreateScript, kindDeleteScript, keyFileEnv } from "./kindCommands";
-import { kindClusterName, kindKeyFiles, kubeadmShape, renderKindConfig } from "./kindConfig";
+import {
+  ENV,
+  joinPem,
+  kindCreateScript,
+  kindDeleteScript,
+  kindKeysCreateScript,
+  kindKeysUpdateScript,
+} from "./kindCommands";
+import { KIND_KEY_FILES, kindClusterName, renderKindConfig } from "./kindConfig";
 import { normalizePublicKeyPem } from "./keys";
 
 /**
@@ -50,8 +57,6 @@ export class KindOrAksCluster extends pulumi.ComponentResource {
   }
 
   private kind(name: string, cfg: ResolvedKind) {
-    const shape = kubeadmShape(cfg.version);
-    const files = kindKeyFiles(shape, cfg.additionalPublicKeysPem.length);
     const issuerUrl = pulumi.output(cfg.issuerUrl).apply((u) => canonicalIssuer(u, "issuerUrl"));
     const kindConfig = issuerUrl.apply((issuer) =>
       renderKindConfig({
@@ -59,47 +64,60 @@ export class KindOrAksCluster extends pulumi.ComponentResource {
         version: cfg.version,
         nodeImage: cfg.nodeImage,
         workerCount: cfg.workerCount,
-        extraKeyCount: cfg.additionalPublicKeysPem.length,
       }),
     );
-    // kube-apiserver reads PKIX public keys only; the extra keys are already in that form.
+    // One file holds every accepted public key, the signing key's first. kube-apiserver reads
+    // PKIX public keys only (normalizePublicKeyPem rewrites PKCS#1 ones).
     const publicKeyFile = pulumi
-      .output(cfg.publicKeyPem)
-      .apply((pem) => normalizePublicKeyPem(pem, "signingKey.publicKeyPem"))
-      .apply((pub) => joinPem(shape === "v1beta3" ? [pub, ...cfg.additionalPublicKeysPem] : [pub]));
-    const extraKeyFiles = files.flatMap((f) =>
-      typeof f.holds === "object"
-        ? [[keyFileEnv(f), joinPem([cfg.additionalPublicKeysPem[f.holds.extra]])] as const]
-        : [],
-    );
-    // A new name for every new make-up of the cluster (see kindClusterName).
-    const kindName = pulumi
-      .all([kindConfig, publicKeyFile])
-      .apply(([config, pub]) =>
-        kindClusterName(cfg.clusterName, [config, pub, ...extraKeyFiles.map(([, pem]) => pem)]),
+      .all([cfg.publicKeyPem, ...cfg.additionalPublicKeysPem])
+      .apply(([signing, ...others]) =>
+        joinPem([
+          normalizePublicKeyPem(signing, "signingKey.publicKeyPem"),
+          ...others.map((pem, i) => normalizePublicKeyPem(pem, `additionalPublicKeysPem[${i}]`)),
+        ]),
       );
-    const environment: Record<string, pulumi.Input<string>> = {
+    // A new name for every new make-up of the cluster, keys aside (see kindClusterName).
+    const kindName = kindConfig.apply((config) => kindClusterName(cfg.clusterName, [config]));
+    const where: Record<string, pulumi.Input<string>> = {
       [ENV.clusterName]: kindName,
       ...(cfg.stateDir !== undefined ? { [ENV.stateDir]: cfg.stateDir } : {}),
       [ENV.kind]: cfg.kindBinary,
-      [ENV.config]: kindConfig,
-      [ENV.publicKey]: publicKeyFile,
-      // The private key travels only as a secret value: encrypted in state, masked in logs.
-      [ENV.privateKey]: pulumi.secret(cfg.privateKeyPem),
     };
-    for (const [variable, pem] of extraKeyFiles) environment[variable] = pem;
+    // The keys: written before the cluster exists; on a change, rewritten in the running cluster
+    // (its update step restarts what reads them), so a rotation never recreates the cluster. A
+    // new cluster name (a new cluster) writes them afresh in the new cluster's folder; the old
+    // folder goes with the old cluster.
+    const keys = new command.local.Command(
+      `${name}-kind-keys`,
+      {
+        create: kindKeysCreateScript(KIND_KEY_FILES),
+        update: kindKeysUpdateScript(KIND_KEY_FILES),
+        interpreter: ["/bin/sh", "-c"],
+        environment: {
+          ...where,
+          [ENV.docker]: cfg.dockerBinary,
+          [ENV.publicKey]: publicKeyFile,
+          // The private key travels only as a secret value: encrypted in state, masked in logs.
+          [ENV.privateKey]: pulumi.secret(cfg.privateKeyPem),
+        },
+        triggers: [kindName],
+        logging: "stderr",
+      },
+      { parent: this },
+    );
     const cluster = new command.local.Command(
       `${name}-kind`,
       {
-        create: kindCreateScript(files),
+        create: kindCreateScript(KIND_KEY_FILES),
         delete: kindDeleteScript(),
         interpreter: ["/bin/sh", "-c"],
-        environment,
+        environment: { ...where, [ENV.config]: kindConfig },
         // stdout is the kubeconfig: never logged, stored only as a secret.
         logging: "stderr",
       },
       {
         parent: this,
+        dependsOn: [keys],
         additionalSecretOutputs: ["stdout"],
         // kind cannot reconfigure a running cluster: any change makes a new one. It is created
         // before the old one is deleted (it has a new name, see kindClusterName), so the old

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -142,6 +143,11 @@ func startControlPlane(name, server string, apiServerFlags map[string][]string) 
 		"--service-cluster-ip-range=10.96.0.0/16",
 		"--endpoint-reconciler-type=none",
 	)
+	saved, _ := json.Marshal(append([]string{server}, args...))
+	if err := os.WriteFile(filepath.Join(dir, "kube-apiserver.args"), saved, 0o600); err != nil {
+		stopControlPlane(name)
+		return "", err
+	}
 	if err := daemon(dir, "kube-apiserver", args...); err != nil {
 		stopControlPlane(name)
 		return "", err
@@ -163,25 +169,66 @@ func startControlPlane(name, server string, apiServerFlags map[string][]string) 
 	return kubeconfig, nil
 }
 
+// runningPid is the pid of a control-plane program of cluster name, or 0 when it is not running.
+func runningPid(name, prog string) int {
+	data, err := os.ReadFile(filepath.Join(controlPlaneDir(name), prog+".pid"))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	if pid <= 0 || syscall.Kill(pid, 0) != nil {
+		return 0
+	}
+	return pid
+}
+
+// stop ends a control-plane program: SIGTERM, then SIGKILL after 10 s.
+func stop(name, prog string) {
+	pid := runningPid(name, prog)
+	if pid == 0 {
+		return
+	}
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+}
+
+// restartAPIServer is what the kubelet does when the kube-apiserver container of a static pod
+// is stopped: it starts it again, same flags, reading its files afresh.
+func restartAPIServer(name string) error {
+	dir := controlPlaneDir(name)
+	stop(name, "kube-apiserver")
+	data, err := os.ReadFile(filepath.Join(dir, "kube-apiserver.args"))
+	if err != nil {
+		return err
+	}
+	var saved []string
+	if err := json.Unmarshal(data, &saved); err != nil {
+		return err
+	}
+	if err := daemon(dir, "kube-apiserver", saved[1:]...); err != nil {
+		return err
+	}
+	clusters := openStore("clusters")
+	kubeconfig, err := clusterKubeconfig(clusters, saved[0], "kind-"+name)
+	if err != nil {
+		return err
+	}
+	client, err := clientFor(kubeconfig)
+	if err != nil {
+		return err
+	}
+	return waitFor(client, saved[0]+"/readyz", dir, "kube-apiserver", 90*time.Second)
+}
+
 // stopControlPlane stops a cluster's programs and deletes their folder.
 func stopControlPlane(name string) {
-	dir := controlPlaneDir(name)
 	for _, prog := range []string{"kube-apiserver", "etcd"} {
-		data, err := os.ReadFile(filepath.Join(dir, prog+".pid"))
-		if err != nil {
-			continue
-		}
-		pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
-		if pid <= 0 {
-			continue
-		}
-		_ = syscall.Kill(pid, syscall.SIGTERM)
-		for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
-			time.Sleep(100 * time.Millisecond)
-		}
-		_ = syscall.Kill(pid, syscall.SIGKILL)
+		stop(name, prog)
 	}
-	_ = os.RemoveAll(dir)
+	_ = os.RemoveAll(controlPlaneDir(name))
 }
 
 func adminKubeconfig(name, server, dir string) (string, error) {

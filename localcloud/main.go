@@ -27,6 +27,9 @@ func main() {
 	if name == "kind" {
 		os.Exit(kindMain(os.Args[1:]))
 	}
+	if name == "docker" {
+		os.Exit(dockerMain(os.Args[1:]))
+	}
 	if name == "localcloud" && len(os.Args) > 1 {
 		switch os.Args[1] {
 		case "tls":

@@ -492,7 +492,8 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
       case "command:local:Command": {
         const env = (inputs.environment ?? {}) as Record<string, string>;
         const cluster = env.WI_KIND_CLUSTER_NAME;
-        if (cluster) {
+        // The cluster's create script prints the kubeconfig; the key script prints nothing.
+        if (cluster && String(inputs.create).includes("get kubeconfig")) {
           return {
             id: `kind-${cluster}`,
             stdout: simulatedKubeconfig(`kind-${cluster}`, "https://127.0.0.1:40123"),

@@ -42,7 +42,7 @@ describe("KindOrAksCluster (kind)", () => {
   });
 
   it("runs kind through one command with create and delete scripts", () => {
-    const cmd = sim.one(CMD);
+    const cmd = sim.one(CMD, "dev-kind");
     assert.equal(cmd.name, "dev-kind");
     assert.match(String(cmd.inputs.create), /create cluster --name "\$WI_KIND_CLUSTER_NAME"/);
     assert.match(String(cmd.inputs.delete), /delete cluster --name "\$WI_KIND_CLUSTER_NAME"/);
@@ -52,18 +52,32 @@ describe("KindOrAksCluster (kind)", () => {
     assert.ok(cmd.options.replaceOnChanges.includes("*"));
     // A new cluster (under a new name) before the old one goes: see kindClusterName.
     assert.equal(cmd.options.deleteBeforeReplace, false);
+    assert.ok(cmd.dependencies.includes(sim.one(CMD, "dev-kind-keys").urn));
+    assert.doesNotMatch(JSON.stringify(cmd.inputs.environment), /WI_SA_/, "no key in its inputs");
+  });
+
+  it("writes the keys with a command of their own, updated in place, replaced with the cluster", () => {
+    const keys = sim.one(CMD, "dev-kind-keys");
+    assert.match(String(keys.inputs.create), /> "sa\.key"/);
+    assert.match(String(keys.inputs.update), /crictl stop/);
+    assert.equal(keys.inputs.delete, undefined, "the cluster's delete removes the folder");
+    const env = keys.inputs.environment as Record<string, string>;
+    // pulumi-command replaces a command whose triggers change: a new cluster, new key files.
+    assert.deepEqual(keys.inputs.triggers, [env[ENV.clusterName]]);
+    assert.equal(env[ENV.docker], "docker");
+    assert.ok(!keys.options.replaceOnChanges.includes("*"), "a key change is an update");
   });
 
   it("names the kind cluster after what it is made from, and keeps no checkout path", () => {
-    const env = sim.one(CMD).inputs.environment as Record<string, string>;
+    const env = sim.one(CMD, "dev-kind").inputs.environment as Record<string, string>;
     assert.match(env[ENV.clusterName], /^wi-dev-[0-9a-f]{6}$/);
     assert.equal(env[ENV.stateDir], undefined, "the script finds the folder at run time");
     assert.equal(env[ENV.kind], "kind");
-    assert.doesNotMatch(JSON.stringify(sim.one(CMD).inputs), new RegExp(process.cwd()));
+    assert.doesNotMatch(JSON.stringify(sim.one(CMD, "dev-kind").inputs), new RegExp(process.cwd()));
   });
 
   it("hands the private key to the command only as a secret", () => {
-    const cmd = sim.one(CMD);
+    const cmd = sim.one(CMD, "dev-kind-keys");
     const env = cmd.raw.environment as Record<string, unknown>;
     assert.ok(
       isSecretValue(env[ENV.privateKey]),
@@ -85,12 +99,10 @@ describe("KindOrAksCluster (kind)", () => {
     }
   });
 
-  it("writes the public key and the rotation key into their own mounted files (1.37, v1beta4)", async () => {
-    const plain = sim.one(CMD).inputs.environment as Record<string, string>;
+  it("writes every accepted public key into sa.pub, the signing key's first", async () => {
+    const plain = sim.one(CMD, "dev-kind-keys").inputs.environment as Record<string, string>;
     const signing = String(sim.one("tls:index/privateKey:PrivateKey").outputs.publicKeyPem);
-    assert.equal(plain.WI_SA_PUB, signing);
-    assert.equal(plain.WI_SA_EXTRA_0, fixture("rotated.pub"));
-    assert.match(String(sim.one(CMD).inputs.create), /"\$WI_SA_EXTRA_0" > "sa-extra-0\.pub"/);
+    assert.equal(plain.WI_SA_PUB, `${signing}${fixture("rotated.pub")}`);
     // Kind v0.33's own default image, pinned by digest.
     const config = await valueOf(cluster.kindConfig!);
     assert.match(config, /image: kindest\/node:v1\.37\.0@sha256:[0-9a-f]{64}/);
@@ -116,7 +128,7 @@ describe("KindOrAksCluster (kind)", () => {
 describe("KindOrAksCluster (kind, before 1.36)", () => {
   const sim = simulator();
 
-  it("bundles the rotation key into sa.pub (v1beta3)", async () => {
+  it("bundles the rotation key into sa.pub there too (v1beta3)", async () => {
     sim.reset();
     const older = new KindOrAksCluster("older", {
       flavor: "kind",
@@ -130,10 +142,9 @@ describe("KindOrAksCluster (kind, before 1.36)", () => {
     });
     await valueOf(older.kubeconfig);
     await settled(sim);
-    const cmd = sim.one(CMD, "older-kind");
+    const cmd = sim.one(CMD, "older-kind-keys");
     const env = cmd.inputs.environment as Record<string, string>;
     assert.equal(env.WI_SA_PUB, `${fixture("signing.pub")}${fixture("rotated.pub")}`);
-    assert.equal(env.WI_SA_EXTRA_0, undefined);
     assert.match(await valueOf(older.kindConfig!), /image: kindest\/node:v1\.35\.1\n/);
   });
 });

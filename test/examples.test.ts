@@ -43,7 +43,7 @@ describe("examples/kind: a consumer program with all four components", function 
     assert.equal(fic.inputs.issuer, outputs.issuerUrl);
     assert.equal(fic.inputs.subject, "system:serviceaccount:apps:blob-reader");
     const kindConfig = String(
-      (sim.one("command:local:Command").inputs.environment as Record<string, unknown>)
+      (sim.one("command:local:Command", "dev-kind").inputs.environment as Record<string, unknown>)
         .WI_KIND_CONFIG,
     );
     assert.ok(kindConfig.includes(`value: ${String(outputs.issuerUrl)}`));

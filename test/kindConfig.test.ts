@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 
 import * as YAML from "yaml";
 
-import { kindKeyFiles, kubeadmShape, renderKindConfig } from "../components/kindConfig";
+import { kubeadmShape, renderKindConfig } from "../components/kindConfig";
 import { parseKubernetesVersion } from "../components/kubernetes";
 
 const ISSUER = "https://oidcab12cd34.z6.web.core.windows.net/";
@@ -22,13 +22,12 @@ interface Patch {
   controllerManager: { extraArgs: ExtraArgs };
 }
 
-function render(version: string, extraKeyCount = 0, workerCount = 0) {
+function render(version: string, workerCount = 0) {
   const text = renderKindConfig({
     issuerUrl: ISSUER,
     version: parseKubernetesVersion(version, "v", true),
     nodeImage: `kindest/node:v${version}`,
     workerCount,
-    extraKeyCount,
   });
   const doc = YAML.parse(text) as { kind: string; apiVersion: string; nodes: Node[] };
   const patches = (doc.nodes[0].kubeadmConfigPatches ?? []).map((p) => YAML.parse(p) as Patch);
@@ -44,7 +43,7 @@ describe("kind configuration", () => {
   });
 
   describe("v1beta3 (Kubernetes 1.34)", () => {
-    const { doc, patches } = render("1.34.0", 0, 2);
+    const { doc, patches } = render("1.34.0", 2);
 
     it("is a kind Cluster with one control plane and the workers asked for", () => {
       assert.equal(doc.kind, "Cluster");
@@ -100,28 +99,25 @@ describe("kind configuration", () => {
       assert.equal(Buffer.compare(Buffer.from(issuer), Buffer.from(ISSUER)), 0);
     });
 
-    it("bundles rotation keys into sa.pub, since a map holds a flag once", () => {
-      const { doc: d, patches: p } = render("1.35.0", 2);
+    it("mounts the two key files; every accepted key is in sa.pub", () => {
+      const { doc: d, patches: p } = render("1.35.0");
       assert.equal(d.nodes[0].extraMounts?.length, 2);
       assert.equal(
         (p[0].apiServer.extraArgs as Record<string, string>)["service-account-key-file"],
         "/etc/kubernetes/pki/sa.pub",
       );
-      assert.deepEqual(kindKeyFiles("v1beta3", 2)[0].holds, "public+extras");
     });
   });
 
   describe("v1beta4 (Kubernetes 1.36)", () => {
-    const { doc, patches } = render("1.36.1", 2);
+    const { doc, patches } = render("1.36.1");
 
-    it("mounts each rotation key as its own file", () => {
+    it("mounts the same two key files in every rotation phase", () => {
       assert.deepEqual(
         doc.nodes[0].extraMounts?.map((m) => [m.hostPath.split("/").pop(), m.containerPath]),
         [
           ["sa.pub", "/etc/kubernetes/pki/sa.pub"],
           ["sa.key", "/etc/kubernetes/pki/sa.key"],
-          ["sa-extra-0.pub", "/etc/kubernetes/pki/sa-extra-0.pub"],
-          ["sa-extra-1.pub", "/etc/kubernetes/pki/sa-extra-1.pub"],
         ],
       );
     });
@@ -139,35 +135,9 @@ describe("kind configuration", () => {
       ]);
     });
 
-    it("appends one service-account-key-file per rotation key with an RFC 6902 patch", () => {
-      const node = doc.nodes[0] as Node & {
-        kubeadmConfigPatchesJSON6902?: {
-          group: string;
-          version: string;
-          kind: string;
-          patch: string;
-        }[];
-      };
-      const json = node.kubeadmConfigPatchesJSON6902 ?? [];
-      assert.equal(json.length, 1);
-      assert.deepEqual(
-        [json[0].group, json[0].version, json[0].kind],
-        ["kubeadm.k8s.io", "v1beta4", "ClusterConfiguration"],
-      );
-      assert.deepEqual(YAML.parse(json[0].patch), [
-        {
-          op: "add",
-          path: "/apiServer/extraArgs/-",
-          value: { name: "service-account-key-file", value: "/etc/kubernetes/pki/sa-extra-0.pub" },
-        },
-        {
-          op: "add",
-          path: "/apiServer/extraArgs/-",
-          value: { name: "service-account-key-file", value: "/etc/kubernetes/pki/sa-extra-1.pub" },
-        },
-      ]);
-      const plain = render("1.36.1", 0).doc.nodes[0] as unknown as Record<string, unknown>;
-      assert.equal(plain.kubeadmConfigPatchesJSON6902, undefined, "none without rotation keys");
+    it("needs no RFC 6902 patch: the flags are the same whatever the keys", () => {
+      const node = doc.nodes[0] as unknown as Record<string, unknown>;
+      assert.equal(node.kubeadmConfigPatchesJSON6902, undefined);
     });
 
     it("names no kubeadm apiVersion, so kind cannot skip the patch", () => {
@@ -182,7 +152,6 @@ describe("kind configuration", () => {
       version: parseKubernetesVersion("1.34.0"),
       nodeImage: "kindest/node:v1.34.0",
       workerCount: 0,
-      extraKeyCount: 0,
     });
     const patch = YAML.parse(
       (YAML.parse(text) as { nodes: Node[] }).nodes[0].kubeadmConfigPatches![0],

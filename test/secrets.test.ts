@@ -110,7 +110,10 @@ describe("secrets stay secret", () => {
     );
     assert.deepEqual(leaks(sim), []);
     // The brought key did reach the cluster, as a secret.
-    const env = sim.one("command:local:Command").raw.environment as Record<string, unknown>;
+    const env = sim.one("command:local:Command", "cluster-kind-keys").raw.environment as Record<
+      string,
+      unknown
+    >;
     assert.ok(isSecretValue(env.WI_SA_KEY));
   });
 

@@ -117,7 +117,7 @@ describe("the dev stack (kind)", () => {
   });
 
   it("lets credentials and identities go ahead of the kind cluster", () => {
-    const kind = sim.one("command:local:Command").urn;
+    const kind = sim.one("command:local:Command", "cluster-kind").urn;
     for (const r of [...sim.byType(FIC), ...sim.byType(UAI)]) {
       assert.ok(!r.dependencies.includes(kind), `${r.name} must not wait for the cluster`);
     }
@@ -134,7 +134,10 @@ describe("the dev stack (kind)", () => {
       jwks.keys.map((k) => k.kid),
       [outputs.keyId],
     );
-    const env = sim.one("command:local:Command").inputs.environment as Record<string, string>;
+    const env = sim.one("command:local:Command", "cluster-kind-keys").inputs.environment as Record<
+      string,
+      string
+    >;
     assert.equal(env.WI_SA_PUB, sim.one("tls:index/privateKey:PrivateKey").outputs.publicKeyPem);
   });
 

@@ -38,7 +38,7 @@ cloud="$cache/localcloud-$hash"
 if [ ! -x "$cloud/bin/localcloud" ]; then
   echo "building the local cloud ..." >&2
   build "$cloud" .
-  for name in kind pulumi-resource-azure-native pulumi-resource-kubernetes pulumi-resource-command \
+  for name in kind docker pulumi-resource-azure-native pulumi-resource-kubernetes pulumi-resource-command \
     pulumi-resource-tls pulumi-resource-random; do
     ln -s localcloud "$cloud/bin/$name"
   done
