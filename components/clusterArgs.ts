@@ -44,7 +44,7 @@ export interface KindClusterArgs extends ClusterArgsBase {
   signingKey: { privateKeyPem: pulumi.Input<string>; publicKeyPem: pulumi.Input<string> };
   /** Public keys the API server accepts besides the signing key's (OidcIssuer's
    * additionalPublicKeysPem during a rotation). A change updates the running cluster. */
-  additionalPublicKeysPem?: pulumi.Input<string>[];
+  additionalPublicKeysPem?: pulumi.Input<pulumi.Input<string>[]>;
   /** Node image (default `kindest/node:v<kubernetesVersion>`). */
   nodeImage?: string;
   /** Worker nodes beside the control plane (default 0). */
@@ -116,7 +116,7 @@ export interface ResolvedKind {
   issuerUrl: pulumi.Input<string>;
   privateKeyPem: pulumi.Input<string>;
   publicKeyPem: pulumi.Input<string>;
-  additionalPublicKeysPem: pulumi.Input<string>[];
+  additionalPublicKeysPem: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 export interface ResolvedAks {
@@ -225,7 +225,7 @@ export function resolveClusterArgs(
     // Plain keys are checked now; keys that are outputs (generated ones) when they are known.
     const given = args.additionalPublicKeysPem ?? [];
     const extras =
-      Array.isArray(given) && given.some((k) => typeof k !== "string")
+      !Array.isArray(given) || given.some((k) => typeof k !== "string")
         ? given
         : parsePublicKeyList(
             given,

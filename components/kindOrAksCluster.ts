@@ -69,8 +69,8 @@ export class KindOrAksCluster extends pulumi.ComponentResource {
     // One file holds every accepted public key, the signing key's first. kube-apiserver reads
     // PKIX public keys only (normalizePublicKeyPem rewrites PKCS#1 ones).
     const publicKeyFile = pulumi
-      .all([cfg.publicKeyPem, ...cfg.additionalPublicKeysPem])
-      .apply(([signing, ...others]) =>
+      .all([cfg.publicKeyPem, pulumi.output(cfg.additionalPublicKeysPem)])
+      .apply(([signing, others]) =>
         joinPem([
           normalizePublicKeyPem(signing, "signingKey.publicKeyPem"),
           ...others.map((pem, i) => normalizePublicKeyPem(pem, `additionalPublicKeysPem[${i}]`)),

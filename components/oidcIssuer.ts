@@ -13,6 +13,7 @@ import {
 } from "./documents";
 import { jwksUri } from "./issuer";
 import { keyId } from "./keys";
+import { INITIAL_KEY } from "./signingKeys";
 import { OidcIssuerArgs, checkProvidedPrivateKey, resolveOidcIssuerArgs } from "./oidcIssuerArgs";
 import {
   ACCOUNT_SUFFIX_LENGTH,
@@ -45,8 +46,11 @@ export class OidcIssuer extends pulumi.ComponentResource {
   public readonly keyId: pulumi.Output<string>;
   /** The signing key's private half; always a secret. */
   public readonly privateKeyPem: pulumi.Output<string>;
-  /** Every public key the JWKS publishes after the signing key (rotation). */
+  /** Every public key the JWKS publishes after the signing key's, in the declared order: give
+   * them to KindOrAksCluster, which accepts them. */
   public readonly additionalPublicKeysPem: pulumi.Output<string[]>;
+  /** Each declared key's name and kid (a single key is named "initial"). */
+  public readonly keyIds: pulumi.Output<Record<string, string>>;
   /** The two documents, exactly as uploaded. */
   public readonly discoveryDocument: pulumi.Output<string>;
   public readonly jwks: pulumi.Output<string>;
@@ -59,24 +63,35 @@ export class OidcIssuer extends pulumi.ComponentResource {
     super("azure-wi:index:OidcIssuer", name, {}, opts);
     const parent = { parent: this };
 
-    let publicKeyPem: pulumi.Output<string>;
-    let privateKeyPem: pulumi.Output<string>;
-    if (cfg.signingKey.kind === "generated") {
-      const key = new tls.PrivateKey(
-        `${name}-signing-key`,
-        { algorithm: "RSA", rsaBits: cfg.signingKey.rsaBits },
-        parent,
-      );
-      publicKeyPem = key.publicKeyPem;
-      privateKeyPem = key.privateKeyPem;
-    } else {
-      const provided = cfg.signingKey;
-      publicKeyPem = pulumi.output(provided.publicKeyPem);
-      // A secret Output could not be checked before super(); check it as soon as it is known.
-      privateKeyPem = pulumi
-        .output(provided.privateKeyPem)
-        .apply((pem) => checkProvidedPrivateKey(pem, provided.publicKeyPem));
+    // One tls.PrivateKey per generated key, kept in state; "initial" keeps the resource name a
+    // single generated key always had, so declaring keys later does not make a new one.
+    const publicPems = new Map<string, pulumi.Output<string>>();
+    const generated = new Map<string, tls.PrivateKey>();
+    for (const k of cfg.keys) {
+      if (k.kind === "generated") {
+        const key = new tls.PrivateKey(
+          k.name === INITIAL_KEY ? `${name}-signing-key` : `${name}-signing-key-${k.name}`,
+          { algorithm: "RSA", rsaBits: k.rsaBits },
+          parent,
+        );
+        generated.set(k.name, key);
+        publicPems.set(k.name, key.publicKeyPem);
+      } else {
+        publicPems.set(k.name, pulumi.output(k.publicKeyPem));
+      }
     }
+    const signing = cfg.keys.find((k) => k.name === cfg.signingKeyName)!;
+    const publicKeyPem = publicPems.get(signing.name)!;
+    let privateKeyPem: pulumi.Output<string>;
+    if (signing.kind === "generated") {
+      privateKeyPem = generated.get(signing.name)!.privateKeyPem;
+    } else {
+      privateKeyPem = pulumi
+        .output(cfg.signingPrivateKeyPem!)
+        .apply((pem) => checkProvidedPrivateKey(pem, signing.publicKeyPem));
+    }
+    const others = cfg.keys.filter((k) => k.name !== signing.name);
+    const extras = pulumi.all(others.map((k) => publicPems.get(k.name)!));
 
     const resourceGroupName =
       args.resourceGroupName !== undefined
@@ -141,9 +156,10 @@ export class OidcIssuer extends pulumi.ComponentResource {
       );
     }
 
-    const extras = cfg.additionalPublicKeysPem;
     this.discoveryDocument = issuer.apply((i) => serializeDocument(discoveryDocument(i)));
-    this.jwks = publicKeyPem.apply((p) => serializeDocument(jsonWebKeySet([p, ...extras])));
+    this.jwks = pulumi
+      .all([publicKeyPem, extras])
+      .apply(([p, e]) => serializeDocument(jsonWebKeySet([p, ...e])));
 
     const upload = (suffixName: string, blobName: string, content: pulumi.Output<string>) =>
       new storage.Blob(
@@ -170,7 +186,10 @@ export class OidcIssuer extends pulumi.ComponentResource {
     this.publicKeyPem = publicKeyPem;
     this.keyId = publicKeyPem.apply(keyId);
     this.privateKeyPem = pulumi.secret(privateKeyPem);
-    this.additionalPublicKeysPem = pulumi.output(extras);
+    this.additionalPublicKeysPem = extras;
+    this.keyIds = pulumi
+      .all(cfg.keys.map((k) => publicPems.get(k.name)!))
+      .apply((pems) => Object.fromEntries(cfg.keys.map((k, i) => [k.name, keyId(pems[i])])));
     this.storageAccountName = account.name;
     this.resourceGroupName = resourceGroupName;
 

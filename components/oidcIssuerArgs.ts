@@ -11,6 +11,7 @@ import {
   parseRsaPrivateKey,
   parseRsaPublicKey,
 } from "./keys";
+import { INITIAL_KEY, validateKeyName } from "./signingKeys";
 import {
   DEFAULT_ACCOUNT_PREFIX,
   DEFAULT_PUBLIC_CONTAINER,
@@ -36,7 +37,8 @@ interface OidcIssuerBaseArgs {
   location?: pulumi.Input<string>;
   /** 1 to 16 lowercase letters and digits; a random suffix completes the account name. */
   accountNamePrefix?: string;
-  /** Public keys published beside the signing key, e.g. the old key during rotation. */
+  /** Public keys published and accepted beside a single signing key (named additional-0, ...
+   * among the keys). With declared keys, declare them in keys instead. */
   additionalPublicKeysPem?: string[];
   /** Tags for the created Azure resources. */
   tags?: Record<string, string>;
@@ -47,12 +49,40 @@ export interface GeneratedKeyArgs {
   /** Size of the generated RSA key (default 4096, at least 2048). */
   rsaBits?: number;
   signingKey?: never;
+  keys?: never;
+  signingKeyName?: never;
+  signingPrivateKeyPem?: never;
 }
 
 /** The caller brings the signing key pair. */
 export interface BroughtKeyArgs {
   signingKey: ProvidedSigningKey;
   rsaBits?: never;
+  keys?: never;
+  signingKeyName?: never;
+  signingPrivateKeyPem?: never;
+}
+
+/** A declared key: generated (a `tls.PrivateKey` kept in state) or brought (its public half). */
+export interface DeclaredKey {
+  /** Its name in the rotation (lowercase letters, digits, '-'); never reused for another key. */
+  name: string;
+  /** Generated: its size (default 4096). */
+  rsaBits?: number;
+  /** Brought: its PEM public key; the private half only while it signs (signingPrivateKeyPem). */
+  publicKeyPem?: string;
+}
+
+/** Declared keys: every key published and accepted, and which one signs (see signingKeys.ts).
+ * A rotation is a change of these and a `pulumi up` per phase. */
+export interface DeclaredKeysArgs {
+  keys: DeclaredKey[];
+  signingKeyName: string;
+  /** The signing key's private half when that key is brought; a secret. */
+  signingPrivateKeyPem?: pulumi.Input<string>;
+  rsaBits?: never;
+  signingKey?: never;
+  additionalPublicKeysPem?: never;
 }
 
 /** Documents served by the account's static website (works with public blob access off). */
@@ -70,22 +100,25 @@ export interface PublicContainerHostingArgs {
 
 /** The issuer's arguments: a generated or a brought key, and one way of hosting. */
 export type OidcIssuerArgs = OidcIssuerBaseArgs &
-  (GeneratedKeyArgs | BroughtKeyArgs) &
+  (GeneratedKeyArgs | BroughtKeyArgs | DeclaredKeysArgs) &
   (StaticWebsiteHostingArgs | PublicContainerHostingArgs);
 
 export const DEFAULT_RSA_BITS = 4096;
 
-export type ResolvedSigningKey =
-  | { kind: "generated"; rsaBits: number }
-  | { kind: "provided"; privateKeyPem: pulumi.Input<string>; publicKeyPem: string; keyId: string };
+export type ResolvedKey =
+  | { name: string; kind: "generated"; rsaBits: number }
+  | { name: string; kind: "provided"; publicKeyPem: string; keyId: string };
 
 export interface ResolvedOidcIssuerArgs {
   hosting: Hosting;
   /** The container the documents go into: `$web` or the public container. */
   containerName: string | undefined;
   accountNamePrefix: string;
-  signingKey: ResolvedSigningKey;
-  additionalPublicKeysPem: string[];
+  /** Every key published and accepted, in order. */
+  keys: ResolvedKey[];
+  signingKeyName: string;
+  /** The signing key's private half, when it is brought. */
+  signingPrivateKeyPem: pulumi.Input<string> | undefined;
 }
 
 /**
@@ -109,25 +142,49 @@ export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerA
     args.accountNamePrefix ?? DEFAULT_ACCOUNT_PREFIX,
   );
 
-  let signingKey: ResolvedSigningKey;
-  if (args.signingKey !== undefined) {
+  // Read loosely: JavaScript callers and Outputs get past the types.
+  const given = args as {
+    rsaBits?: unknown;
+    signingKey?: ProvidedSigningKey;
+    keys?: unknown;
+    signingKeyName?: unknown;
+    signingPrivateKeyPem?: pulumi.Input<string>;
+    additionalPublicKeysPem?: string[];
+  };
+  if (given.keys !== undefined) {
+    for (const other of ["rsaBits", "signingKey", "additionalPublicKeysPem"] as const) {
+      if (given[other] !== undefined) {
+        throw new InvalidArgumentError(
+          other,
+          other === "signingKey" ? "a key pair" : describeValue(given[other]),
+          "not used with keys: declare every key in keys and name the signing one",
+        );
+      }
+    }
+    return {
+      hosting,
+      containerName,
+      accountNamePrefix,
+      ...resolveDeclaredKeys(given.keys, given.signingKeyName, given.signingPrivateKeyPem),
+    };
+  }
+  if (given.signingKey !== undefined) {
     // The types forbid both; JavaScript callers and Outputs are not checked by them.
-    const rsaBits: unknown = (args as { rsaBits?: unknown }).rsaBits;
-    if (rsaBits !== undefined) {
+    if (given.rsaBits !== undefined) {
       throw new InvalidArgumentError(
         "rsaBits",
-        describeValue(rsaBits),
+        describeValue(given.rsaBits),
         "only used when the component generates the key; omit it when signingKey is given",
       );
     }
     const publicKeyPem = normalizePublicKeyPem(
-      args.signingKey.publicKeyPem,
+      given.signingKey.publicKeyPem,
       "signingKey.publicKeyPem",
     );
-    const priv = args.signingKey.privateKeyPem;
+    const priv = given.signingKey.privateKeyPem;
     if (typeof priv === "string") {
       // A plain key is checked now; a secret Output is checked the same way once known.
-      checkProvidedPrivateKey(priv, args.signingKey.publicKeyPem);
+      checkProvidedPrivateKey(priv, given.signingKey.publicKeyPem);
     } else if (priv === undefined || priv === null) {
       throw new InvalidArgumentError(
         "signingKey.privateKeyPem",
@@ -135,45 +192,163 @@ export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerA
         "expected a PEM-encoded RSA private key, preferably as a secret",
       );
     }
-    signingKey = {
-      kind: "provided",
-      privateKeyPem: priv,
-      publicKeyPem,
-      keyId: keyId(publicKeyPem),
-    };
-  } else {
-    signingKey = {
-      kind: "generated",
-      rsaBits: requireIntegerInRange(
-        args.rsaBits ?? DEFAULT_RSA_BITS,
-        "rsaBits",
-        MIN_RSA_BITS,
-        MAX_RSA_BITS,
-      ),
+    const kid = keyId(publicKeyPem);
+    const extras = parsePublicKeyList(
+      given.additionalPublicKeysPem ?? [],
+      "additionalPublicKeysPem",
+      new Map([[kid, "signingKey.publicKeyPem"]]),
+    );
+    return {
+      hosting,
+      containerName,
+      accountNamePrefix,
+      keys: [
+        { name: INITIAL_KEY, kind: "provided", publicKeyPem, keyId: kid },
+        ...extras.map((pem, i) => ({
+          name: `additional-${i}`,
+          kind: "provided" as const,
+          publicKeyPem: pem,
+          keyId: keyId(pem),
+        })),
+      ],
+      signingKeyName: INITIAL_KEY,
+      signingPrivateKeyPem: priv,
     };
   }
-
-  const additionalPublicKeysPem = parsePublicKeyList(
-    args.additionalPublicKeysPem ?? [],
-    "additionalPublicKeysPem",
-    signingKey.kind === "provided"
-      ? new Map([[signingKey.keyId, "signingKey.publicKeyPem"]])
-      : new Map<string, string>(),
-  );
-
+  const extras = parsePublicKeyList(given.additionalPublicKeysPem ?? [], "additionalPublicKeysPem");
   return {
     hosting,
     containerName,
     accountNamePrefix,
-    signingKey,
-    additionalPublicKeysPem,
+    keys: [
+      {
+        name: INITIAL_KEY,
+        kind: "generated",
+        rsaBits: requireIntegerInRange(
+          given.rsaBits ?? DEFAULT_RSA_BITS,
+          "rsaBits",
+          MIN_RSA_BITS,
+          MAX_RSA_BITS,
+        ),
+      },
+      ...extras.map((pem, i) => ({
+        name: `additional-${i}`,
+        kind: "provided" as const,
+        publicKeyPem: pem,
+        keyId: keyId(pem),
+      })),
+    ],
+    signingKeyName: INITIAL_KEY,
+    signingPrivateKeyPem: undefined,
   };
 }
 
-/**
- * Checks a private key that was only known at deployment time (a secret Output) against the
- * public key given beside it. Returns the PEM unchanged so it can sit in an `apply`.
- */
+/** Checks declared keys: names unique and valid, each generated or brought (a valid RSA public
+ * key, none twice), the signing one among them, and its private half when it is brought. */
+export function resolveDeclaredKeys(
+  keys: unknown,
+  signingKeyName: unknown,
+  signingPrivateKeyPem: pulumi.Input<string> | undefined,
+): Pick<ResolvedOidcIssuerArgs, "keys" | "signingKeyName" | "signingPrivateKeyPem"> {
+  if (!Array.isArray(keys) || keys.length === 0) {
+    throw new InvalidArgumentError(
+      "keys",
+      describeValue(keys),
+      "expected a list of keys, each { name, rsaBits? } (generated) or { name, publicKeyPem } (brought)",
+    );
+  }
+  const seenNames = new Set<string>();
+  const seenKids = new Map<string, string>();
+  const resolved: ResolvedKey[] = keys.map((raw: unknown, i) => {
+    const at = `keys[${i}]`;
+    if (typeof raw !== "object" || raw === null) {
+      throw new InvalidArgumentError(
+        at,
+        describeValue(raw),
+        "expected { name, rsaBits? } or { name, publicKeyPem }",
+      );
+    }
+    const k = raw as Record<string, unknown>;
+    for (const field of Object.keys(k)) {
+      if (!["name", "rsaBits", "publicKeyPem"].includes(field)) {
+        throw new InvalidArgumentError(
+          `${at}.${field}`,
+          describeValue(k[field]),
+          "expected only name, rsaBits or publicKeyPem",
+        );
+      }
+    }
+    const name = validateKeyName(k.name, `${at}.name`);
+    if (seenNames.has(name)) {
+      throw new InvalidArgumentError(
+        `${at}.name`,
+        describeValue(name),
+        "expected each key name once",
+      );
+    }
+    seenNames.add(name);
+    if (k.publicKeyPem !== undefined) {
+      if (k.rsaBits !== undefined) {
+        throw new InvalidArgumentError(
+          `${at}.rsaBits`,
+          describeValue(k.rsaBits),
+          "only for a generated key; a brought key has publicKeyPem",
+        );
+      }
+      const publicKeyPem = normalizePublicKeyPem(k.publicKeyPem as string, `${at}.publicKeyPem`);
+      const kid = keyId(publicKeyPem);
+      const twin = seenKids.get(kid);
+      if (twin !== undefined) {
+        throw new InvalidArgumentError(
+          `${at}.publicKeyPem`,
+          `the same key as ${twin} (kid ${kid})`,
+          "expected each public key once",
+        );
+      }
+      seenKids.set(kid, `${at}.publicKeyPem`);
+      return { name, kind: "provided", publicKeyPem, keyId: kid };
+    }
+    return {
+      name,
+      kind: "generated",
+      rsaBits: requireIntegerInRange(
+        k.rsaBits ?? DEFAULT_RSA_BITS,
+        `${at}.rsaBits`,
+        MIN_RSA_BITS,
+        MAX_RSA_BITS,
+      ),
+    };
+  });
+  const signing = validateKeyName(signingKeyName, "signingKeyName");
+  const key = resolved.find((k) => k.name === signing);
+  if (!key) {
+    throw new InvalidArgumentError(
+      "signingKeyName",
+      describeValue(signing),
+      `expected the name of one of keys (${resolved.map((k) => JSON.stringify(k.name)).join(", ")})`,
+    );
+  }
+  if (key.kind === "provided") {
+    if (signingPrivateKeyPem === undefined || signingPrivateKeyPem === null) {
+      throw new InvalidArgumentError(
+        "signingPrivateKeyPem",
+        describeValue(signingPrivateKeyPem),
+        `the signing key ${JSON.stringify(signing)} is brought: give its private half, as a secret`,
+      );
+    }
+    if (typeof signingPrivateKeyPem === "string") {
+      checkProvidedPrivateKey(signingPrivateKeyPem, key.publicKeyPem);
+    }
+  } else if (signingPrivateKeyPem !== undefined) {
+    throw new InvalidArgumentError(
+      "signingPrivateKeyPem",
+      "a private key (not shown)",
+      `the signing key ${JSON.stringify(signing)} is generated: give no private key`,
+    );
+  }
+  return { keys: resolved, signingKeyName: signing, signingPrivateKeyPem };
+}
+
 export function checkProvidedPrivateKey(privateKeyPem: string, publicKeyPem: string): string {
   const privateKey = parseRsaPrivateKey(privateKeyPem, "signingKey.privateKeyPem");
   if (!isKeyPair(privateKey, parseRsaPublicKey(publicKeyPem, "signingKey.publicKeyPem"))) {

@@ -241,6 +241,9 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
     return { id, state: { ...inputs, ...outputs } };
   }
 
+  /** What the stack's previous up left in its outputs (none: a first up). */
+  previousOutputs: Record<string, unknown> = {};
+
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     const inputs = args.inputs as Record<string, unknown>;
     this.invokes.push({ token: args.token, inputs });
@@ -264,6 +267,10 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
           ],
         };
       }
+      case "pulumi:pulumi:readStackOutputs":
+        // The engine's builtin read of a stack's last outputs: a simulated stack has never been
+        // deployed, so it has none (previousOutputs sets them for a test of a later up).
+        return { name: inputs.name, outputs: this.previousOutputs, secretOutputNames: [] };
       default:
         // A new invoke must be given a realistic answer here, not pass silently.
         throw new Error(`the simulator has no answer for invoke ${args.token}`);
@@ -587,6 +594,8 @@ export function installSimulator(options: InstallOptions = {}): SimulatedCloud {
     options.project ?? "azure-workload-identity",
     options.stack ?? "test",
     false,
+    // What the file backend calls every stack's organization.
+    "organization",
   );
   sim.attach();
   return sim;

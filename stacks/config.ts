@@ -27,6 +27,7 @@ import {
 import { LOG_LEVELS, LogLevel } from "../components/webhookValues";
 import { parseCredentialsRequests } from "../components/credentialsRequests";
 import { validateScope } from "../components/roles";
+import { DeclaredKey, resolveDeclaredKeys } from "../components/oidcIssuerArgs";
 import { MAX_TOKEN_EXPIRATION, MIN_TOKEN_EXPIRATION } from "../components/workloadIdentityNames";
 
 export interface IdentityConfig {
@@ -54,6 +55,9 @@ export interface StackConfig {
   /** Bring the signing key: the public half here, the private half as the secret signingPrivateKeyPem. */
   signingPublicKeyPem: string | undefined;
   additionalPublicKeys: string[];
+  /** Declared keys (signingKeys / signingKey), when given; checked by resolveDeclaredKeys. */
+  declaredKeys: { keys: DeclaredKey[]; signing: string } | undefined;
+  allowEarlyKeyRetirement: boolean;
   webhookChartVersion: string;
   webhookReplicaCount: number;
   webhookLogLevel: LogLevel;
@@ -90,8 +94,10 @@ export interface KeySpec {
 /** Every config key: the StackConfig fields read as they are, the secret half of a brought key,
  * and the keys the `capz` settings are read from. */
 export type ConfigKey =
-  | Exclude<keyof StackConfig, "capz">
+  | Exclude<keyof StackConfig, "capz" | "declaredKeys">
   | "signingPrivateKeyPem"
+  | "signingKeys"
+  | "signingKey"
   | "capzIdentity"
   | "capzNamespace"
   | "capzAllowedNamespaces"
@@ -168,7 +174,25 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
   additionalPublicKeys: {
     type: "string-list",
     default: [],
-    description: "PEM public keys published and accepted beside the signing key (key rotation).",
+    description:
+      "PEM public keys published and accepted beside a single signing key (with signingKeys, declare them there).",
+  },
+  signingKeys: {
+    type: "object-list",
+    default: [],
+    description:
+      "Declared keys (kind), every one published and accepted: [{ name, bits? } (generated) | { name, publicKeyPem } (brought)]. Without it: one generated key named initial.",
+  },
+  signingKey: {
+    type: "string",
+    default: "",
+    description: "The name of the declared key that signs (kind; required with signingKeys).",
+  },
+  allowEarlyKeyRetirement: {
+    type: "boolean",
+    default: false,
+    description:
+      "Let a key leave signingKeys sooner than 24 hours after it stopped signing (tokens it signed then fail).",
   },
   webhookChartVersion: {
     type: "string",
@@ -285,6 +309,68 @@ function bool(raw: Raw, key: keyof typeof CONFIG_KEYS): boolean {
   if (v === undefined) return CONFIG_KEYS[key].default as boolean;
   if (v !== "true" && v !== "false") fail(key, v, "expected true or false");
   return v === "true";
+}
+
+/**
+ * signingKeys and signingKey (the declared form), checked as OidcIssuer checks them; with the
+ * shorthand keys (signingKeyBits, signingPublicKeyPem, additionalPublicKeys) they are refused.
+ * The config's bits is the component's rsaBits.
+ */
+function parseDeclaredKeys(
+  raw: Raw,
+  signingPublicKeyPem: string | undefined,
+  extras: string[],
+): { keys: DeclaredKey[]; signing: string } | undefined {
+  const list = json(raw, "signingKeys") as unknown[];
+  const signing = str(raw, "signingKey");
+  if (list.length === 0) {
+    if (signing !== undefined) fail("signingKey", signing, "only used with signingKeys");
+    return undefined;
+  }
+  for (const shorthand of [
+    "signingKeyBits",
+    "signingPublicKeyPem",
+    "additionalPublicKeys",
+  ] as const) {
+    if (
+      isSet(raw, shorthand) ||
+      (shorthand === "signingPublicKeyPem" && signingPublicKeyPem) ||
+      (shorthand === "additionalPublicKeys" && extras.length > 0)
+    ) {
+      throw new InvalidArgumentError(
+        shorthand,
+        "a value",
+        "not used with signingKeys: declare every key there (bits for a generated one)",
+      );
+    }
+  }
+  const keys = list.map((entry, i) => {
+    if (typeof entry !== "object" || entry === null) {
+      fail(`signingKeys[${i}]`, entry, "expected { name, bits? } or { name, publicKeyPem }");
+    }
+    const { bits, ...rest } = entry as Record<string, unknown>;
+    if ("rsaBits" in rest)
+      fail(`signingKeys[${i}].rsaBits`, rest.rsaBits, "the config calls it bits");
+    return { ...rest, ...(bits !== undefined ? { rsaBits: bits } : {}) } as unknown as DeclaredKey;
+  });
+  if (signing === undefined) {
+    fail("signingKey", undefined, "required with signingKeys: the name of the key that signs");
+  }
+  // The component's checks, under the config's names.
+  try {
+    resolveDeclaredKeys(keys, signing, raw.signingPrivateKeyPem);
+  } catch (err) {
+    if (!(err instanceof InvalidArgumentError)) throw err;
+    throw new InvalidArgumentError(
+      err.field
+        .replace(/^keys/, "signingKeys")
+        .replace(/^signingKeyName$/, "signingKey")
+        .replace(/\.rsaBits$/, ".bits"),
+      err.value,
+      err.allowed,
+    );
+  }
+  return { keys, signing };
 }
 
 function json(raw: Raw, key: keyof typeof CONFIG_KEYS): unknown {
@@ -486,6 +572,9 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
     "signingPublicKeyPem",
     "signingPrivateKeyPem",
     "additionalPublicKeys",
+    "signingKeys",
+    "signingKey",
+    "allowEarlyKeyRetirement",
     "webhookChartVersion",
     "webhookReplicaCount",
     "webhookLogLevel",
@@ -519,11 +608,15 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
         raw.signingKeyBits,
         "only used for a generated key; remove it when bringing one",
       );
-  } else if (raw.signingPrivateKeyPem !== undefined) {
+  } else if (
+    raw.signingPrivateKeyPem !== undefined &&
+    (json(raw, "signingKeys") as unknown[]).length === 0
+  ) {
     fail("signingPublicKeyPem", undefined, "required with signingPrivateKeyPem");
   }
 
   const extras = parsePublicKeyList(json(raw, "additionalPublicKeys"), "additionalPublicKeys");
+  const declaredKeys = parseDeclaredKeys(raw, signingPublicKeyPem, extras);
 
   const storageAccountPrefix = validateAccountNamePrefix(
     str(raw, "storageAccountPrefix"),
@@ -613,6 +706,8 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
     signingKeyBits: int(raw, "signingKeyBits", MIN_RSA_BITS, MAX_RSA_BITS)!,
     signingPublicKeyPem,
     additionalPublicKeys: extras,
+    declaredKeys,
+    allowEarlyKeyRetirement: bool(raw, "allowEarlyKeyRetirement"),
     webhookChartVersion,
     webhookReplicaCount: int(raw, "webhookReplicaCount", 1, 10)!,
     webhookLogLevel: oneOf(raw, "webhookLogLevel", LOG_LEVELS),

@@ -32,6 +32,7 @@ describe("stack config", () => {
     assert.deepEqual(undeclared.sort(), [
       "identities",
       "openshiftCredentialsRequests",
+      "signingKeys",
       "signingPrivateKeyPem",
     ]);
     const declared = Object.keys(CONFIG_KEYS).filter((k) => !undeclared.includes(k));
