@@ -16,10 +16,6 @@ export function program(): Promise<StackOutputs> {
     pulumi.getStack(),
   );
   const config = new pulumi.Config();
-  return deployStack(cfg, {
-    signingPrivateKeyPem:
-      cfg.signingPublicKeyPem !== undefined
-        ? config.requireSecret("signingPrivateKeyPem")
-        : undefined,
-  });
+  // The brought signing key's private half (the config checked it is there when needed).
+  return deployStack(cfg, { signingPrivateKeyPem: config.getSecret("signingPrivateKeyPem") });
 }

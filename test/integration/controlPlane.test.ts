@@ -457,33 +457,119 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
     });
   });
 
-  // Last: it replaces the cluster. (Mocha runs a suite's own tests before its nested suites.)
-  describe("key rotation", () => {
-    it("after the README's rotation steps: old tokens verify while their key is published, new ones carry the new kid", async () => {
-      const oldToken = await tokenFor(kube, "apps/secrets-reader");
-      const oldPub = String(outputs.signingPublicKeyPem);
-      const pair = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
-      const newPub = pair.publicKey.export({ type: "spki", format: "pem" }).toString();
-      await stack.setConfig("additionalPublicKeys[0]", { value: oldPub }, true);
-      await stack.setAllConfig({
-        signingPublicKeyPem: { value: newPub },
-        signingPrivateKeyPem: {
-          value: pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-          secret: true,
-        },
-      });
-      await stack.removeConfig("signingKeyBits");
-      await up(stack, "rotation: sign with the new key, publish both");
-      const during = await outputsOf(stack);
-      const newKube = KubeClient.fromKubeconfig(String(during.kubeconfig));
-      const newToken = await tokenFor(newKube, "apps/secrets-reader");
-      assert.equal((await verify(cloud, issuer, oldToken)).protectedHeader.kid, keyId(oldPub));
-      assert.equal((await verify(cloud, issuer, newToken)).protectedHeader.kid, keyId(newPub));
+  // Last: it changes the keys. (Mocha runs a suite's own tests before its nested suites.)
+  describe("key rotation as declared: three ups, the running cluster kept", () => {
+    const published = async () =>
+      (
+        JSON.parse(await anonymous(cloud, `${issuer.replace(/\/$/, "")}/openid/v1/jwks`)) as {
+          keys: { kid: string }[];
+        }
+      ).keys.map((k) => k.kid);
+    /** What the API server itself accepts: its own JWKS, byte for byte the published one. */
+    const acceptsExactlyThePublished = async () => {
+      const own = await kube.request(
+        "GET",
+        "/openid/v1/jwks",
+        undefined,
+        "application/jwk-set+json",
+      );
+      assert.equal(own.body, await anonymous(cloud, `${issuer.replace(/\/$/, "")}/openid/v1/jwks`));
+    };
+    const reviewed = async (token: string) =>
+      (
+        await kube.json<{ status: { authenticated?: boolean } }>(
+          "POST",
+          "/apis/authentication.k8s.io/v1/tokenreviews",
+          { spec: { token, audiences: [AUDIENCE] } },
+        )
+      ).status.authenticated === true;
+    const clusterCommand = async () => {
+      const state = await stack.exportStack();
+      const r = (
+        state.deployment as { resources: { type: string; urn: string; id?: string }[] }
+      ).resources.find(
+        (x) => x.type === "command:local:Command" && x.urn.endsWith("::cluster-kind"),
+      );
+      return r?.id;
+    };
+    /** The cluster is the same one: same command, same name, and what another tool made in it. */
+    const sameCluster = async (before: { id?: string; name: unknown }) => {
+      assert.equal(await clusterCommand(), before.id);
+      assert.equal((await outputsOf(stack)).clusterName, before.name);
+      await kube.json("GET", "/api/v1/namespaces/jobs/serviceaccounts/nightly-export");
+    };
+    const refused = async (what: RegExp) => {
+      await assert.rejects(stack.up(), (err: Error) => what.test(err.message));
+    };
 
-      await stack.removeConfig("additionalPublicKeys");
-      await up(stack, "rotation: stop publishing the old key");
-      await assert.rejects(verify(cloud, issuer, oldToken), /no applicable key found/);
-      assert.equal((await verify(cloud, issuer, newToken)).protectedHeader.kid, keyId(newPub));
+    it("publishes, switches and retires, with tokens in flight verifying throughout", async () => {
+      const before = { id: await clusterCommand(), name: outputs.clusterName };
+      assert.ok(before.id);
+      const kidA = String(outputs.keyId);
+      const tokenA = await tokenFor(kube, "apps/secrets-reader");
+      await stack.removeConfig("signingKeyBits");
+      const declare = (keys: object[], signing: string) =>
+        stack.setAllConfig({
+          signingKeys: { value: JSON.stringify(keys) },
+          signingKey: { value: signing },
+        });
+      const both = [{ name: "initial" }, { name: "next", bits: 2048 }];
+
+      // Signing with a key no earlier up published is refused, and changes nothing.
+      await declare(both, "next");
+      await refused(
+        /signingKey: "next" is not valid; it was not published by an earlier pulumi up/,
+      );
+      assert.deepEqual(await published(), [kidA]);
+
+      // 1. publish: the new key beside the old; the old one still signs.
+      await declare(both, "initial");
+      await up(stack, "rotation 1: publish");
+      let outs = await outputsOf(stack);
+      const kidB = (outs.signingKeys as { keys: Record<string, { kid: string }> }).keys.next.kid;
+      assert.deepEqual(await published(), [kidA, kidB]);
+      assert.equal((outs.keyRotation as { phase: string }).phase, "published");
+      await sameCluster(before);
+      await acceptsExactlyThePublished();
+      assert.equal((await verify(cloud, issuer, tokenA)).protectedHeader.kid, kidA);
+      assert.equal(
+        (await verify(cloud, issuer, await tokenFor(kube, "apps/secrets-reader"))).protectedHeader
+          .kid,
+        kidA,
+      );
+
+      // 2. switch: the new key signs; the old one is still published and accepted.
+      await declare(both, "next");
+      await up(stack, "rotation 2: switch");
+      outs = await outputsOf(stack);
+      assert.equal(outs.keyId, kidB);
+      assert.equal((outs.keyRotation as { phase: string }).phase, "switched");
+      assert.deepEqual(await published(), [kidB, kidA]);
+      await sameCluster(before);
+      await acceptsExactlyThePublished();
+      const tokenB = await tokenFor(kube, "apps/secrets-reader");
+      assert.equal((await verify(cloud, issuer, tokenB)).protectedHeader.kid, kidB);
+      assert.equal((await verify(cloud, issuer, tokenA)).protectedHeader.kid, kidA);
+      assert.ok(await reviewed(tokenA), "the API server still accepts the old key's tokens");
+
+      // Dropping the old key now, with its tokens alive, is refused.
+      await declare([{ name: "next", bits: 2048 }], "next");
+      await refused(
+        /signingKeys: without key "initial" is not valid; "initial" stopped signing at .*allowEarlyKeyRetirement/,
+      );
+      assert.deepEqual(await published(), [kidB, kidA]);
+
+      // 3. retire (here without waiting 24 hours, by the explicit override).
+      await stack.setConfig("allowEarlyKeyRetirement", { value: "true" });
+      await up(stack, "rotation 3: retire");
+      assert.deepEqual(await published(), [kidB]);
+      assert.equal(((await outputsOf(stack)).keyRotation as { phase: string }).phase, "steady");
+      await sameCluster(before);
+      await acceptsExactlyThePublished();
+      await assert.rejects(verify(cloud, issuer, tokenA), /no applicable key found/);
+      assert.equal(await reviewed(tokenA), false, "the API server no longer accepts the old key");
+      assert.equal((await verify(cloud, issuer, tokenB)).protectedHeader.kid, kidB);
+      assert.ok(await reviewed(tokenB));
     });
   });
 });

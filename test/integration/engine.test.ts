@@ -216,35 +216,37 @@ describe("day 2 through the real Pulumi engine (kind stack)", function () {
     );
   });
 
-  it("rotates the signing key as the README says (both steps)", async () => {
+  it("rotates the signing key as declared: publish, switch, retire, the cluster kept", async () => {
     const before = await outputsOf(stack);
-    const oldPub = String(before.signingPublicKeyPem);
     const pair = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const newPub = pair.publicKey.export({ type: "spki", format: "pem" }).toString();
-    const newKey = pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    // Step 2: publish and accept the old key, sign with the new one.
-    await stack.setConfig("additionalPublicKeys[0]", { value: oldPub }, true);
-    await stack.setAllConfig({
-      signingPublicKeyPem: { value: newPub },
-      signingPrivateKeyPem: { value: newKey, secret: true },
-    });
+    const broughtPub = pair.publicKey.export({ type: "spki", format: "pem" }).toString();
+    const broughtKey = pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const kids = () =>
+      (JSON.parse(document(cloud, "openid/v1/jwks")) as { keys: { kid: string }[] }).keys.map(
+        (k) => k.kid,
+      );
+    const keys = [{ name: "initial" }, { name: "theirs", publicKeyPem: broughtPub }];
     await stack.removeConfig("signingKeyBits");
-    await up(cloud, stack, "rotation, step 2");
-    const during = await outputsOf(stack);
-    assert.equal(during.keyId, keyId(newPub));
-    const jwks = JSON.parse(document(cloud, "openid/v1/jwks")) as { keys: { kid: string }[] };
-    assert.deepEqual(
-      jwks.keys.map((k) => k.kid),
-      [keyId(newPub), keyId(oldPub)],
-    );
-    // Step 4: stop publishing the old key.
-    await stack.removeConfig("additionalPublicKeys");
-    await up(cloud, stack, "rotation, step 4");
-    const after = JSON.parse(document(cloud, "openid/v1/jwks")) as { keys: { kid: string }[] };
-    assert.deepEqual(
-      after.keys.map((k) => k.kid),
-      [keyId(newPub)],
-    );
+    await stack.setAllConfig({
+      signingKeys: { value: JSON.stringify(keys) },
+      signingKey: { value: "initial" },
+    });
+    await up(cloud, stack, "rotation: publish a brought key");
+    assert.deepEqual(kids(), [before.keyId, keyId(broughtPub)]);
+    await stack.setAllConfig({
+      signingKey: { value: "theirs" },
+      signingPrivateKeyPem: { value: broughtKey, secret: true },
+    });
+    await up(cloud, stack, "rotation: sign with it");
+    assert.equal((await outputsOf(stack)).keyId, keyId(broughtPub));
+    assert.deepEqual(kids(), [keyId(broughtPub), before.keyId]);
+    await stack.setAllConfig({
+      signingKeys: { value: JSON.stringify([keys[1]]) },
+      allowEarlyKeyRetirement: { value: "true" },
+    });
+    await up(cloud, stack, "rotation: retire the old key");
+    assert.deepEqual(kids(), [keyId(broughtPub)]);
+    assert.equal((await outputsOf(stack)).clusterName, before.clusterName, "the same cluster");
   });
 
   it("changes the kind worker count and the Kubernetes version", async () => {
