@@ -204,12 +204,7 @@ export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerA
       accountNamePrefix,
       keys: [
         { name: INITIAL_KEY, kind: "provided", publicKeyPem, keyId: kid },
-        ...extras.map((pem, i) => ({
-          name: `additional-${i}`,
-          kind: "provided" as const,
-          publicKeyPem: pem,
-          keyId: keyId(pem),
-        })),
+        ...additionalKeys(extras),
       ],
       signingKeyName: INITIAL_KEY,
       signingPrivateKeyPem: priv,
@@ -231,16 +226,26 @@ export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerA
           MAX_RSA_BITS,
         ),
       },
-      ...extras.map((pem, i) => ({
-        name: `additional-${i}`,
-        kind: "provided" as const,
-        publicKeyPem: pem,
-        keyId: keyId(pem),
-      })),
+      ...additionalKeys(extras),
     ],
     signingKeyName: INITIAL_KEY,
     signingPrivateKeyPem: undefined,
   };
+}
+
+/** The name a shorthand's additional public key has among the keys. */
+export function additionalKeyName(index: number): string {
+  return `additional-${index}`;
+}
+
+/** The shorthands' additionalPublicKeysPem (checked SPKI PEMs) as brought keys. */
+function additionalKeys(pems: string[]): ResolvedKey[] {
+  return pems.map((pem, i) => ({
+    name: additionalKeyName(i),
+    kind: "provided",
+    publicKeyPem: pem,
+    keyId: keyId(pem),
+  }));
 }
 
 /** Checks declared keys: names unique and valid, each generated or brought (a valid RSA public

@@ -40,14 +40,21 @@ func forgetCluster(s *store, server string) error {
 	return nil
 }
 
-// kubeconfigFor is an admin kubeconfig as kind or AKS hands it out. Its client key is not a
-// key, but it is shaped like one so that a leak of it shows in the tests' secret checks.
+// kubeconfigFor is an admin kubeconfig as kind or AKS hands it out, for a stand-in cluster. Its
+// client key is not a key, but it is shaped like one so that a leak of it shows in the tests'
+// secret checks.
 func kubeconfigFor(name, server string) string {
+	return kubeconfigWith(name, server, "bG9jYWxjbG91ZC1jYQ==", "bG9jYWxjbG91ZC1jbGllbnQtY2VydA==",
+		"LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpsb2NhbGNsb3VkCi0tLS0tRU5EIFJTQSBQUklWQVRFIEtFWS0tLS0tCg==")
+}
+
+// kubeconfigWith is a one-context kubeconfig with the given base64 CA, client certificate and key.
+func kubeconfigWith(name, server, ca, cert, key string) string {
 	return fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
 - cluster:
-    certificate-authority-data: bG9jYWxjbG91ZC1jYQ==
+    certificate-authority-data: %[3]s
     server: %[2]s
   name: %[1]s
 contexts:
@@ -59,9 +66,9 @@ current-context: %[1]s
 users:
 - name: %[1]s
   user:
-    client-certificate-data: bG9jYWxjbG91ZC1jbGllbnQtY2VydA==
-    client-key-data: %[3]s
-`, name, server, "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpsb2NhbGNsb3VkCi0tLS0tRU5EIFJTQSBQUklWQVRFIEtFWS0tLS0tCg==")
+    client-certificate-data: %[4]s
+    client-key-data: %[5]s
+`, name, server, ca, cert, key)
 }
 
 // serverOf reads the API server URL of a kubeconfig's current context.

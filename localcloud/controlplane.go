@@ -248,25 +248,7 @@ func adminKubeconfig(name, server, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- cluster:
-    certificate-authority-data: %[3]s
-    server: %[2]s
-  name: %[1]s
-contexts:
-- context:
-    cluster: %[1]s
-    user: %[1]s
-  name: %[1]s
-current-context: %[1]s
-users:
-- name: %[1]s
-  user:
-    client-certificate-data: %[4]s
-    client-key-data: %[5]s
-`, name, server, ca, cert, key), nil
+	return kubeconfigWith(name, server, ca, cert, key), nil
 }
 
 // clientFor is an HTTP client that authenticates as a kubeconfig's current user.

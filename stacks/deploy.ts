@@ -15,6 +15,7 @@ import { namespacesToCreate } from "../components/kubernetes";
 import { OidcIssuer } from "../components/oidcIssuer";
 import { OpenShiftCredentials } from "../components/openShiftCredentials";
 import { keyId } from "../components/keys";
+import { additionalKeyName } from "../components/oidcIssuerArgs";
 import { RoleAssignmentOutput } from "../components/roles";
 import {
   INITIAL_KEY,
@@ -101,7 +102,7 @@ function declaredKeyNames(cfg: StackConfig): { name: string; kid?: string }[] {
       : { name: INITIAL_KEY };
   return [
     initial,
-    ...cfg.additionalPublicKeys.map((pem, i) => ({ name: `additional-${i}`, kid: keyId(pem) })),
+    ...cfg.additionalPublicKeys.map((pem, i) => ({ name: additionalKeyName(i), kid: keyId(pem) })),
   ];
 }
 
