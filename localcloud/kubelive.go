@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
@@ -16,6 +17,15 @@ import (
 // apply under its field manager, forced; delete by name), so that admission, TokenRequest and
 // everything that reads them see what the stack made. Helm releases are not applied: with no
 // kubelet their workloads could not run; the tests start the webhook themselves.
+
+// splitID is a Kubernetes stand-in id's namespace and name ("ns/name", or "name" for a
+// cluster-scoped object).
+func splitID(id string) (string, string) {
+	if ns, name, found := strings.Cut(id, "/"); found {
+		return ns, name
+	}
+	return "", id
+}
 
 // livePaths are the API paths of the kinds applied to a real API server.
 var livePaths = map[string]func(ns, name string) string{

@@ -39,20 +39,14 @@ func kubernetesProvider() (pulumirpc.ResourceProviderServer, error) {
 		if live == nil || livePaths[tok] == nil {
 			return nil
 		}
-		ns, name, found := strings.Cut(id, "/")
-		if !found {
-			ns, name = "", id
-		}
+		ns, name := splitID(id)
 		return live.apply(tok, ns, name, ins)
 	}
 	removeLive := func(tok, id string) error {
 		if live == nil || livePaths[tok] == nil {
 			return nil
 		}
-		ns, name, found := strings.Cut(id, "/")
-		if !found {
-			ns, name = "", id
-		}
+		ns, name := splitID(id)
 		return live.remove(tok, ns, name)
 	}
 	key := func(tok, id string) string { return server + "|" + tok + "|" + id }
