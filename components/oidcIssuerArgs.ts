@@ -234,7 +234,7 @@ export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerA
 }
 
 /** The name a shorthand's additional public key has among the keys. */
-export function additionalKeyName(index: number): string {
+function additionalKeyName(index: number): string {
   return `additional-${index}`;
 }
 
