@@ -316,11 +316,7 @@ function bool(raw: Raw, key: keyof typeof CONFIG_KEYS): boolean {
  * shorthand keys (signingKeyBits, signingPublicKeyPem, additionalPublicKeys) they are refused.
  * The config's bits is the component's rsaBits.
  */
-function parseDeclaredKeys(
-  raw: Raw,
-  signingPublicKeyPem: string | undefined,
-  extras: string[],
-): { keys: DeclaredKey[]; signing: string } | undefined {
+function parseDeclaredKeys(raw: Raw): { keys: DeclaredKey[]; signing: string } | undefined {
   const list = json(raw, "signingKeys") as unknown[];
   const signing = str(raw, "signingKey");
   if (list.length === 0) {
@@ -332,11 +328,7 @@ function parseDeclaredKeys(
     "signingPublicKeyPem",
     "additionalPublicKeys",
   ] as const) {
-    if (
-      isSet(raw, shorthand) ||
-      (shorthand === "signingPublicKeyPem" && signingPublicKeyPem) ||
-      (shorthand === "additionalPublicKeys" && extras.length > 0)
-    ) {
+    if (isSet(raw, shorthand)) {
       throw new InvalidArgumentError(
         shorthand,
         "a value",
@@ -616,7 +608,7 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
   }
 
   const extras = parsePublicKeyList(json(raw, "additionalPublicKeys"), "additionalPublicKeys");
-  const declaredKeys = parseDeclaredKeys(raw, signingPublicKeyPem, extras);
+  const declaredKeys = parseDeclaredKeys(raw);
 
   const storageAccountPrefix = validateAccountNamePrefix(
     str(raw, "storageAccountPrefix"),
