@@ -119,6 +119,7 @@ export class LiveCloud extends LocalCloud {
       ["storage", this.storagePort],
       ["arm", this.armPort],
     ] as const) {
+      if (this.processes.get(name)?.exitCode === null) continue; // already serving
       this.start(
         name,
         path.join(engineBin(), "localcloud"),
@@ -140,9 +141,8 @@ export class LiveCloud extends LocalCloud {
   }
 
   /** Starts the storage endpoint again after stopStorage. */
-  async restartStorage(): Promise<void> {
-    await this.stop("arm");
-    await this.serve();
+  restartStorage(): Promise<void> {
+    return this.serve();
   }
 
   /** The chart's manifests as `helm template` renders them with these values. */
