@@ -5,8 +5,8 @@
 // harness links it as pulumi-resource-<provider> and kind on PATH.
 //
 // Everything the stand-ins create lives as files under $LOCALCLOUD_DIR, so tests can check
-// that `pulumi destroy` leaves nothing behind. $LOCALCLOUD_LATENCY_MS delays every create,
-// update and delete (a slow cloud). With $LOCALCLOUD_CONTROL_PLANE, kind clusters run a real
+// that `pulumi destroy` leaves nothing behind. $LOCALCLOUD_LATENCY_MS or, per resource type,
+// $LOCALCLOUD_LATENCY_MODEL delay every create, update and delete (a slow cloud; latency.go). With $LOCALCLOUD_CONTROL_PLANE, kind clusters run a real
 // kube-apiserver and etcd (controlplane.go). Run as `localcloud`, it has two commands for the
 // tests: `tls` makes certificates (pki.go), `serve` answers for storage and Resource Manager
 // over HTTPS (serve.go).

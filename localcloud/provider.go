@@ -265,9 +265,12 @@ func (p *standIn) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulu
 		props, err := marshal(ins)
 		return &pulumirpc.CreateResponse{Properties: props}, err
 	}
-	latency()
-	id, computed, err := t.create(ins)
-	if err != nil {
+	var id string
+	var computed resource.PropertyMap
+	if err := operate(req.GetUrn(), "create", func() (err error) {
+		id, computed, err = t.create(ins)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	props, err := marshal(merge(ins, computed))
@@ -290,9 +293,11 @@ func (p *standIn) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulu
 	if t.update == nil {
 		return nil, fmt.Errorf("%s cannot be updated in place", resource.URN(req.GetUrn()).Type())
 	}
-	latency()
-	computed, err := t.update(req.GetId(), olds, news)
-	if err != nil {
+	var computed resource.PropertyMap
+	if err := operate(req.GetUrn(), "update", func() (err error) {
+		computed, err = t.update(req.GetId(), olds, news)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	props, err := marshal(merge(news, computed))
@@ -308,8 +313,9 @@ func (p *standIn) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*empt
 	if err != nil {
 		return nil, err
 	}
-	latency()
-	return &emptypb.Empty{}, t.remove(req.GetId(), olds)
+	return &emptypb.Empty{}, operate(req.GetUrn(), "delete", func() error {
+		return t.remove(req.GetId(), olds)
+	})
 }
 
 func (p *standIn) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {

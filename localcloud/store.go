@@ -9,8 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
-	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -29,13 +27,6 @@ func cloudDir() string {
 		os.Exit(2)
 	}
 	return dir
-}
-
-// latency waits $LOCALCLOUD_LATENCY_MS (a stand-in for a cloud operation's duration).
-func latency() {
-	if ms, err := strconv.Atoi(os.Getenv("LOCALCLOUD_LATENCY_MS")); err == nil && ms > 0 {
-		time.Sleep(time.Duration(ms) * time.Millisecond)
-	}
 }
 
 type record struct {
@@ -132,6 +123,9 @@ func (s *store) list() ([]record, error) {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(s.dir, e.Name()))
+		if errors.Is(err, os.ErrNotExist) {
+			continue // deleted meanwhile by another operation (the engine runs them in parallel)
+		}
 		if err != nil {
 			return nil, err
 		}
