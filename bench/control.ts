@@ -1,13 +1,18 @@
 /**
- * A control for the benchmark: the same cloud resources as the stack program for the same
- * identities (identity, federated credentials chained per identity, namespaces, ServiceAccounts,
- * role assignment), with plain inputs and no components. What it costs is the SDK's and the
- * engine's price per resource, which no program can go below.
+ * The benchmark's control: the stack program's fixed part (resource group, OidcIssuer, kind
+ * cluster, webhook: deployStack with no identities) and then, for the same identities, the same
+ * cloud resources with the same dependencies (identity, federated credentials chained per
+ * identity, annotated ServiceAccounts, role assignments on the identity's principal), registered
+ * flat with plain inputs: no component per identity, no outputs beyond what the resources need.
+ * What the stack program costs above it is the price of its per-identity machinery.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
+
+import { parseStackConfig, projectConfig } from "../stacks/config";
+import { deployStack } from "../stacks/deploy";
 
 interface Identity {
   name: string;
@@ -15,45 +20,66 @@ interface Identity {
   roleAssignments: { scope: string; role: string }[];
 }
 
-const identities = new pulumi.Config().requireObject<Identity[]>("identities");
-const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-const rg = "wi-control";
-for (const ns of new Set(identities.flatMap((i) => i.serviceAccounts.map((s) => s.namespace)))) {
-  new k8s.core.v1.Namespace(`ns-${ns}`, { metadata: { name: ns } }, { provider });
-}
-for (const id of identities) {
-  new managedidentity.UserAssignedIdentity(id.name, {
-    resourceName: id.name,
-    resourceGroupName: rg,
-  });
-  let previous: pulumi.Resource[] = [];
-  for (const sa of id.serviceAccounts) {
-    previous = [
-      new managedidentity.FederatedIdentityCredential(
-        `${id.name}-${sa.name}`,
-        {
-          resourceName: id.name,
-          resourceGroupName: rg,
-          federatedIdentityCredentialResourceName: sa.name,
-          issuer: "https://example.invalid/issuer",
-          subject: `system:serviceaccount:${sa.namespace}:${sa.name}`,
-          audiences: ["api://AzureADTokenExchange"],
-        },
-        { dependsOn: previous },
-      ),
-    ];
-    new k8s.core.v1.ServiceAccount(
-      `${id.name}-${sa.name}`,
-      { metadata: { name: sa.name, namespace: sa.namespace } },
-      { provider },
+/** Key Vault Secrets User, the role the fleet assigns. */
+const ROLE = "4633458b-17de-408a-b874-0445c86b69e6";
+
+export async function controlProgram(): Promise<Record<string, unknown>> {
+  const raw = projectConfig(pulumi.runtime.allConfig(), pulumi.getProject());
+  const identities = JSON.parse(raw.identities ?? "[]") as Identity[];
+  const fixed = await deployStack(
+    parseStackConfig({ ...raw, identities: "[]" }, pulumi.getStack()),
+  );
+  const provider = new k8s.Provider("control-k8s", { kubeconfig: fixed.kubeconfig });
+  const rg = fixed.resourceGroupName;
+
+  const namespaces = new Map<string, k8s.core.v1.Namespace>();
+  for (const ns of new Set(identities.flatMap((i) => i.serviceAccounts.map((s) => s.namespace)))) {
+    namespaces.set(
+      ns,
+      new k8s.core.v1.Namespace(`ns-${ns}`, { metadata: { name: ns } }, { provider }),
     );
   }
-  for (const [i, ra] of id.roleAssignments.entries()) {
-    new authorization.RoleAssignment(`${id.name}-role-${i}`, {
-      principalId: "00000000-0000-0000-0000-000000000001",
-      principalType: "ServicePrincipal",
-      scope: ra.scope,
-      roleDefinitionId: `${ra.scope}/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6`,
+  for (const id of identities) {
+    const identity = new managedidentity.UserAssignedIdentity(id.name, {
+      resourceName: id.name,
+      resourceGroupName: rg,
     });
+    let previous: pulumi.Resource[] = [];
+    for (const sa of id.serviceAccounts) {
+      previous = [
+        new managedidentity.FederatedIdentityCredential(
+          `${id.name}-${sa.name}`,
+          {
+            resourceName: identity.name,
+            resourceGroupName: rg,
+            federatedIdentityCredentialResourceName: sa.name,
+            issuer: fixed.issuerUrl,
+            subject: `system:serviceaccount:${sa.namespace}:${sa.name}`,
+            audiences: ["api://AzureADTokenExchange"],
+          },
+          { dependsOn: previous },
+        ),
+      ];
+      new k8s.core.v1.ServiceAccount(
+        `${id.name}-${sa.name}`,
+        {
+          metadata: {
+            name: sa.name,
+            namespace: sa.namespace,
+            annotations: { "azure.workload.identity/client-id": identity.clientId },
+          },
+        },
+        { provider, dependsOn: [namespaces.get(sa.namespace)!] },
+      );
+    }
+    for (const [i, ra] of id.roleAssignments.entries()) {
+      new authorization.RoleAssignment(`${id.name}-role-${i}`, {
+        principalId: identity.principalId,
+        principalType: "ServicePrincipal",
+        scope: ra.scope,
+        roleDefinitionId: `${ra.scope}/providers/Microsoft.Authorization/roleDefinitions/${ROLE}`,
+      });
+    }
   }
+  return { issuerUrl: fixed.issuerUrl };
 }

@@ -1,20 +1,45 @@
 /**
- * The deployment's critical path from the dependency graph the program registered: each custom
- * resource costs `latencyMs` (providers cost nothing), starts when everything it depends on has
- * finished, and a component finishes with its last child. Pure.
+ * The least time a deployment can take, from the dependency graph it registered: each cloud
+ * resource costs what `costOf` says (providers and components cost nothing), and
+ * - no ordering beats the longest chain of real dependencies (a resource starts when what it
+ *   depends on, its provider and, for `up`, its parent's start are done; a component finishes
+ *   with its last child; `destroy` walks the same edges backwards);
+ * - no ordering beats the total work spread over the engine's parallelism (`--parallel`).
+ * Pure.
  */
-import { SimulatedResource } from "../scripts/simulator";
+
+/** What the bound needs of a resource: the engine's state (`pulumi stack export`) has it. */
+export interface GraphNode {
+  urn: string;
+  type: string;
+  custom: boolean;
+  parent?: string;
+  dependencies?: string[];
+  /** `urn::id` of its provider instance. */
+  provider?: string;
+}
 
 /** The URN part of a provider reference (`urn::id`). */
-function providerUrn(ref: string): string | undefined {
-  const i = ref.lastIndexOf("::");
+function providerUrn(ref: string | undefined): string | undefined {
+  const i = ref?.lastIndexOf("::") ?? -1;
   return ref && i > 0 ? ref.slice(0, i) : undefined;
 }
 
-export function criticalPath(resources: SimulatedResource[], latencyMs: number): number {
-  const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  const children = new Map<string, SimulatedResource[]>();
-  for (const r of resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+const costs = (r: GraphNode) => r.custom && !r.type.startsWith("pulumi:providers:");
+
+/** What must be done before the resource starts: its dependencies and its provider. */
+function before(r: GraphNode): string[] {
+  const provider = providerUrn(r.provider);
+  return [...(r.dependencies ?? []), ...(provider ? [provider] : [])];
+}
+
+/** The longest chain of `up`: creates in dependency order. */
+export function criticalPath(nodes: GraphNode[], costOf: (r: GraphNode) => number): number {
+  const byUrn = new Map(nodes.map((r) => [r.urn, r]));
+  const children = new Map<string, GraphNode[]>();
+  for (const r of nodes) {
+    if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+  }
   const finish = new Map<string, number>();
   const starts = new Map<string, number>();
   const visiting = new Set<string>();
@@ -26,10 +51,7 @@ export function criticalPath(resources: SimulatedResource[], latencyMs: number):
     if (known !== undefined) return known;
     const r = byUrn.get(urn);
     if (!r) return 0;
-    const deps = [...r.dependencies];
-    const provider = providerUrn(r.options.provider);
-    if (provider) deps.push(provider);
-    const start = Math.max(0, startOf(r.parent), ...deps.map(finishOf));
+    const start = Math.max(0, r.parent ? startOf(r.parent) : 0, ...before(r).map(finishOf));
     starts.set(urn, start);
     return start;
   };
@@ -42,14 +64,65 @@ export function criticalPath(resources: SimulatedResource[], latencyMs: number):
     if (visiting.has(urn)) throw new Error(`dependency cycle through ${urn}`);
     visiting.add(urn);
     const start = startOf(urn);
-    const cost = r.custom && !r.type.startsWith("pulumi:providers:") ? latencyMs : 0;
     // A component is done when its children are; nothing waits on a component before that.
     const own = r.custom
-      ? start + cost
+      ? start + (costs(r) ? costOf(r) : 0)
       : Math.max(start, ...(children.get(urn) ?? []).map((c) => finishOf(c.urn)));
     visiting.delete(urn);
     finish.set(urn, own);
     return own;
   };
-  return Math.max(0, ...resources.map((r) => finishOf(r.urn)));
+  return Math.max(0, ...nodes.map((r) => finishOf(r.urn)));
+}
+
+/** The longest chain of `destroy`: a resource goes once everything that needs it has gone. */
+export function criticalPathOfDestroy(
+  nodes: GraphNode[],
+  costOf: (r: GraphNode) => number,
+): number {
+  const dependents = new Map<string, string[]>();
+  const add = (of: string, urn: string) => dependents.set(of, [...(dependents.get(of) ?? []), urn]);
+  for (const r of nodes) {
+    for (const d of before(r)) add(d, r.urn);
+    if (r.parent) add(r.parent, r.urn);
+  }
+  const byUrn = new Map(nodes.map((r) => [r.urn, r]));
+  const finish = new Map<string, number>();
+  const visiting = new Set<string>();
+  const finishOf = (urn: string): number => {
+    const known = finish.get(urn);
+    if (known !== undefined) return known;
+    const r = byUrn.get(urn);
+    if (!r) return 0;
+    if (visiting.has(urn)) throw new Error(`dependency cycle through ${urn}`);
+    visiting.add(urn);
+    const start = Math.max(0, ...(dependents.get(urn) ?? []).map(finishOf));
+    const own = start + (costs(r) ? costOf(r) : 0);
+    visiting.delete(urn);
+    finish.set(urn, own);
+    return own;
+  };
+  return Math.max(0, ...nodes.map((r) => finishOf(r.urn)));
+}
+
+export interface Bound {
+  /** The longest chain of real dependencies. */
+  chainMs: number;
+  /** Every operation's time added up. */
+  workMs: number;
+  parallelism: number;
+  /** max(chain, work / parallelism): no engine running `parallelism` operations at once beats it. */
+  boundMs: number;
+}
+
+export function deploymentBound(
+  nodes: GraphNode[],
+  costOf: (r: GraphNode) => number,
+  parallelism: number,
+  operation: "up" | "destroy" = "up",
+): Bound {
+  const chainMs =
+    operation === "up" ? criticalPath(nodes, costOf) : criticalPathOfDestroy(nodes, costOf);
+  const workMs = nodes.filter(costs).reduce((sum, r) => sum + costOf(r), 0);
+  return { chainMs, workMs, parallelism, boundMs: Math.max(chainMs, workMs / parallelism) };
 }

@@ -1,12 +1,12 @@
 /**
  * A stand-in for the Pulumi engine, serving the two gRPC services a Node.js program talks to:
  * the ResourceMonitor (registrations, invokes) and the Engine (logging, the root resource).
- * Behind the monitor sits the SimulatedCloud, so each resource gets realistic outputs after a
- * fixed latency, and every registration is recorded with its dependencies and timing.
+ * Behind the monitor sits the SimulatedCloud, so each resource gets realistic outputs, and every
+ * registration is recorded with its dependencies.
  *
- * With it the benchmark runs the program exactly as `pulumi up` does: Pulumi's own entry point
- * (`@pulumi/pulumi/cmd/run`) in a process of its own, with Pulumi.yaml's runtime options, talking
- * gRPC to an engine that runs elsewhere. Only the engine's own start-up and plugins are absent.
+ * With it scripts/entryPoint.ts runs the program as the Node.js language host starts it: Pulumi's
+ * own entry point (`@pulumi/pulumi/cmd/run`) in a process of its own, with Pulumi.yaml's runtime
+ * options, talking gRPC to an engine that runs elsewhere.
  */
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
@@ -18,7 +18,7 @@ import * as resrpc from "@pulumi/pulumi/proto/resource_grpc_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
 
-import { SimulatedCloud, SimulatorOptions } from "../scripts/simulator";
+import { SimulatedCloud, SimulatorOptions } from "./simulator";
 
 /** What a current engine answers to SupportsFeature: everything the SDK asks about. */
 const ENGINE_FEATURES = new Set([

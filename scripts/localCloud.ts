@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
 
 import { program } from "../stacks";
@@ -21,8 +21,10 @@ export const PROJECT = "azure-workload-identity";
 
 let bin: string | undefined;
 
-/** The directory holding `pulumi`, the stand-in plugins and `kind` (built once, cached). */
+/** The directory holding `pulumi`, the stand-in plugins and `kind` (built once, cached; a
+ * process started by one that built it is told where, in WI_ENGINE_BIN). */
 export function engineBin(): string {
+  bin ??= process.env.WI_ENGINE_BIN;
   bin ??= execFileSync("bash", [path.join(ROOT, "scripts", "ci", "build-engine.sh")], {
     cwd: ROOT,
     encoding: "utf8",
@@ -41,13 +43,21 @@ export interface CloudObject {
 /** A scratch world: a state backend, a Pulumi home, the local cloud, the user's state home and
  * checkouts of the project, all under one temporary folder. */
 export class LocalCloud {
-  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "wi-engine-"));
-  readonly backend = path.join(this.root, "state");
-  readonly cloud = path.join(this.root, "cloud");
-  readonly stateHome = path.join(this.root, "xdg-state");
+  readonly backend: string;
+  readonly cloud: string;
+  readonly stateHome: string;
 
-  /** More environment for the CLI and the plugins (LOCALCLOUD_LATENCY_MS, PULUMI_SKIP_CHECKPOINTS). */
-  constructor(readonly extraEnv: Record<string, string> = {}) {
+  /**
+   * More environment for the CLI and the plugins (LOCALCLOUD_LATENCY_MODEL,
+   * PULUMI_SKIP_CHECKPOINTS), and the folder of a world made earlier (another process's).
+   */
+  constructor(
+    readonly extraEnv: Record<string, string> = {},
+    readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "wi-engine-")),
+  ) {
+    this.backend = path.join(this.root, "state");
+    this.cloud = path.join(this.root, "cloud");
+    this.stateHome = path.join(this.root, "xdg-state");
     for (const dir of [this.backend, this.cloud, this.stateHome, path.join(this.root, "home")]) {
       fs.mkdirSync(dir, { recursive: true });
     }
@@ -81,10 +91,11 @@ export class LocalCloud {
     return dir;
   }
 
-  async stack(stackName: string, workDir: string): Promise<Stack> {
+  /** The stack in a checkout, running the stack program (or another, the bench's control). */
+  async stack(stackName: string, workDir: string, run: PulumiFn = program): Promise<Stack> {
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBin()) });
     return LocalWorkspace.createOrSelectStack(
-      { stackName, projectName: PROJECT, program: () => program() },
+      { stackName, projectName: PROJECT, program: run },
       { workDir, envVars: this.env(), pulumiCommand },
     );
   }

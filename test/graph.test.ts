@@ -1,18 +1,20 @@
-/** The benchmark's critical path, on graphs small enough to work out by hand. */
+/** The benchmark's deployment bound, on graphs small enough to work out by hand. */
 import * as assert from "node:assert/strict";
 
-import { criticalPath } from "../bench/graph";
-import { recordOf } from "./helpers";
+import { GraphNode, criticalPath, criticalPathOfDestroy, deploymentBound } from "../bench/graph";
 
 const STACK = "urn:stack";
 
 /** A cloud resource under the stack unless told otherwise. */
-const resource = (urn: string, over: Parameters<typeof recordOf>[1] = {}) =>
-  recordOf(urn, {
-    type: "azure-native:managedidentity:UserAssignedIdentity",
-    parent: STACK,
-    ...over,
-  });
+const resource = (urn: string, over: Partial<GraphNode> = {}): GraphNode => ({
+  urn,
+  type: "azure-native:managedidentity:UserAssignedIdentity",
+  custom: true,
+  parent: STACK,
+  dependencies: [],
+  ...over,
+});
+const each100 = () => 100;
 
 const stack = resource(STACK, { custom: false, type: "pulumi:pulumi:Stack", parent: "" });
 
@@ -26,7 +28,7 @@ describe("criticalPath", () => {
       resource("d", { dependencies: ["a"] }),
       resource("e"),
     ];
-    assert.equal(criticalPath(graph, 100), 300);
+    assert.equal(criticalPath(graph, each100), 300);
   });
 
   it("makes a resource wait for its provider, which costs nothing itself", () => {
@@ -36,7 +38,7 @@ describe("criticalPath", () => {
       resource("k8s", { type: "pulumi:providers:kubernetes", dependencies: ["cluster"] }),
       resource("sa", { type: "kubernetes:core/v1:ServiceAccount", provider: "k8s::id-1" }),
     ];
-    assert.equal(criticalPath(graph, 100), 200);
+    assert.equal(criticalPath(graph, each100), 200);
   });
 
   it("finishes a component with its last child, and holds back what depends on it", () => {
@@ -47,7 +49,7 @@ describe("criticalPath", () => {
       resource("y", { parent: "comp", dependencies: ["x"] }),
       resource("after", { dependencies: ["comp"] }),
     ];
-    assert.equal(criticalPath(graph, 100), 300);
+    assert.equal(criticalPath(graph, each100), 300);
   });
 
   it("starts a child no earlier than its parent", () => {
@@ -61,7 +63,7 @@ describe("criticalPath", () => {
       }),
       resource("child", { parent: "comp" }),
     ];
-    assert.equal(criticalPath(graph, 100), 200);
+    assert.equal(criticalPath(graph, each100), 200);
   });
 
   it("refuses a cycle", () => {
@@ -70,6 +72,60 @@ describe("criticalPath", () => {
       resource("a", { dependencies: ["b"] }),
       resource("b", { dependencies: ["a"] }),
     ];
-    assert.throws(() => criticalPath(graph, 100), /dependency cycle/);
+    assert.throws(() => criticalPath(graph, each100), /dependency cycle/);
+  });
+
+  it("prices each resource by its own cost", () => {
+    const graph = [
+      stack,
+      resource("slow", { type: "command:local:Command" }),
+      resource("fast", { dependencies: ["slow"] }),
+      resource("other"),
+    ];
+    const cost = (r: GraphNode) => (r.type === "command:local:Command" ? 1000 : 10);
+    assert.equal(criticalPath(graph, cost), 1010);
+  });
+});
+
+describe("criticalPathOfDestroy", () => {
+  it("deletes a resource only after what depends on it, its children and provider users", () => {
+    const graph = [
+      stack,
+      resource("cluster"),
+      resource("k8s", { type: "pulumi:providers:kubernetes", dependencies: ["cluster"] }),
+      resource("comp", { custom: false, type: "azure-wi:index:WorkloadIdentity" }),
+      resource("sa", {
+        type: "kubernetes:core/v1:ServiceAccount",
+        parent: "comp",
+        provider: "k8s::id-1",
+      }),
+      resource("fic", { parent: "comp" }),
+      resource("fic2", { parent: "comp", dependencies: ["fic"] }),
+    ];
+    // sa, then (provider free) cluster: 200; fic2 then fic: 200.
+    assert.equal(criticalPathOfDestroy(graph, each100), 200);
+  });
+});
+
+describe("deploymentBound", () => {
+  it("is the chain when the parallelism covers the work, the work spread thin otherwise", () => {
+    const graph = [stack, ...Array.from({ length: 10 }, (_, i) => resource(`r${i}`))];
+    assert.deepEqual(deploymentBound(graph, each100, 10), {
+      chainMs: 100,
+      workMs: 1000,
+      parallelism: 10,
+      boundMs: 100,
+    });
+    assert.equal(deploymentBound(graph, each100, 4).boundMs, 250);
+  });
+
+  it("does not count providers or components as work", () => {
+    const graph = [
+      stack,
+      resource("k8s", { type: "pulumi:providers:kubernetes" }),
+      resource("comp", { custom: false, type: "azure-wi:index:Webhook" }),
+      resource("a", { parent: "comp" }),
+    ];
+    assert.equal(deploymentBound(graph, each100, 1, "destroy").workMs, 100);
   });
 });

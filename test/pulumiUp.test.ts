@@ -1,12 +1,12 @@
 /**
  * The stack program run the way `pulumi up` runs it: Pulumi's own entry point with Pulumi.yaml's
- * runtime options and tsconfig.json, in a process of its own, against a gRPC engine (the
- * benchmark's). Catches what the in-process mocks cannot: the project's runtime settings, the
- * program's export, and values and secrets as the wire carries them.
+ * runtime options and tsconfig.json, in a process of its own, against a gRPC engine
+ * (scripts/grpcEngine.ts). Catches what the in-process mocks cannot: the project's runtime
+ * settings, the program's export, and values and secrets as the wire carries them.
  */
 import * as assert from "node:assert/strict";
 
-import { ProgramFailed, runAsPulumiUp } from "../bench/run";
+import { ProgramFailed, runAsPulumiUp } from "../scripts/entryPoint";
 import { SimulatedCloud, isSecretValue, unwrapSecrets } from "../scripts/simulator";
 
 describe("the program under Pulumi's entry point and a gRPC engine", function () {
@@ -14,8 +14,8 @@ describe("the program under Pulumi's entry point and a gRPC engine", function ()
   let cloud: SimulatedCloud | undefined;
 
   before(async () => {
-    // Identity 0 trusts one ServiceAccount and identity 1 two (bench/run.ts's shape).
-    await runAsPulumiUp({ identities: 2, latencyMs: 0, inspect: (c) => (cloud = c) });
+    // Identity 0 trusts one ServiceAccount and identity 1 two (scripts/fleet.ts).
+    await runAsPulumiUp({ identities: 2, inspect: (c) => (cloud = c) });
   });
 
   const count = (type: string) => cloud!.resources.filter((r) => r.type === type).length;
@@ -54,7 +54,7 @@ describe("a config error under Pulumi's entry point", function () {
 
   const failure = async (config: Record<string, string>): Promise<ProgramFailed> => {
     try {
-      await runAsPulumiUp({ identities: 1, latencyMs: 0, config });
+      await runAsPulumiUp({ identities: 1, config });
     } catch (err) {
       if (err instanceof ProgramFailed) return err;
       throw err;
@@ -76,7 +76,6 @@ describe("a config error under Pulumi's entry point", function () {
     try {
       await runAsPulumiUp({
         identities: 1,
-        latencyMs: 0,
         config: { identities },
         inspect: (c) => (registered = c.resources.map((r) => r.type)),
       });
