@@ -82,7 +82,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
     // ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity;
     // pulumi-azure-native #4343): chain them. Other identities still go in parallel.
     let previous: managedidentity.FederatedIdentityCredential | undefined;
-    const fics = cfg.serviceAccounts.map((sa) => {
+    for (const sa of cfg.serviceAccounts) {
       previous = new managedidentity.FederatedIdentityCredential(
         `${name}-fic-${sa.key}`,
         {
@@ -95,8 +95,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: previous ? [previous] : [] },
       );
-      return previous;
-    });
+    }
 
     const annotations = pulumi
       .all([this.clientId, this.tenantId])
@@ -136,33 +135,40 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
           ),
       );
 
-    const assigned: pulumi.Output<RoleAssignmentOutput>[] = [];
+    // A scope given as a plain string (the usual case) makes its role definition id plain too:
+    // no Output, no promise, nothing to wait for (npm run bench counts them per identity).
+    const assigned: pulumi.Input<RoleAssignmentOutput>[] = [];
     for (const ra of cfg.roleAssignments) {
-      const assignment = new authorization.RoleAssignment(
+      const definition =
+        typeof ra.scope === "string"
+          ? roleDefinitionId(ra.role, ra.scope)
+          : pulumi.output(ra.scope).apply((scope) => roleDefinitionId(ra.role, scope));
+      new authorization.RoleAssignment(
         `${name}-role-${ra.key}`,
         {
           principalId: this.principalId,
           // ServicePrincipal skips Entra's replication check on a just-created identity.
           principalType: "ServicePrincipal",
           scope: ra.scope,
-          roleDefinitionId: pulumi
-            .output(ra.scope)
-            .apply((scope) => roleDefinitionId(ra.role, scope)),
+          roleDefinitionId: definition,
         },
         parent,
       );
       assigned.push(
-        pulumi
-          .all([assignment.scope, assignment.roleDefinitionId])
-          .apply(([scope, roleDefinitionId]) => ({ scope, roleDefinitionId })),
+        typeof ra.scope === "string" && typeof definition === "string"
+          ? { scope: ra.scope, roleDefinitionId: definition }
+          : pulumi
+              .all([ra.scope, definition])
+              .apply(([scope, roleDefinitionId]) => ({ scope, roleDefinitionId })),
       );
     }
-    this.roleAssignments = pulumi.all(assigned);
+    this.roleAssignments = pulumi.output(assigned);
 
     this.serviceAccounts = pulumi.output(
       cfg.serviceAccounts.map((sa) => `${sa.namespace}/${sa.name}`),
     );
-    this.federatedCredentialNames = pulumi.all(fics.map((f) => f.name));
+    // The names are ours (cfg), known before anything exists.
+    this.federatedCredentialNames = pulumi.output(cfg.serviceAccounts.map((sa) => sa.ficName));
     this.registerOutputs({
       clientId: this.clientId,
       principalId: this.principalId,
