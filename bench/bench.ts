@@ -27,6 +27,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 
 import { LocalCloud, ROOT, engineBin } from "../scripts/localCloud";
+import { readProject } from "../scripts/entryPoint";
 import { fleetConfig } from "../scripts/fleet";
 import { CliRunRequest, CliRunResult, Op, ProgramName } from "./cliRun";
 import { Bound, GraphNode, deploymentBound } from "./graph";
@@ -94,9 +95,11 @@ class World {
       env: this.cloud.extraEnv,
     };
     const started = process.hrtime.bigint();
+    // Started as the Node.js language host starts a program: Pulumi.yaml's nodeargs, ts-node.
     const child = spawn(
       process.execPath,
       [
+        ...readProject().nodeargs.split(/\s+/).filter(Boolean),
         "-r",
         "ts-node/register/transpile-only",
         path.join(__dirname, "cliRun.ts"),
