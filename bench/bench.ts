@@ -19,32 +19,23 @@
  *   npm run bench -- [--sizes 1,10,100,300,1000] [--checkpoint-sizes 1,10,100] [--scale 0.1]
  *                    [--large-parallel 1000] [--check]
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import * as YAML from "yaml";
-
-import { LocalCloud, ROOT, engineBin } from "../scripts/localCloud";
-import { readProject } from "../scripts/entryPoint";
-import { fleetConfig } from "../scripts/fleet";
-import { CliRunRequest, CliRunResult, Op, ProgramName } from "./cliRun";
+import { ROOT, engineBin } from "../scripts/localCloud";
+import { ProgramName } from "./cliRun";
 import { Bound, GraphNode, deploymentBound } from "./graph";
 import { latencyModelEnv, operationMs } from "./latencyModel";
-import { TreeSampler, TreeUsage } from "./procTree";
+import { OperationRun, World, nameOf, span } from "./world";
 
 const OUT = path.join(ROOT, "bench", "results");
 const DEFAULT_PARALLEL = 4 * os.availableParallelism();
 
-interface Measured extends CliRunResult {
-  program: ProgramName;
+interface Measured extends Omit<OperationRun, "op"> {
   identities: number;
-  op: Op | "preview again";
+  op: OperationRun["op"] | "preview again";
   variant: string;
-  /** The child process, spawn to exit. */
-  wallMs: number;
-  tree: TreeUsage;
 }
 
 interface Deployment {
@@ -58,91 +49,6 @@ interface Deployment {
   opMs: number;
   bound: Bound;
 }
-
-/** One local cloud with the dev stack of N identities, ready for the CLI. */
-class World {
-  readonly cloud: LocalCloud;
-  readonly checkout: string;
-  readonly opLog: string;
-
-  private constructor(env: Record<string, string>) {
-    this.cloud = new LocalCloud(env);
-    this.opLog = path.join(this.cloud.root, "operations.jsonl");
-    this.cloud.extraEnv.LOCALCLOUD_OPLOG = this.opLog;
-    this.checkout = this.cloud.checkout("bench");
-  }
-
-  static async make(identities: number, env: Record<string, string> = {}): Promise<World> {
-    const world = new World(env);
-    const config = fleetConfig(identities);
-    world.cloud.editStackFile(world.checkout, "dev", (c) => {
-      c["azure-workload-identity:signingKeyBits"] = config.signingKeyBits;
-      c["azure-workload-identity:identities"] = YAML.parse(config.identities) as unknown;
-    });
-    await world.cloud.stack("dev", world.checkout); // `pulumi stack init`, outside the clock
-    return world;
-  }
-
-  /** One operation in a process of its own, sampled as it runs. */
-  async run(program: ProgramName, op: Op, parallel?: number): Promise<Omit<Measured, "variant">> {
-    fs.rmSync(this.opLog, { force: true });
-    const request: CliRunRequest = {
-      root: this.cloud.root,
-      checkout: this.checkout,
-      program,
-      op,
-      ...(parallel !== undefined ? { parallel } : {}),
-      env: this.cloud.extraEnv,
-    };
-    const started = process.hrtime.bigint();
-    // Started as the Node.js language host starts a program: Pulumi.yaml's nodeargs, ts-node.
-    const child = spawn(
-      process.execPath,
-      [
-        ...readProject().nodeargs.split(/\s+/).filter(Boolean),
-        "-r",
-        "ts-node/register/transpile-only",
-        path.join(__dirname, "cliRun.ts"),
-        JSON.stringify(request),
-      ],
-      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    const sampler = new TreeSampler(child.pid!);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const tree = sampler.stop();
-    if (code !== 0) throw new Error(`${program} ${op} failed (exit ${code}):\n${stderr}`);
-    const result = JSON.parse(stdout.trim().split("\n").pop()!) as CliRunResult;
-    return { ...result, program, identities: 0, op, wallMs: Math.round(wallMs), tree };
-  }
-
-  /** The cloud operations of the last run: [start, end] of each, from the local cloud's log. */
-  operations(): { urn: string; start: number; end: number }[] {
-    if (!fs.existsSync(this.opLog)) return [];
-    return fs
-      .readFileSync(this.opLog, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { urn: string; start: number; end: number });
-  }
-
-  /** The resources in the stack's state, as the bound needs them. */
-  async graph(): Promise<GraphNode[]> {
-    const stack = await this.cloud.stack("dev", this.checkout);
-    const state = (await stack.exportStack()).deployment as { resources?: GraphNode[] };
-    return state.resources ?? [];
-  }
-
-  dispose(): void {
-    this.cloud.dispose();
-  }
-}
-
-const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
 function machine(): string {
   const cpus = os.cpus();
@@ -180,7 +86,7 @@ async function lifecycle(program: ProgramName, n: number, mode: Mode): Promise<M
   const world = await World.make(n, MODE_ENV[mode]);
   try {
     const out: Measured[] = [];
-    const push = (m: Omit<Measured, "variant">, op: Measured["op"] = m.op) =>
+    const push = (m: OperationRun, op: Measured["op"] = m.op) =>
       out.push({ ...m, identities: n, op, variant: mode });
     push(await world.run(program, "preview"));
     push(await world.run(program, "up"));
@@ -227,9 +133,7 @@ async function deployment(
         mode,
         parallel,
         operations: ops.length,
-        spanMs: Math.round(
-          Math.max(...ops.map((o) => o.end)) - Math.min(...ops.map((o) => o.start)),
-        ),
+        spanMs: span(ops),
         opMs: m.opMs,
         bound: deploymentBound(graph, costOf, parallel, op),
       };
@@ -265,6 +169,12 @@ async function main(): Promise<void> {
         log(`deployment, ${n} identities, ${mode}, --parallel ${parallel}, latency x${scale}`);
         deployments.push(...(await deployment(n, mode, parallel, scale)));
       }
+      // What is measured so far, for a long run's reader (the report comes at the end).
+      fs.mkdirSync(OUT, { recursive: true });
+      fs.writeFileSync(
+        path.join(OUT, "partial.json"),
+        `${JSON.stringify({ machine: machine(), scale, overhead, deployments }, null, 2)}\n`,
+      );
     }
   }
 

@@ -1,0 +1,95 @@
+/**
+ * What `npm run bench` measures, checked on one small deployment through the real CLI: the local
+ * cloud gives each operation its modelled time and logs it, the bound computed from the stack's
+ * state is one the engine cannot beat, and the process sampler sees the program and the CLI.
+ */
+import * as assert from "node:assert/strict";
+
+import { GraphNode, deploymentBound } from "../../bench/graph";
+import { LATENCY_MS, latencyModelEnv, operationMs } from "../../bench/latencyModel";
+import { OperationRun, World, nameOf, span } from "../../bench/world";
+import { engineBin } from "../../scripts/localCloud";
+
+const SCALE = 0.01;
+
+describe("the bench's measurements, through the real CLI", function () {
+  this.timeout(600_000);
+  let world: World;
+  let up: OperationRun;
+  let upOps: ReturnType<World["operations"]>;
+  let graph: GraphNode[];
+
+  before(async () => {
+    process.env.WI_ENGINE_BIN = engineBin();
+    world = await World.make(1, { LOCALCLOUD_LATENCY_MODEL: latencyModelEnv(SCALE) });
+    up = await world.run("stack", "up");
+    upOps = world.operations();
+    graph = await world.graph();
+  });
+
+  after(() => world?.dispose());
+
+  const cloudResources = () =>
+    graph.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
+  const costOf = (op: "create" | "delete") => (r: GraphNode) =>
+    operationMs(r.type, nameOf(r.urn), op, SCALE);
+
+  it("logs one create per cloud resource, each taking at least its modelled time", () => {
+    assert.deepEqual(
+      upOps.map((o) => o.urn).sort(),
+      cloudResources()
+        .map((r) => r.urn)
+        .sort(),
+    );
+    for (const o of upOps) {
+      const r = graph.find((g) => g.urn === o.urn)!;
+      assert.equal(o.op, "create");
+      assert.ok(
+        o.end - o.start >= costOf("create")(r) - 1,
+        `${o.urn}: ${o.end - o.start} ms, modelled ${costOf("create")(r)} ms`,
+      );
+    }
+  });
+
+  it("models the slow operations by name where one type stands for several things", () => {
+    const kind = upOps.find((o) => nameOf(o.urn) === "cluster-kind")!;
+    const keys = upOps.find((o) => nameOf(o.urn) === "cluster-kind-keys")!;
+    assert.ok(
+      kind.end - kind.start >= LATENCY_MS["command:local:Command::cluster-kind"].create! * SCALE,
+    );
+    assert.ok(keys.end - keys.start < kind.end - kind.start);
+  });
+
+  it("takes no less than the bound, whose chain runs through the storage account and the cluster", () => {
+    const bound = deploymentBound(graph, costOf("create"), 8);
+    const model = (type: string) => (LATENCY_MS[type]?.create ?? 0) * SCALE;
+    assert.ok(
+      bound.chainMs >=
+        model("azure-native:storage:StorageAccount") +
+          LATENCY_MS["command:local:Command::cluster-kind"].create! * SCALE,
+    );
+    assert.ok(span(upOps) >= bound.boundMs, `${span(upOps)} ms against ${bound.boundMs} ms`);
+  });
+
+  it("samples the program's process and the CLI's, and reports the program's own usage", () => {
+    assert.ok(up.tree.peakMb.program > 50 && up.tree.peakMb.cli > 20, JSON.stringify(up.tree));
+    assert.ok(up.tree.peakCliAndProgramMb >= up.tree.peakMb.program + up.tree.peakMb.cli - 1);
+    assert.ok(up.tree.peakMb.providers > 0 && up.tree.cpuMs.cli > 0);
+    assert.ok(up.cpuMs > 0 && up.maxRssMb > 50 && up.opMs < up.wallMs);
+    // Every resource in the state was created, but the default providers are not counted.
+    const defaults = graph.filter(
+      (r) => r.type.startsWith("pulumi:providers:") && nameOf(r.urn).startsWith("default"),
+    ).length;
+    assert.equal(up.changes.create, graph.length - defaults);
+  });
+
+  it("logs one delete per cloud resource on destroy, and leaves nothing", async () => {
+    const destroy = await world.run("stack", "destroy");
+    const ops = world.operations();
+    assert.ok(ops.every((o) => o.op === "delete"));
+    assert.equal(ops.length, cloudResources().length);
+    assert.ok(span(ops) >= deploymentBound(graph, costOf("delete"), 8, "destroy").boundMs);
+    assert.equal(destroy.changes.delete, up.changes.create);
+    assert.deepEqual(world.cloud.objects("azure"), []);
+  });
+});
