@@ -33,6 +33,22 @@ function before(r: GraphNode): string[] {
   return [...(r.dependencies ?? []), ...(provider ? [provider] : [])];
 }
 
+/** `compute` memoised per URN, refusing a dependency cycle. */
+function memoised(compute: (urn: string) => number): (urn: string) => number {
+  const known = new Map<string, number>();
+  const visiting = new Set<string>();
+  return (urn) => {
+    const value = known.get(urn);
+    if (value !== undefined) return value;
+    if (visiting.has(urn)) throw new Error(`dependency cycle through ${urn}`);
+    visiting.add(urn);
+    const computed = compute(urn);
+    visiting.delete(urn);
+    known.set(urn, computed);
+    return computed;
+  };
+}
+
 /** The longest chain of `up`: creates in dependency order. */
 export function criticalPath(nodes: GraphNode[], costOf: (r: GraphNode) => number): number {
   const byUrn = new Map(nodes.map((r) => [r.urn, r]));
@@ -40,38 +56,22 @@ export function criticalPath(nodes: GraphNode[], costOf: (r: GraphNode) => numbe
   for (const r of nodes) {
     if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
   }
-  const finish = new Map<string, number>();
-  const starts = new Map<string, number>();
-  const visiting = new Set<string>();
-
   // The SDK registers a child only once its parent is registered, so a child never starts
   // before its parent does (a component's dependsOn holds all of its children back).
-  const startOf = (urn: string): number => {
-    const known = starts.get(urn);
-    if (known !== undefined) return known;
+  const startOf: (urn: string) => number = memoised((urn) => {
     const r = byUrn.get(urn);
     if (!r) return 0;
-    const start = Math.max(0, r.parent ? startOf(r.parent) : 0, ...before(r).map(finishOf));
-    starts.set(urn, start);
-    return start;
-  };
-
-  const finishOf = (urn: string): number => {
-    const known = finish.get(urn);
-    if (known !== undefined) return known;
+    return Math.max(0, r.parent ? startOf(r.parent) : 0, ...before(r).map(finishOf));
+  });
+  const finishOf: (urn: string) => number = memoised((urn) => {
     const r = byUrn.get(urn);
     if (!r) return 0;
-    if (visiting.has(urn)) throw new Error(`dependency cycle through ${urn}`);
-    visiting.add(urn);
     const start = startOf(urn);
     // A component is done when its children are; nothing waits on a component before that.
-    const own = r.custom
+    return r.custom
       ? start + (costs(r) ? costOf(r) : 0)
       : Math.max(start, ...(children.get(urn) ?? []).map((c) => finishOf(c.urn)));
-    visiting.delete(urn);
-    finish.set(urn, own);
-    return own;
-  };
+  });
   return Math.max(0, ...nodes.map((r) => finishOf(r.urn)));
 }
 
@@ -87,21 +87,12 @@ export function criticalPathOfDestroy(
     if (r.parent) add(r.parent, r.urn);
   }
   const byUrn = new Map(nodes.map((r) => [r.urn, r]));
-  const finish = new Map<string, number>();
-  const visiting = new Set<string>();
-  const finishOf = (urn: string): number => {
-    const known = finish.get(urn);
-    if (known !== undefined) return known;
+  const finishOf: (urn: string) => number = memoised((urn) => {
     const r = byUrn.get(urn);
     if (!r) return 0;
-    if (visiting.has(urn)) throw new Error(`dependency cycle through ${urn}`);
-    visiting.add(urn);
     const start = Math.max(0, ...(dependents.get(urn) ?? []).map(finishOf));
-    const own = start + (costs(r) ? costOf(r) : 0);
-    visiting.delete(urn);
-    finish.set(urn, own);
-    return own;
-  };
+    return start + (costs(r) ? costOf(r) : 0);
+  });
   return Math.max(0, ...nodes.map((r) => finishOf(r.urn)));
 }
 
