@@ -35,7 +35,7 @@ const DEFAULT_PARALLEL = 4 * os.availableParallelism();
 interface Measured extends Omit<OperationRun, "op"> {
   identities: number;
   op: OperationRun["op"] | "preview again";
-  variant: string;
+  variant: Mode;
 }
 
 interface Deployment {
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
   for (const m of overhead.filter(
     (x) => x.program === "stack" && x.identities >= 100 && (x.op === "preview" || x.op === "up"),
   )) {
-    const r = m.wallMs / find("control", m.identities, m.op, m.variant as Mode)!.wallMs;
+    const r = m.wallMs / find("control", m.identities, m.op, m.variant)!.wallMs;
     targets.push({
       what: `stack program / control at most 1.15x: ${m.op}, ${m.identities} identities, ${m.variant}`,
       ok: r <= 1.15,
@@ -236,7 +236,7 @@ async function main(): Promise<void> {
         "CPU plugins",
       ],
       overhead.map((m) => {
-        const control = find("control", m.identities, m.op, m.variant as Mode)!;
+        const control = find("control", m.identities, m.op, m.variant)!;
         return [
           m.identities,
           m.variant,

@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 
+import { resolveRole, roleDefinitionId } from "../components/roles";
 import { parseStackConfig, projectConfig } from "../stacks/config";
 import { deployStack } from "../stacks/deploy";
 
@@ -19,9 +20,6 @@ interface Identity {
   serviceAccounts: { namespace: string; name: string }[];
   roleAssignments: { scope: string; role: string }[];
 }
-
-/** Key Vault Secrets User, the role the fleet assigns. */
-const ROLE = "4633458b-17de-408a-b874-0445c86b69e6";
 
 export async function controlProgram(): Promise<Record<string, unknown>> {
   const raw = projectConfig(pulumi.runtime.allConfig(), pulumi.getProject());
@@ -77,7 +75,7 @@ export async function controlProgram(): Promise<Record<string, unknown>> {
         principalId: identity.principalId,
         principalType: "ServicePrincipal",
         scope: ra.scope,
-        roleDefinitionId: `${ra.scope}/providers/Microsoft.Authorization/roleDefinitions/${ROLE}`,
+        roleDefinitionId: roleDefinitionId(resolveRole(ra.role, "role"), ra.scope),
       });
     }
   }

@@ -69,7 +69,7 @@ export class ProgramFailed extends Error {
 
 export async function runAsPulumiUp(options: RunOptions): Promise<void> {
   const project = readProject();
-  const engine = await startSimulatedEngine({ project: project.name, stack: STACK, latencyMs: 0 });
+  const engine = await startSimulatedEngine({ project: project.name, stack: STACK });
   try {
     // Key generation is the TLS provider's local work: done ahead, as the tests need no new key.
     await engine.cloud.preloadKey("oidc-signing-key", 2048);

@@ -41,8 +41,6 @@ export interface SimulatedEngine {
   cloud: SimulatedCloud;
   /** Messages the program logged at warning or error severity. */
   problems: string[];
-  /** Log messages received: the SDK sends several per resource, one at a time. */
-  readonly logCount: number;
   close(): Promise<void>;
 }
 
@@ -69,7 +67,6 @@ export async function startSimulatedEngine(
   const cloud = new SimulatedCloud(options);
   const problems: string[] = [];
   let rootUrn = "";
-  let logCount = 0;
 
   const urnOf = (parent: string, type: string, name: string) => {
     // A child's URN carries its parent's type chain, as the engine forms it.
@@ -161,7 +158,6 @@ export async function startSimulatedEngine(
   const shutdown: Unary<Empty, Empty> = (_call, cb) => cb(null, new Empty());
 
   const log: Unary<engineproto.LogRequest, Empty> = (call, cb) => {
-    logCount++;
     if (call.request.getSeverity() >= engineproto.LogSeverity.WARNING) {
       problems.push(call.request.getMessage());
     }
@@ -209,9 +205,6 @@ export async function startSimulatedEngine(
     address: `127.0.0.1:${port}`,
     cloud,
     problems,
-    get logCount() {
-      return logCount;
-    },
     close: () =>
       new Promise<void>((resolve) => {
         server.tryShutdown(() => resolve());

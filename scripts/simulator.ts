@@ -43,8 +43,6 @@ export interface SimulatedResource {
 }
 
 export interface SimulatorOptions {
-  /** Answer each custom resource after this many milliseconds (a stand-in for cloud latency). */
-  latencyMs?: number;
   /** RSA key size used when a test asks the simulated TLS provider for smaller keys than requested. */
   maxRsaBits?: number;
 }
@@ -176,9 +174,6 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
 
   constructor(readonly options: SimulatorOptions = {}) {}
 
-  /** Called as each registration arrives, before it is answered (the benchmark's clock). */
-  onRegistration: ((record: SimulatedResource) => void) | undefined;
-
   /** Outputs registered by components and the stack, by URN, secret markers kept. */
   readonly registeredOutputs = new Map<string, Record<string, unknown>>();
 
@@ -221,15 +216,10 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
   async newResource(
     args: pulumi.runtime.MockResourceArgs,
   ): Promise<{ id: string; state: Record<string, unknown> }> {
-    // Providers are configured locally; every cloud-side resource takes the latency.
-    if (args.custom && this.options.latencyMs && !args.type.startsWith("pulumi:providers:")) {
-      await sleep(this.options.latencyMs);
-    } else {
-      // A real engine answers over gRPC, which yields to the event loop. Answering within the
-      // same microtask chain starves timers and I/O callbacks (measured: 100 identities took
-      // 8 s instead of 1.5 s to evaluate).
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    // A real engine answers over gRPC, which yields to the event loop. Answering within the
+    // same microtask chain starves timers and I/O callbacks (measured: 100 identities took
+    // 8 s instead of 1.5 s to evaluate).
+    await new Promise((resolve) => setImmediate(resolve));
     const inputs = args.inputs as Record<string, unknown>;
     // The mock monitor hands inputs over with secret markers (hoisted to the enclosing object).
     const plain = unwrapSecrets(inputs) as Record<string, unknown>;
@@ -314,7 +304,6 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
         endedMs: 0,
       };
       this.resources.push(record);
-      this.onRegistration?.(record);
       original(req, (err, resp) => {
         record.endedMs = Date.now() - this.started;
         if (resp) {
