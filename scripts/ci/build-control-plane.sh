@@ -13,7 +13,9 @@ cache=${PAWI_CACHE:-$HOME/.cache/pulumi-azure-workload-identity}
 export GOFLAGS=-trimpath
 
 version_of() { # version_of <module dir> <module path>: the version its go.mod requires
-  sed -n "s|^[[:space:]]*\(require \)\{0,1\}$2 \(v[^ ]*\).*|\2|p" "$1/go.mod" | head -n 1
+  local found
+  found=$(sed -n "s|^[[:space:]]*\(require \)\{0,1\}$2 \(v[^ ]*\).*|\2|p" "$1/go.mod")
+  echo "${found%%$'\n'*}"
 }
 
 build() { # build <name> <version> <module dir> <go build args...>: cached by name, version and
@@ -64,6 +66,10 @@ if [ ! -f "$chart/Chart.yaml" ]; then
 fi
 ln -sfn "$chart" "$bin/../workload-identity-webhook"
 
-"$bin/kube-apiserver" --version | grep -qx "Kubernetes $k8s" || { echo "kube-apiserver is not $k8s" >&2; exit 1; }
-"$bin/etcd" --version | grep -q "etcd Version: ${etcd#v}" || { echo "etcd is not $etcd" >&2; exit 1; }
+# Read each version whole before matching: `etcd --version | grep -q` under pipefail fails at
+# random, as grep leaves at the first line and etcd's next write dies of SIGPIPE.
+apiserver_says=$("$bin/kube-apiserver" --version)
+etcd_says=$("$bin/etcd" --version)
+grep -qx "Kubernetes $k8s" <<<"$apiserver_says" || { echo "kube-apiserver is not $k8s: $apiserver_says" >&2; exit 1; }
+grep -qx "etcd Version: ${etcd#v}" <<<"$etcd_says" || { echo "etcd is not $etcd: $etcd_says" >&2; exit 1; }
 echo "$bin"

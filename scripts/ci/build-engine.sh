@@ -44,5 +44,6 @@ if [ ! -x "$cloud/bin/localcloud" ]; then
   done
 fi
 ln -sfn "$cli/bin/pulumi" "$cloud/bin/pulumi"
-"$cloud/bin/pulumi" version | grep -qx "v$version" || { echo "the CLI is not v$version" >&2; exit 1; }
+cli_says=$("$cloud/bin/pulumi" version) # whole, then matched: see build-control-plane.sh
+grep -qx "v$version" <<<"$cli_says" || { echo "the CLI is not v$version: $cli_says" >&2; exit 1; }
 echo "$cloud/bin"
