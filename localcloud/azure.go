@@ -270,18 +270,12 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 
 // ficLimit refuses a 21st federated credential on one identity, as Entra does.
 func ficLimit(s *store, identity string) error {
-	records, err := s.list()
+	fics, err := s.children(identity + "/federatedIdentityCredentials")
 	if err != nil {
 		return err
 	}
-	n := 0
-	for _, r := range records {
-		if strings.HasPrefix(r.Key, identity+"/federatedIdentityCredentials/") {
-			n++
-		}
-	}
-	if n >= 20 {
-		return fmt.Errorf("TooManyFederatedIdentityCredentials: %s already has %d", identity, n)
+	if len(fics) >= 20 {
+		return fmt.Errorf("TooManyFederatedIdentityCredentials: %s already has %d", identity, len(fics))
 	}
 	return nil
 }

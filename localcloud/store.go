@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
+	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -16,8 +18,10 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
-// The local cloud's state: one JSON file per object under $LOCALCLOUD_DIR/<area>/. Written
-// owner-only and atomically (several plugin processes share it).
+// The local cloud's state: one JSON file per object, under $LOCALCLOUD_DIR/<area>/<group>/,
+// where an object's group is its key up to the last "/" (an identity's federated credentials
+// share one, as do a namespace's objects of one kind). Names are hashes, so any key fits.
+// Written owner-only and atomically (several plugin processes share it).
 
 // cloudDir is the root of the local cloud, shared by every stand-in.
 func cloudDir() string {
@@ -35,19 +39,44 @@ type record struct {
 	State json.RawMessage `json:"state"`
 }
 
-type store struct{ dir string }
+type store struct {
+	dir string
+	// named caches what each file stands for. A file's path is the hash of its record's key, and
+	// a key keeps its type, so an entry never goes stale and each file is read once per process.
+	// With the groups, this keeps a 1000-identity deployment linear: each federated credential's
+	// create counts its identity's credentials, which used to read every record made so far.
+	mu    sync.Mutex
+	named map[string]record
+}
 
 func openStore(area string) *store {
-	dir := filepath.Join(cloudDir(), area)
+	return newStore(filepath.Join(cloudDir(), area))
+}
+
+func newStore(dir string) *store {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		panic(err)
 	}
-	return &store{dir: dir}
+	return &store{dir: dir, named: map[string]record{}}
 }
 
+func hashName(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:12])
+}
+
+// groupOf is the part of a key that files it with its siblings: up to the last "/".
+func groupOf(key string) string {
+	if i := strings.LastIndex(key, "/"); i >= 0 {
+		return key[:i]
+	}
+	return ""
+}
+
+func (s *store) groupDir(group string) string { return filepath.Join(s.dir, hashName(group)) }
+
 func (s *store) file(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return filepath.Join(s.dir, hex.EncodeToString(sum[:12])+".json")
+	return filepath.Join(s.groupDir(groupOf(key)), hashName(key)+".json")
 }
 
 var marshalState = plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true, SkipNulls: true}
@@ -65,7 +94,11 @@ func (s *store) put(key, typ string, state resource.PropertyMap) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(s.dir, ".tmp-*")
+	dir := s.groupDir(groupOf(key))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
 		return err
 	}
@@ -113,7 +146,40 @@ func (s *store) remove(key string) error {
 
 // list returns every record's key and type, sorted by key.
 func (s *store) list() ([]record, error) {
-	entries, err := os.ReadDir(s.dir)
+	groups, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []record
+	for _, g := range groups {
+		if !g.IsDir() {
+			continue
+		}
+		recs, err := s.listDir(g.Name())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, recs...)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// children returns the key and type of every record directly under parent (keys parent + "/"
+// and a last part without "/"), sorted by key.
+func (s *store) children(parent string) ([]record, error) {
+	out, err := s.listDir(hashName(parent))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, err
+}
+
+// listDir reads one group's records; a record deleted meanwhile by another operation (the
+// engine runs them in parallel) is left out.
+func (s *store) listDir(group string) ([]record, error) {
+	entries, err := os.ReadDir(filepath.Join(s.dir, group))
 	if err != nil {
 		return nil, err
 	}
@@ -122,19 +188,39 @@ func (s *store) list() ([]record, error) {
 		if filepath.Ext(e.Name()) != ".json" {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(s.dir, e.Name()))
-		if errors.Is(err, os.ErrNotExist) {
-			continue // deleted meanwhile by another operation (the engine runs them in parallel)
-		}
+		rec, ok, err := s.recordAt(filepath.Join(group, e.Name()))
 		if err != nil {
 			return nil, err
 		}
-		var rec record
-		if err := json.Unmarshal(data, &rec); err != nil {
-			return nil, err
+		if ok {
+			out = append(out, rec)
 		}
-		out = append(out, record{Key: rec.Key, Type: rec.Type})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
+}
+
+// recordAt is the key and type of the record in that file (relative to the store); false when
+// the file is gone.
+func (s *store) recordAt(rel string) (record, bool, error) {
+	s.mu.Lock()
+	rec, ok := s.named[rel]
+	s.mu.Unlock()
+	if ok {
+		return rec, true, nil
+	}
+	data, err := os.ReadFile(filepath.Join(s.dir, rel))
+	if errors.Is(err, os.ErrNotExist) {
+		return record{}, false, nil
+	} else if err != nil {
+		return record{}, false, err
+	}
+	var full record
+	if err := json.Unmarshal(data, &full); err != nil {
+		return record{}, false, err
+	}
+	rec = record{Key: full.Key, Type: full.Type}
+	s.mu.Lock()
+	s.named[rel] = rec
+	s.mu.Unlock()
+	return rec, true, nil
 }

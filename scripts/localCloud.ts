@@ -102,15 +102,10 @@ export class LocalCloud {
 
   /** Everything the local cloud holds in one area (azure, kubernetes, clusters). */
   objects(area: string): CloudObject[] {
-    const dir = path.join(this.cloud, area);
-    if (!fs.existsSync(dir)) return [];
-    return fs
-      .readdirSync(dir)
-      .filter((f) => f.endsWith(".json"))
-      .map((f) => {
-        const rec = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as CloudObject;
-        return { ...rec, state: unwrapSecrets(rec.state) as Record<string, unknown> };
-      });
+    return this.recordFiles(area).map((file) => {
+      const rec = JSON.parse(fs.readFileSync(file, "utf8")) as CloudObject;
+      return { ...rec, state: unwrapSecrets(rec.state) as Record<string, unknown> };
+    });
   }
 
   /**
@@ -123,10 +118,8 @@ export class LocalCloud {
     match: (o: CloudObject) => boolean,
     edit: (state: Record<string, unknown>) => void,
   ): number {
-    const dir = path.join(this.cloud, area);
     let n = 0;
-    for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".json"))) {
-      const file = path.join(dir, f);
+    for (const file of this.recordFiles(area)) {
       const rec = JSON.parse(fs.readFileSync(file, "utf8")) as CloudObject;
       if (!match({ ...rec, state: unwrapSecrets(rec.state) as Record<string, unknown> })) continue;
       edit(rec.state);
@@ -134,6 +127,21 @@ export class LocalCloud {
       n++;
     }
     return n;
+  }
+
+  /** The files of one area's records: <area>/<group>/<name>.json (localcloud/store.go). */
+  private recordFiles(area: string): string[] {
+    const dir = path.join(this.cloud, area);
+    if (!fs.existsSync(dir)) return [];
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((group) => group.isDirectory())
+      .flatMap((group) =>
+        fs
+          .readdirSync(path.join(dir, group.name))
+          .filter((f) => f.endsWith(".json"))
+          .map((f) => path.join(dir, group.name, f)),
+      );
   }
 
   /** Edits a checkout's stack file as a user would in an editor. */
