@@ -16,8 +16,11 @@
  *
  * Writes bench/results/latest.md and latest.json.
  *
+ * With --repeat N, every cell runs N times (the stack program and the control taking turns, so
+ * that the machine's drift falls on both) and the report keeps the median run, with the spread.
+ *
  *   npm run bench -- [--sizes 1,10,100,300,1000] [--checkpoint-sizes 1,10,100] [--scale 0.1]
- *                    [--large-parallel 1000] [--check]
+ *                    [--large-parallel 1000] [--repeat 1] [--check]
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -27,6 +30,7 @@ import { ROOT, engineBin } from "../scripts/localCloud";
 import { ProgramName } from "./cliRun";
 import { Bound, GraphNode, deploymentBound } from "./graph";
 import { latencyModelEnv, operationMs } from "./latencyModel";
+import { Spread, byCell, medianRun } from "./median";
 import { OperationRun, World, nameOf, span } from "./world";
 
 const OUT = path.join(ROOT, "bench", "results");
@@ -36,6 +40,8 @@ interface Measured extends Omit<OperationRun, "op"> {
   identities: number;
   op: OperationRun["op"] | "preview again";
   variant: Mode;
+  /** Of the wall time, over the cell's runs. */
+  spread: Spread;
 }
 
 interface Deployment {
@@ -48,6 +54,8 @@ interface Deployment {
   spanMs: number;
   opMs: number;
   bound: Bound;
+  /** Of the deployment's span, over the cell's runs. */
+  spread: Spread;
 }
 
 function machine(): string {
@@ -64,6 +72,11 @@ function table(head: string[], rows: (string | number)[][]): string {
 }
 
 const s = (ms: number, digits = 1) => `${(ms / 1000).toFixed(digits)} s`;
+/** A median with the spread of its runs, when there were several. */
+const sm = (ms: number, spread: Spread, digits = 1) =>
+  spread.runs > 1
+    ? `${s(ms, digits)} (${(spread.minMs / 1000).toFixed(digits)}-${(spread.maxMs / 1000).toFixed(digits)})`
+    : s(ms, digits);
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 const changed = (c: Record<string, number>) =>
   Object.entries(c)
@@ -82,10 +95,14 @@ const MODE_ENV: Record<Mode, Record<string, string>> = {
 };
 
 /** preview, up, a second preview that must plan nothing, destroy: one program, one world. */
-async function lifecycle(program: ProgramName, n: number, mode: Mode): Promise<Measured[]> {
+async function lifecycle(
+  program: ProgramName,
+  n: number,
+  mode: Mode,
+): Promise<Omit<Measured, "spread">[]> {
   const world = await World.make(n, MODE_ENV[mode]);
   try {
-    const out: Measured[] = [];
+    const out: Omit<Measured, "spread">[] = [];
     const push = (m: OperationRun, op: Measured["op"] = m.op) =>
       out.push({ ...m, identities: n, op, variant: mode });
     push(await world.run(program, "preview"));
@@ -108,7 +125,7 @@ async function deployment(
   mode: Mode,
   parallel: number,
   scale: number,
-): Promise<Deployment[]> {
+): Promise<Omit<Deployment, "spread">[]> {
   const world = await World.make(n, {
     ...MODE_ENV[mode],
     LOCALCLOUD_LATENCY_MODEL: latencyModelEnv(scale),
@@ -150,33 +167,45 @@ async function main(): Promise<void> {
   const checkpointSizes = (arg("checkpoint-sizes") ?? "1,10,100").split(",").map(Number);
   const scale = Number(arg("scale") ?? "0.1");
   const largeParallel = Number(arg("large-parallel") ?? "1000");
+  const repeat = Number(arg("repeat") ?? "1");
   // The operations' processes use these binaries as they are (no build check on their clock).
   process.env.WI_ENGINE_BIN = engineBin();
   const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 
-  const overhead: Measured[] = [];
-  const deployments: Deployment[] = [];
+  const overheadRuns: Omit<Measured, "spread">[] = [];
+  const deploymentRuns: Omit<Deployment, "spread">[] = [];
   for (const n of sizes) {
     const modes: Mode[] = checkpointSizes.includes(n)
       ? ["checkpoints", "PULUMI_SKIP_CHECKPOINTS"]
       : ["PULUMI_SKIP_CHECKPOINTS"];
     for (const mode of modes) {
-      for (const program of ["stack", "control"] as const) {
-        log(`${program}, ${n} identities, ${mode}: preview, up, preview, destroy`);
-        overhead.push(...(await lifecycle(program, n, mode)));
+      for (let run = 1; run <= repeat; run++) {
+        const of = repeat > 1 ? ` (run ${run} of ${repeat})` : "";
+        for (const program of ["stack", "control"] as const) {
+          log(`${program}, ${n} identities, ${mode}: preview, up, preview, destroy${of}`);
+          overheadRuns.push(...(await lifecycle(program, n, mode)));
+        }
+        for (const parallel of [DEFAULT_PARALLEL, largeParallel]) {
+          log(`deployment, ${n} identities, ${mode}, --parallel ${parallel}, x${scale}${of}`);
+          deploymentRuns.push(...(await deployment(n, mode, parallel, scale)));
+        }
+        // What is measured so far, for a long run's reader (the report comes at the end).
+        fs.mkdirSync(OUT, { recursive: true });
+        fs.writeFileSync(
+          path.join(OUT, "partial.json"),
+          `${JSON.stringify({ machine: machine(), scale, overheadRuns, deploymentRuns }, null, 2)}\n`,
+        );
       }
-      for (const parallel of [DEFAULT_PARALLEL, largeParallel]) {
-        log(`deployment, ${n} identities, ${mode}, --parallel ${parallel}, latency x${scale}`);
-        deployments.push(...(await deployment(n, mode, parallel, scale)));
-      }
-      // What is measured so far, for a long run's reader (the report comes at the end).
-      fs.mkdirSync(OUT, { recursive: true });
-      fs.writeFileSync(
-        path.join(OUT, "partial.json"),
-        `${JSON.stringify({ machine: machine(), scale, overhead, deployments }, null, 2)}\n`,
-      );
     }
   }
+  const overhead: Measured[] = byCell(
+    overheadRuns,
+    (m) => `${m.program} ${m.identities} ${m.op} ${m.variant}`,
+  ).map((runs) => medianRun(runs, (m) => m.wallMs));
+  const deployments: Deployment[] = byCell(
+    deploymentRuns,
+    (d) => `${d.identities} ${d.op} ${d.mode} ${d.parallel}`,
+  ).map((runs) => medianRun(runs, (d) => d.spanMs));
 
   const find = (program: ProgramName, n: number, op: Measured["op"], mode: Mode) =>
     overhead.find(
@@ -214,7 +243,7 @@ async function main(): Promise<void> {
   const report = [
     "# Benchmark results",
     "",
-    `Machine: ${machine()}. Pulumi CLI and engine v3.255.0 (built from source), file backend. Run: ${new Date().toISOString()}.`,
+    `Machine: ${machine()}. Pulumi CLI and engine v3.255.0 (built from source), file backend. Run: ${new Date().toISOString()}.${repeat > 1 ? ` Each cell: the median of ${repeat} runs, their range in brackets; ratios are of medians.` : ""}`,
     "",
     "## Overhead: the cloud answering at once",
     "",
@@ -242,7 +271,7 @@ async function main(): Promise<void> {
           m.variant,
           m.op,
           m.program,
-          s(m.wallMs),
+          sm(m.wallMs, m.spread),
           m.program === "stack" ? ratio(m.wallMs, control.wallMs) : "",
           changed(m.changes),
           `${m.tree.peakCliAndProgramMb} MB`,
@@ -299,7 +328,7 @@ async function main(): Promise<void> {
         d.op,
         d.parallel,
         d.operations,
-        s(d.spanMs, 2),
+        sm(d.spanMs, d.spread, 2),
         s(d.bound.chainMs, 2),
         s(d.bound.workMs / d.parallel, 2),
         s(d.bound.boundMs, 2),
