@@ -28,10 +28,10 @@ import * as path from "node:path";
 
 import { ROOT, engineBin } from "../scripts/localCloud";
 import { ProgramName } from "./cliRun";
-import { Bound, GraphNode, deploymentBound } from "./graph";
+import { Bound, GraphNode, deploymentBound, realisedChain } from "./graph";
 import { latencyModelEnv, operationMs } from "./latencyModel";
 import { Spread, byCell, medianRun } from "./median";
-import { OperationRun, World, nameOf, span } from "./world";
+import { CloudOperation, OperationRun, World, nameOf, span } from "./world";
 
 const OUT = path.join(ROOT, "bench", "results");
 const DEFAULT_PARALLEL = 4 * os.availableParallelism();
@@ -54,8 +54,30 @@ interface Deployment {
   spanMs: number;
   opMs: number;
   bound: Bound;
+  /** up: the chain it really ran (bench/graph.ts realisedChain), which makes up its span. */
+  ran?: RanChain;
   /** Of the deployment's span, over the cell's runs. */
   spread: Spread;
+}
+
+interface RanChain {
+  links: number;
+  /** Before the chain's first operation started, from the deployment's first. */
+  leadMs: number;
+  operationsMs: number;
+  /** Between one link's end and the next one's start: the engine's and the program's time. */
+  waitsMs: number;
+}
+
+function ranChain(graph: GraphNode[], ops: CloudOperation[]): RanChain {
+  const chain = realisedChain(graph, ops);
+  const first = chain[chain.length - 1];
+  return {
+    links: chain.length,
+    leadMs: first ? first.start - Math.min(...ops.map((o) => o.start)) : 0,
+    operationsMs: chain.reduce((sum, l) => sum + l.end - l.start, 0),
+    waitsMs: chain.reduce((sum, l) => sum + l.waitMs, 0),
+  };
 }
 
 function machine(): string {
@@ -153,6 +175,7 @@ async function deployment(
         spanMs: span(ops),
         opMs: m.opMs,
         bound: deploymentBound(graph, costOf, parallel, op),
+        ...(op === "up" ? { ran: ranChain(graph, ops) } : {}),
       };
     });
   } finally {
@@ -335,6 +358,39 @@ async function main(): Promise<void> {
         ratio(d.spanMs, d.bound.boundMs),
         s(d.opMs),
       ]),
+    ),
+    "",
+    "## Where an up's span goes: the chain it ran",
+    "",
+    "From the operation that ended last, back through the dependency that ended last before each (bench/graph.ts realisedChain). Span = lead + operations + waits; a wait is the time from one link's end to the next one's start, spent in the engine and the program (or queued behind --parallel).",
+    "",
+    table(
+      [
+        "identities",
+        "state writes",
+        "--parallel",
+        "links",
+        "lead",
+        "operations",
+        "waits",
+        "per link",
+      ],
+      deployments.flatMap((d) =>
+        d.ran
+          ? [
+              [
+                d.identities,
+                d.mode,
+                d.parallel,
+                d.ran.links,
+                s(d.ran.leadMs, 2),
+                s(d.ran.operationsMs, 2),
+                s(d.ran.waitsMs, 2),
+                `${Math.round(d.ran.waitsMs / Math.max(1, d.ran.links - 1))} ms`,
+              ],
+            ]
+          : [],
+      ),
     ),
     "",
     "## Targets",

@@ -34,12 +34,11 @@ function before(r: GraphNode): string[] {
 }
 
 /** `compute` memoised per URN, refusing a dependency cycle. */
-function memoised(compute: (urn: string) => number): (urn: string) => number {
-  const known = new Map<string, number>();
+function memoised<T>(compute: (urn: string) => T): (urn: string) => T {
+  const known = new Map<string, T>();
   const visiting = new Set<string>();
   return (urn) => {
-    const value = known.get(urn);
-    if (value !== undefined) return value;
+    if (known.has(urn)) return known.get(urn)!;
     if (visiting.has(urn)) throw new Error(`dependency cycle through ${urn}`);
     visiting.add(urn);
     const computed = compute(urn);
@@ -116,4 +115,57 @@ export function deploymentBound(
     operation === "up" ? criticalPath(nodes, costOf) : criticalPathOfDestroy(nodes, costOf);
   const workMs = nodes.filter(costs).reduce((sum, r) => sum + costOf(r), 0);
   return { chainMs, workMs, parallelism, boundMs: Math.max(chainMs, workMs / parallelism) };
+}
+
+/** A cloud operation as the local cloud logged it (milliseconds). */
+export interface TimedOperation {
+  urn: string;
+  start: number;
+  end: number;
+}
+
+/** One link of the chain a deployment really ran: its operation and how long it waited. */
+export interface Link extends TimedOperation {
+  /** From the end of what it waited for (the previous link) to its own start. */
+  waitMs: number;
+}
+
+/**
+ * The chain an `up` really ran, last operation first: from the operation that ended last, back
+ * through the dependency that ended last before it, to one that waited for no operation. Its
+ * operations' time plus the links' waits is the deployment: the waits are what the engine and
+ * the program took between one resource being done and the next one starting. Dependencies on
+ * components, providers and parents are followed to the operations they stand for.
+ */
+export function realisedChain(nodes: GraphNode[], ops: TimedOperation[]): Link[] {
+  const byUrn = new Map(nodes.map((r) => [r.urn, r]));
+  const opOf = new Map(ops.map((o) => [o.urn, o]));
+  const children = new Map<string, string[]>();
+  for (const r of nodes) {
+    if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r.urn]);
+  }
+  // The operations a resource cannot start before: those of what it depends on (a component
+  // stands for its children's), and those its parent waited for.
+  const waitsFor: (urn: string) => TimedOperation[] = memoised((urn) => {
+    const r = byUrn.get(urn);
+    if (!r) return [];
+    return [...before(r).flatMap(doneWith), ...(r.parent ? waitsFor(r.parent) : [])];
+  });
+  const doneWith: (urn: string) => TimedOperation[] = memoised((urn) => {
+    const op = opOf.get(urn);
+    if (op) return [op];
+    const r = byUrn.get(urn);
+    if (!r) return [];
+    return r.custom ? waitsFor(urn) : (children.get(urn) ?? []).flatMap(doneWith);
+  });
+  const latest = (list: TimedOperation[]) =>
+    list.reduce<TimedOperation | undefined>((a, b) => (a && a.end >= b.end ? a : b), undefined);
+  const chain: Link[] = [];
+  let current = latest(ops);
+  while (current) {
+    const previous = latest(waitsFor(current.urn).filter((o) => o.end <= current!.start));
+    chain.push({ ...current, waitMs: previous ? current.start - previous.end : 0 });
+    current = previous;
+  }
+  return chain;
 }

@@ -1,7 +1,13 @@
 /** The benchmark's deployment bound, on graphs small enough to work out by hand. */
 import * as assert from "node:assert/strict";
 
-import { GraphNode, criticalPath, criticalPathOfDestroy, deploymentBound } from "../bench/graph";
+import {
+  GraphNode,
+  criticalPath,
+  criticalPathOfDestroy,
+  deploymentBound,
+  realisedChain,
+} from "../bench/graph";
 
 const STACK = "urn:stack";
 
@@ -127,5 +133,71 @@ describe("deploymentBound", () => {
       resource("a", { parent: "comp" }),
     ];
     assert.equal(deploymentBound(graph, each100, 1, "destroy").workMs, 100);
+  });
+});
+
+describe("realisedChain", () => {
+  const op = (urn: string, start: number, end: number) => ({ urn, start, end });
+  const links = (chain: ReturnType<typeof realisedChain>) =>
+    chain.map((l) => `${l.urn}+${l.waitMs}`).join(" < ");
+
+  it("walks back from the last operation through the dependency that ended last", () => {
+    const graph = [
+      stack,
+      resource("a"),
+      resource("b"),
+      resource("c", { dependencies: ["a", "b"] }),
+      resource("d"),
+    ];
+    const ops = [op("a", 0, 100), op("b", 10, 150), op("c", 170, 270), op("d", 5, 50)];
+    // c waited for b (ended later than a) 20 ms; b waited for nothing.
+    assert.equal(links(realisedChain(graph, ops)), "c+20 < b+0");
+  });
+
+  it("follows a component to its children's operations, and a parent to what it waited for", () => {
+    const graph = [
+      stack,
+      resource("cluster"),
+      resource("k8s", { type: "pulumi:providers:kubernetes", dependencies: ["cluster"] }),
+      resource("wi", { custom: false, type: "azure-wi:index:WorkloadIdentity" }),
+      resource("identity", { parent: "wi" }),
+      resource("fic", { parent: "wi", dependencies: ["identity"] }),
+      resource("sa", { provider: "k8s::id", dependencies: ["wi"] }),
+      resource("webhook", {
+        custom: false,
+        type: "azure-wi:index:Webhook",
+        dependencies: ["cluster"],
+      }),
+      resource("release", { parent: "webhook" }),
+    ];
+    const ops = [
+      op("cluster", 0, 300),
+      op("identity", 0, 100),
+      op("fic", 130, 230),
+      op("sa", 330, 340),
+      op("release", 310, 400),
+    ];
+    // release waited for its parent's dependency (cluster); sa for the provider's cluster and
+    // the component's fic: both chains are walked from the operation that ended last.
+    assert.equal(links(realisedChain(graph, ops)), "release+10 < cluster+0");
+    assert.equal(
+      links(
+        realisedChain(
+          graph,
+          ops.filter((o) => o.urn !== "release"),
+        ),
+      ),
+      "sa+30 < cluster+0",
+    );
+    assert.equal(
+      links(
+        realisedChain(graph, [op("identity", 0, 100), op("fic", 130, 230), op("sa", 250, 260)]),
+      ),
+      "sa+20 < fic+30 < identity+0",
+    );
+  });
+
+  it("is empty without operations", () => {
+    assert.deepEqual(realisedChain([stack, resource("a")], []), []);
   });
 });

@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 
-import { GraphNode, deploymentBound } from "../../bench/graph";
+import { GraphNode, deploymentBound, realisedChain } from "../../bench/graph";
 import { LATENCY_MS, latencyModelEnv, operationMs } from "../../bench/latencyModel";
 import { OperationRun, World, nameOf, span } from "../../bench/world";
 import { engineBin } from "../../scripts/localCloud";
@@ -69,6 +69,21 @@ describe("the bench's measurements, through the real CLI", function () {
           LATENCY_MS["command:local:Command::cluster-kind"].create! * SCALE,
     );
     assert.ok(span(upOps) >= bound.boundMs, `${span(upOps)} ms against ${bound.boundMs} ms`);
+  });
+
+  it("accounts for the whole span with the chain it ran: lead, operations and waits", () => {
+    const chain = realisedChain(graph, upOps);
+    const first = chain[chain.length - 1];
+    const lead = first.start - Math.min(...upOps.map((o) => o.start));
+    const operations = chain.reduce((sum, l) => sum + l.end - l.start, 0);
+    const waits = chain.reduce((sum, l) => sum + l.waitMs, 0);
+    assert.equal(lead + operations + waits, span(upOps));
+    assert.equal(chain[0].end, Math.max(...upOps.map((o) => o.end)));
+    assert.ok(chain.every((l) => l.waitMs >= 0));
+    assert.ok(
+      chain.some((l) => nameOf(l.urn) === "cluster-kind"),
+      JSON.stringify(chain),
+    );
   });
 
   it("samples the program's process and the CLI's, and reports the program's own usage", () => {
