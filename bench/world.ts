@@ -32,6 +32,10 @@ export interface CloudOperation {
   end: number;
 }
 
+export interface StateResource extends GraphNode {
+  inputs?: Record<string, unknown>;
+}
+
 export class World {
   readonly cloud: LocalCloud;
   readonly checkout: string;
@@ -103,9 +107,14 @@ export class World {
   }
 
   /** The resources in the stack's state, as the bound needs them. */
-  async graph(): Promise<GraphNode[]> {
+  graph(): Promise<GraphNode[]> {
+    return this.resources();
+  }
+
+  /** The resources in the stack's state (`pulumi stack export`), inputs included. */
+  async resources(): Promise<StateResource[]> {
     const stack = await this.cloud.stack("dev", this.checkout);
-    const state = (await stack.exportStack()).deployment as { resources?: GraphNode[] };
+    const state = (await stack.exportStack()).deployment as { resources?: StateResource[] };
     return state.resources ?? [];
   }
 

@@ -66,6 +66,28 @@ export interface StackOutputs {
   capzServiceAccountKeySecret?: pulumi.Output<string>;
 }
 
+/**
+ * What a stack deploys before its identities, and what the identities are built on: the
+ * benchmark's control (bench/control.ts) builds its flat identities on the same part.
+ */
+export interface FixedPart {
+  tenantId: pulumi.Output<string>;
+  resourceGroupName: pulumi.Output<string>;
+  /** kind only */
+  issuer: OidcIssuer | undefined;
+  cluster: KindOrAksCluster;
+  /** kind only: on AKS the workload identity add-on runs it */
+  webhook: Webhook | undefined;
+  rotationOutputs: Pick<StackOutputs, "signingKeys" | "keyRotation">;
+  /**
+   * The issuer the cluster signs under, byte for byte, as federated credentials take it: on kind
+   * the OidcIssuer's (FICs need not wait for the cluster itself), on AKS the cluster's own.
+   */
+  identityIssuerUrl: pulumi.Output<string>;
+  /** The namespaces of the ServiceAccounts the identities create, once each. */
+  namespaces: Map<string, k8s.core.v1.Namespace>;
+}
+
 export interface DeployOptions {
   /** The signing key's private half, when the config brings one (a secret). */
   signingPrivateKeyPem?: pulumi.Input<string>;
@@ -128,10 +150,14 @@ function rotationStackOutputs(
 /** Resolves on the event loop's next turn, after pending I/O and timers have had their go. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export async function deployStack(
+/**
+ * Everything but the identities: the key rotation check, resource group, issuer, cluster,
+ * webhook and the identities' namespaces, each registered in that order.
+ */
+export async function deployFixedPart(
   cfg: StackConfig,
   options: DeployOptions = {},
-): Promise<StackOutputs> {
+): Promise<FixedPart> {
   // Before anything is registered: the key rotation step this up makes, against what the
   // previous up left (refused here when it would break tokens in flight).
   // The keys as OidcIssuer resolves them: names, and the kids known before anything exists.
@@ -219,6 +245,35 @@ export async function deployStack(
     );
   }
 
+  return {
+    tenantId,
+    resourceGroupName,
+    issuer,
+    cluster,
+    webhook,
+    rotationOutputs,
+    identityIssuerUrl: issuer?.issuerUrl ?? cluster.issuerUrl,
+    namespaces,
+  };
+}
+
+export async function deployStack(
+  cfg: StackConfig,
+  options: DeployOptions = {},
+): Promise<StackOutputs> {
+  const {
+    tenantId,
+    resourceGroupName,
+    issuer,
+    cluster,
+    webhook,
+    rotationOutputs,
+    identityIssuerUrl,
+    namespaces,
+  } = await deployFixedPart(cfg, options);
+  const k8sOpts = { providers: { kubernetes: cluster.provider } };
+  const k8sProvider = { provider: cluster.provider };
+
   const identities: Record<string, IdentityOutputs> = {};
   const created: WorkloadIdentity[] = [];
   for (const id of cfg.identities) {
@@ -230,9 +285,7 @@ export async function deployStack(
     const wi = new WorkloadIdentity(
       id.name,
       {
-        // The issuer the cluster signs under, byte for byte: on kind the OidcIssuer's (FICs need
-        // not wait for the cluster itself), on AKS the cluster's own.
-        issuerUrl: issuer?.issuerUrl ?? cluster.issuerUrl,
+        issuerUrl: identityIssuerUrl,
         ...(id.existingIdentity
           ? { existingIdentity: id.existingIdentity, tenantId }
           : { resourceGroupName, location: cfg.location }),
@@ -261,7 +314,7 @@ export async function deployStack(
   const openshift =
     cfg.openshiftCredentialsRequests.length > 0
       ? new OpenShiftCredentials("openshift", {
-          issuerUrl: issuer?.issuerUrl ?? cluster.issuerUrl,
+          issuerUrl: identityIssuerUrl,
           credentialsRequests: cfg.openshiftCredentialsRequests,
           resourceGroupName,
           location: cfg.location,
