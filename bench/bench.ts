@@ -56,6 +56,11 @@ interface Deployment {
   bound: Bound;
   /** up: the chain it really ran (bench/graph.ts realisedChain), which makes up its span. */
   ran?: RanChain;
+  /**
+   * CPU time of every process of the operation (the program's exact, the CLI's and the plugins'
+   * sampled) over the machine's cores: no run of the operation on this machine is shorter.
+   */
+  cpuFloorMs: number;
   /** Of the deployment's span, over the cell's runs. */
   spread: Spread;
 }
@@ -67,6 +72,8 @@ interface RanChain {
   operationsMs: number;
   /** Between one link's end and the next one's start: the engine's and the program's time. */
   waitsMs: number;
+  /** The links by logical name, first to last, each with the wait before it (seconds). */
+  path: string;
 }
 
 function ranChain(graph: GraphNode[], ops: CloudOperation[]): RanChain {
@@ -77,6 +84,10 @@ function ranChain(graph: GraphNode[], ops: CloudOperation[]): RanChain {
     leadMs: first ? first.start - Math.min(...ops.map((o) => o.start)) : 0,
     operationsMs: chain.reduce((sum, l) => sum + l.end - l.start, 0),
     waitsMs: chain.reduce((sum, l) => sum + l.waitMs, 0),
+    path: [...chain]
+      .reverse()
+      .map((l) => `${nameOf(l.urn)} (+${(l.waitMs / 1000).toFixed(2)})`)
+      .join(" > "),
   };
 }
 
@@ -176,6 +187,10 @@ async function deployment(
         opMs: m.opMs,
         bound: deploymentBound(graph, costOf, parallel, op),
         ...(op === "up" ? { ran: ranChain(graph, ops) } : {}),
+        cpuFloorMs: Math.round(
+          (m.cpuMs + m.tree.cpuMs.cli + m.tree.cpuMs.providers + m.tree.cpuMs.other) /
+            os.availableParallelism(),
+        ),
       };
     });
   } finally {
@@ -329,7 +344,7 @@ async function main(): Promise<void> {
     "",
     `## The deployment against its bound (latency model x${scale})`,
     "",
-    "Deployment: from the first cloud operation's start to the last one's end. Chain: the longest chain of real dependencies. Work: every operation's time added up. Bound: max(chain, work / parallelism).",
+    "Deployment: from the first cloud operation's start to the last one's end. Chain: the longest chain of real dependencies. Work: every operation's time added up. Bound: max(chain, work / parallelism). Operation wall: the whole operation, from asking the CLI to its answer; CPU / cores: the CPU time all its processes took over this machine's cores, below which no run of the operation gets here (where it is near the operation wall, the run was CPU-bound).",
     "",
     table(
       [
@@ -344,6 +359,7 @@ async function main(): Promise<void> {
         "bound",
         "ratio",
         "operation wall",
+        "CPU / cores",
       ],
       deployments.map((d) => [
         d.identities,
@@ -357,6 +373,7 @@ async function main(): Promise<void> {
         s(d.bound.boundMs, 2),
         ratio(d.spanMs, d.bound.boundMs),
         s(d.opMs),
+        s(d.cpuFloorMs),
       ]),
     ),
     "",
@@ -374,6 +391,7 @@ async function main(): Promise<void> {
         "operations",
         "waits",
         "per link",
+        "links (wait before each, s)",
       ],
       deployments.flatMap((d) =>
         d.ran
@@ -387,6 +405,7 @@ async function main(): Promise<void> {
                 s(d.ran.operationsMs, 2),
                 s(d.ran.waitsMs, 2),
                 `${Math.round(d.ran.waitsMs / Math.max(1, d.ran.links - 1))} ms`,
+                d.ran.path,
               ],
             ]
           : [],
