@@ -355,7 +355,7 @@ async function main(): Promise<void> {
     "",
     "## The deployment against its bound",
     "",
-    "Latency: the model's figures (bench/latencyModel.ts) times this. Deployment: from the first cloud operation's start to the last one's end. Chain: the longest chain of real dependencies. Work: every operation's time added up. Bound: max(chain, work / parallelism). Operation wall: the whole operation, from asking the CLI to its answer; CPU / cores: the CPU time all its processes took over this machine's cores, below which no run of the operation gets here (where it is near the operation wall, the run was CPU-bound).",
+    "Latency: the model's figures (bench/latencyModel.ts) times this. Deployment: from the first cloud operation's start to the last one's end. Chain: the longest chain of real dependencies. Work: every operation's time added up. Bound: max(chain, work / parallelism). Engine's waves, destroy only: the least time of the engine's own schedule, which deletes in waves, each waiting for the one before it to finish (bench/graph.ts destroyWaves). Operation wall: the whole operation, from asking the CLI to its answer; CPU / cores: the CPU time all its processes took over this machine's cores, below which no run of the operation gets here (where it is near the operation wall, the run was CPU-bound).",
     "",
     table(
       [
@@ -370,6 +370,7 @@ async function main(): Promise<void> {
         "work / parallel",
         "bound",
         "ratio",
+        "engine's waves (ratio)",
         "operation wall",
         "CPU / cores",
       ],
@@ -385,6 +386,9 @@ async function main(): Promise<void> {
         s(d.bound.workMs / d.parallel, 2),
         s(d.bound.boundMs, 2),
         ratio(d.spanMs, d.bound.boundMs),
+        d.bound.wavesMs === undefined
+          ? ""
+          : `${s(d.bound.wavesMs, 2)} (${ratio(d.spanMs, d.bound.wavesMs)})`,
         s(d.opMs),
         s(d.cpuFloorMs),
       ]),

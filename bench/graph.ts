@@ -95,6 +95,54 @@ export function criticalPathOfDestroy(
   return Math.max(0, ...nodes.map((r) => finishOf(r.urn)));
 }
 
+/**
+ * The least time `destroy` takes as the engine schedules it. The engine does not delete a
+ * resource as soon as what needs it has gone: it deletes in waves (pulumi/pulumi,
+ * pkg/resource/deploy/step_generator.go, ScheduleDeletes: "a conservative approximation of what
+ * deletions can safely occur in parallel"). A resource's wave is one past the deepest of what it
+ * depends on (its dependencies, provider and parent, and the children of a component it depends
+ * on that come before it in the state), the deepest wave goes first, and a wave starts once the
+ * one before it has finished. Each wave takes at least its slowest delete and its work over the
+ * parallelism.
+ */
+export function destroyWaves(
+  nodes: GraphNode[],
+  costOf: (r: GraphNode) => number,
+  parallelism: number,
+): number {
+  const index = new Map(nodes.map((r, i) => [r.urn, i]));
+  const byUrn = new Map(nodes.map((r) => [r.urn, r]));
+  const children = new Map<string, string[]>();
+  for (const r of nodes) {
+    if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r.urn]);
+  }
+  const descendants: (urn: string) => string[] = memoised((urn) =>
+    (children.get(urn) ?? []).flatMap((c) => [c, ...descendants(c)]),
+  );
+  const dependsOn = (r: GraphNode): string[] => {
+    const own = index.get(r.urn)!;
+    const direct = before(r).filter((u) => byUrn.has(u));
+    // The children rule is for dependencies only, not for the parent.
+    const ofComponents = direct
+      .filter((u) => !byUrn.get(u)!.custom)
+      .flatMap(descendants)
+      .filter((u) => index.get(u)! < own);
+    return [...direct, ...ofComponents, ...(r.parent && byUrn.has(r.parent) ? [r.parent] : [])];
+  };
+  const depth: (urn: string) => number = memoised(
+    (urn) => 1 + Math.max(-1, ...dependsOn(byUrn.get(urn)!).map(depth)),
+  );
+  const waves = new Map<number, GraphNode[]>();
+  for (const r of nodes) waves.set(depth(r.urn), [...(waves.get(depth(r.urn)) ?? []), r]);
+  let total = 0;
+  for (const wave of waves.values()) {
+    const costsOf = wave.filter(costs).map(costOf);
+    const work = costsOf.reduce((sum, c) => sum + c, 0);
+    total += Math.max(0, ...costsOf, work / parallelism);
+  }
+  return total;
+}
+
 export interface Bound {
   /** The longest chain of real dependencies. */
   chainMs: number;
@@ -103,6 +151,8 @@ export interface Bound {
   parallelism: number;
   /** max(chain, work / parallelism): no engine running `parallelism` operations at once beats it. */
   boundMs: number;
+  /** destroy: the least time of the engine's waves (destroyWaves), at or above the bound. */
+  wavesMs?: number;
 }
 
 export function deploymentBound(
@@ -114,7 +164,16 @@ export function deploymentBound(
   const chainMs =
     operation === "up" ? criticalPath(nodes, costOf) : criticalPathOfDestroy(nodes, costOf);
   const workMs = nodes.filter(costs).reduce((sum, r) => sum + costOf(r), 0);
-  return { chainMs, workMs, parallelism, boundMs: Math.max(chainMs, workMs / parallelism) };
+  const boundMs = Math.max(chainMs, workMs / parallelism);
+  return operation === "up"
+    ? { chainMs, workMs, parallelism, boundMs }
+    : {
+        chainMs,
+        workMs,
+        parallelism,
+        boundMs,
+        wavesMs: destroyWaves(nodes, costOf, parallelism),
+      };
 }
 
 /** A cloud operation as the local cloud logged it (milliseconds). */

@@ -6,6 +6,7 @@ import {
   criticalPath,
   criticalPathOfDestroy,
   deploymentBound,
+  destroyWaves,
   realisedChain,
 } from "../bench/graph";
 
@@ -133,6 +134,45 @@ describe("deploymentBound", () => {
       resource("a", { parent: "comp" }),
     ];
     assert.equal(deploymentBound(graph, each100, 1, "destroy").workMs, 100);
+  });
+});
+
+describe("destroyWaves", () => {
+  const slowFast = (r: GraphNode) => (r.urn === "x" || r.urn === "w" ? 100 : 10);
+
+  it("waits for a whole wave where the chains alone would overlap", () => {
+    // Chains y > x and w > z take 110 each; the engine deletes {y, w}, then {x, z}.
+    const graph = [
+      stack,
+      resource("x"),
+      resource("y", { dependencies: ["x"] }),
+      resource("z"),
+      resource("w", { dependencies: ["z"] }),
+    ];
+    assert.equal(criticalPathOfDestroy(graph, slowFast), 110);
+    assert.equal(destroyWaves(graph, slowFast, 8), 200);
+    assert.equal(deploymentBound(graph, slowFast, 8, "destroy").wavesMs, 200);
+  });
+
+  it("spreads a wave's work over the parallelism", () => {
+    const graph = [stack, ...Array.from({ length: 10 }, (_, i) => resource(`r${i}`))];
+    assert.equal(destroyWaves(graph, each100, 4), 250);
+    assert.equal(destroyWaves(graph, each100, 1000), 100);
+  });
+
+  it("puts a resource past its provider and parent, and past the children of a component it depends on", () => {
+    const graph = [
+      stack,
+      resource("cluster"),
+      resource("k8s", { type: "pulumi:providers:kubernetes", dependencies: ["cluster"] }),
+      resource("comp", { custom: false, type: "azure-wi:index:WorkloadIdentity" }),
+      resource("id", { parent: "comp" }),
+      resource("sa", { parent: "comp", provider: "k8s::id-1", dependencies: ["id"] }),
+      resource("after", { dependencies: ["comp"] }),
+    ];
+    // Waves, deepest first: {after} (past the component's children, sa among them), {sa},
+    // {id, k8s}, {cluster, comp}, {stack}. Without the children rule "after" would go with id.
+    assert.equal(destroyWaves(graph, each100, 8), 400);
   });
 });
 

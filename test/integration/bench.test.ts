@@ -104,7 +104,10 @@ describe("the bench's measurements, through the real CLI", function () {
     const ops = world.operations();
     assert.ok(ops.every((o) => o.op === "delete"));
     assert.equal(ops.length, cloudResources().length);
-    assert.ok(span(ops) >= deploymentBound(graph, costOf("delete"), 8, "destroy").boundMs);
+    // The engine deletes in waves: not even its own schedule's least time is beaten.
+    const bound = deploymentBound(graph, costOf("delete"), 8, "destroy");
+    assert.ok(bound.wavesMs! >= bound.boundMs);
+    assert.ok(span(ops) >= bound.wavesMs!, `${span(ops)} ms against ${bound.wavesMs} ms`);
     assert.equal(destroy.changes.delete, up.changes.create);
     assert.deepEqual(world.cloud.objects("azure"), []);
   });
