@@ -96,20 +96,15 @@ export function criticalPathOfDestroy(
 }
 
 /**
- * The least time `destroy` takes as the engine schedules it. The engine does not delete a
- * resource as soon as what needs it has gone: it deletes in waves (pulumi/pulumi,
- * pkg/resource/deploy/step_generator.go, ScheduleDeletes: "a conservative approximation of what
- * deletions can safely occur in parallel"). A resource's wave is one past the deepest of what it
- * depends on (its dependencies, provider and parent, and the children of a component it depends
- * on that come before it in the state), the deepest wave goes first, and a wave starts once the
- * one before it has finished. Each wave takes at least its slowest delete and its work over the
- * parallelism.
+ * The waves in which the engine deletes a stack, first to last. It does not delete a resource as
+ * soon as what needs it has gone (pulumi/pulumi, pkg/resource/deploy/step_generator.go,
+ * ScheduleDeletes: "a conservative approximation of what deletions can safely occur in
+ * parallel"): a resource's depth is one past the deepest of what it depends on (its
+ * dependencies, provider and parent, and the children of a component it depends on that come
+ * before it in the state), the deepest resources go first, and each wave starts once the one
+ * before it has finished.
  */
-export function destroyWaves(
-  nodes: GraphNode[],
-  costOf: (r: GraphNode) => number,
-  parallelism: number,
-): number {
+export function deleteWaves(nodes: GraphNode[]): GraphNode[][] {
   const index = new Map(nodes.map((r, i) => [r.urn, i]));
   const byUrn = new Map(nodes.map((r) => [r.urn, r]));
   const children = new Map<string, string[]>();
@@ -132,10 +127,22 @@ export function destroyWaves(
   const depth: (urn: string) => number = memoised(
     (urn) => 1 + Math.max(-1, ...dependsOn(byUrn.get(urn)!).map(depth)),
   );
-  const waves = new Map<number, GraphNode[]>();
-  for (const r of nodes) waves.set(depth(r.urn), [...(waves.get(depth(r.urn)) ?? []), r]);
+  const waves: GraphNode[][] = [];
+  for (const r of nodes) (waves[depth(r.urn)] ??= []).push(r);
+  return waves.filter(Boolean).reverse();
+}
+
+/**
+ * The least time `destroy` takes as the engine schedules it (deleteWaves): each wave takes at
+ * least its slowest delete and its work over the parallelism.
+ */
+export function destroyWaves(
+  nodes: GraphNode[],
+  costOf: (r: GraphNode) => number,
+  parallelism: number,
+): number {
   let total = 0;
-  for (const wave of waves.values()) {
+  for (const wave of deleteWaves(nodes)) {
     const costsOf = wave.filter(costs).map(costOf);
     const work = costsOf.reduce((sum, c) => sum + c, 0);
     total += Math.max(0, ...costsOf, work / parallelism);

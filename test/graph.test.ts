@@ -5,6 +5,7 @@ import {
   GraphNode,
   criticalPath,
   criticalPathOfDestroy,
+  deleteWaves,
   deploymentBound,
   destroyWaves,
   realisedChain,
@@ -170,8 +171,11 @@ describe("destroyWaves", () => {
       resource("sa", { parent: "comp", provider: "k8s::id-1", dependencies: ["id"] }),
       resource("after", { dependencies: ["comp"] }),
     ];
-    // Waves, deepest first: {after} (past the component's children, sa among them), {sa},
-    // {id, k8s}, {cluster, comp}, {stack}. Without the children rule "after" would go with id.
+    // Without the children rule "after" would go with id.
+    assert.deepEqual(
+      deleteWaves(graph).map((w) => w.map((r) => r.urn)),
+      [["after"], ["sa"], ["k8s", "id"], ["cluster", "comp"], [STACK]],
+    );
     assert.equal(destroyWaves(graph, each100, 8), 400);
   });
 });
