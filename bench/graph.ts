@@ -33,6 +33,18 @@ function before(r: GraphNode): string[] {
   return [...(r.dependencies ?? []), ...(provider ? [provider] : [])];
 }
 
+/** Each parent's children's URNs, in state order. */
+function childrenOf(nodes: GraphNode[]): Map<string, string[]> {
+  const children = new Map<string, string[]>();
+  for (const r of nodes) {
+    if (!r.parent) continue;
+    const list = children.get(r.parent);
+    if (list) list.push(r.urn);
+    else children.set(r.parent, [r.urn]);
+  }
+  return children;
+}
+
 /** `compute` memoised per URN, refusing a dependency cycle. */
 function memoised<T>(compute: (urn: string) => T): (urn: string) => T {
   const known = new Map<string, T>();
@@ -51,10 +63,7 @@ function memoised<T>(compute: (urn: string) => T): (urn: string) => T {
 /** The longest chain of `up`: creates in dependency order. */
 export function criticalPath(nodes: GraphNode[], costOf: (r: GraphNode) => number): number {
   const byUrn = new Map(nodes.map((r) => [r.urn, r]));
-  const children = new Map<string, GraphNode[]>();
-  for (const r of nodes) {
-    if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
-  }
+  const children = childrenOf(nodes);
   // The SDK registers a child only once its parent is registered, so a child never starts
   // before its parent does (a component's dependsOn holds all of its children back).
   const startOf: (urn: string) => number = memoised((urn) => {
@@ -69,7 +78,7 @@ export function criticalPath(nodes: GraphNode[], costOf: (r: GraphNode) => numbe
     // A component is done when its children are; nothing waits on a component before that.
     return r.custom
       ? start + (costs(r) ? costOf(r) : 0)
-      : Math.max(start, ...(children.get(urn) ?? []).map((c) => finishOf(c.urn)));
+      : Math.max(start, ...(children.get(urn) ?? []).map(finishOf));
   });
   return Math.max(0, ...nodes.map((r) => finishOf(r.urn)));
 }
@@ -107,10 +116,7 @@ export function criticalPathOfDestroy(
 export function deleteWaves(nodes: GraphNode[]): GraphNode[][] {
   const index = new Map(nodes.map((r, i) => [r.urn, i]));
   const byUrn = new Map(nodes.map((r) => [r.urn, r]));
-  const children = new Map<string, string[]>();
-  for (const r of nodes) {
-    if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r.urn]);
-  }
+  const children = childrenOf(nodes);
   const descendants: (urn: string) => string[] = memoised((urn) =>
     (children.get(urn) ?? []).flatMap((c) => [c, ...descendants(c)]),
   );
@@ -171,16 +177,13 @@ export function deploymentBound(
   const chainMs =
     operation === "up" ? criticalPath(nodes, costOf) : criticalPathOfDestroy(nodes, costOf);
   const workMs = nodes.filter(costs).reduce((sum, r) => sum + costOf(r), 0);
-  const boundMs = Math.max(chainMs, workMs / parallelism);
-  return operation === "up"
-    ? { chainMs, workMs, parallelism, boundMs }
-    : {
-        chainMs,
-        workMs,
-        parallelism,
-        boundMs,
-        wavesMs: destroyWaves(nodes, costOf, parallelism),
-      };
+  return {
+    chainMs,
+    workMs,
+    parallelism,
+    boundMs: Math.max(chainMs, workMs / parallelism),
+    ...(operation === "destroy" ? { wavesMs: destroyWaves(nodes, costOf, parallelism) } : {}),
+  };
 }
 
 /** A cloud operation as the local cloud logged it (milliseconds). */
@@ -206,10 +209,7 @@ export interface Link extends TimedOperation {
 export function realisedChain(nodes: GraphNode[], ops: TimedOperation[]): Link[] {
   const byUrn = new Map(nodes.map((r) => [r.urn, r]));
   const opOf = new Map(ops.map((o) => [o.urn, o]));
-  const children = new Map<string, string[]>();
-  for (const r of nodes) {
-    if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r.urn]);
-  }
+  const children = childrenOf(nodes);
   // The operations a resource cannot start before: those of what it depends on (a component
   // stands for its children's), and those its parent waited for.
   const waitsFor: (urn: string) => TimedOperation[] = memoised((urn) => {
