@@ -11,7 +11,7 @@ import {
   parseRsaPrivateKey,
   parseRsaPublicKey,
 } from "./keys";
-import { INITIAL_KEY, validateKeyName } from "./signingKeys";
+import { INITIAL_KEY, PlannedKey, validateKeyName } from "./signingKeys";
 import {
   DEFAULT_ACCOUNT_PREFIX,
   DEFAULT_PUBLIC_CONTAINER,
@@ -42,6 +42,12 @@ interface OidcIssuerBaseArgs {
   additionalPublicKeysPem?: string[];
   /** Tags for the created Azure resources. */
   tags?: Record<string, string>;
+  /** Let a key leave the JWKS sooner than 24 hours after it stopped signing (tokens it signed
+   * then fail). */
+  allowEarlyKeyRetirement?: boolean;
+  /** For one up, when the previous deployment's key ledger cannot be read: start a new ledger
+   * from the declared keys. Refused when the ledger reads fine, so it cannot stay on. */
+  resetKeyLedger?: boolean;
 }
 
 /** The component generates the signing key (`@pulumi/tls`, kept in state as a secret). */
@@ -105,9 +111,10 @@ export type OidcIssuerArgs = OidcIssuerBaseArgs &
 
 export const DEFAULT_RSA_BITS = 4096;
 
-export type ResolvedKey =
-  | { name: string; kind: "generated"; rsaBits: number }
-  | { name: string; kind: "provided"; publicKeyPem: string; keyId: string };
+/** A key as the issuer makes it, with the argument that declares it (for messages). */
+export type ResolvedKey = { name: string; field: string } & (
+  { kind: "generated"; rsaBits: number } | { kind: "provided"; publicKeyPem: string; keyId: string }
+);
 
 export interface ResolvedOidcIssuerArgs {
   hosting: Hosting;
@@ -119,6 +126,23 @@ export interface ResolvedOidcIssuerArgs {
   signingKeyName: string;
   /** The signing key's private half, when it is brought. */
   signingPrivateKeyPem: pulumi.Input<string> | undefined;
+  allowEarlyKeyRetirement: boolean;
+  resetKeyLedger: boolean;
+}
+
+type ResolvedKeys = Pick<
+  ResolvedOidcIssuerArgs,
+  "keys" | "signingKeyName" | "signingPrivateKeyPem"
+>;
+
+/** The key arguments read loosely: JavaScript callers and Outputs get past the types. */
+interface LooseKeyArgs {
+  rsaBits?: unknown;
+  signingKey?: ProvidedSigningKey;
+  keys?: unknown;
+  signingKeyName?: unknown;
+  signingPrivateKeyPem?: pulumi.Input<string>;
+  additionalPublicKeysPem?: string[];
 }
 
 /**
@@ -141,96 +165,118 @@ export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerA
   const accountNamePrefix = validateAccountNamePrefix(
     args.accountNamePrefix ?? DEFAULT_ACCOUNT_PREFIX,
   );
-
-  // Read loosely: JavaScript callers and Outputs get past the types.
-  const given = args as {
-    rsaBits?: unknown;
-    signingKey?: ProvidedSigningKey;
-    keys?: unknown;
-    signingKeyName?: unknown;
-    signingPrivateKeyPem?: pulumi.Input<string>;
-    additionalPublicKeysPem?: string[];
-  };
-  if (given.keys !== undefined) {
-    for (const other of ["rsaBits", "signingKey", "additionalPublicKeysPem"] as const) {
-      if (given[other] !== undefined) {
-        throw new InvalidArgumentError(
-          other,
-          other === "signingKey" ? "a key pair" : describeValue(given[other]),
-          "not used with keys: declare every key in keys and name the signing one",
-        );
-      }
-    }
-    return {
-      hosting,
-      containerName,
-      accountNamePrefix,
-      ...resolveDeclaredKeys(given.keys, given.signingKeyName, given.signingPrivateKeyPem),
-    };
-  }
-  if (given.signingKey !== undefined) {
-    // The types forbid both; JavaScript callers and Outputs are not checked by them.
-    if (given.rsaBits !== undefined) {
-      throw new InvalidArgumentError(
-        "rsaBits",
-        describeValue(given.rsaBits),
-        "only used when the component generates the key; omit it when signingKey is given",
-      );
-    }
-    const publicKeyPem = normalizePublicKeyPem(
-      given.signingKey.publicKeyPem,
-      "signingKey.publicKeyPem",
-    );
-    const priv = given.signingKey.privateKeyPem;
-    if (typeof priv === "string") {
-      // A plain key is checked now; a secret Output is checked the same way once known.
-      checkProvidedPrivateKey(priv, given.signingKey.publicKeyPem);
-    } else if (priv === undefined || priv === null) {
-      throw new InvalidArgumentError(
-        "signingKey.privateKeyPem",
-        describeValue(priv),
-        "expected a PEM-encoded RSA private key, preferably as a secret",
-      );
-    }
-    const kid = keyId(publicKeyPem);
-    const extras = parsePublicKeyList(
-      given.additionalPublicKeysPem ?? [],
-      "additionalPublicKeysPem",
-      new Map([[kid, "signingKey.publicKeyPem"]]),
-    );
-    return {
-      hosting,
-      containerName,
-      accountNamePrefix,
-      keys: [
-        { name: INITIAL_KEY, kind: "provided", publicKeyPem, keyId: kid },
-        ...additionalKeys(extras),
-      ],
-      signingKeyName: INITIAL_KEY,
-      signingPrivateKeyPem: priv,
-    };
-  }
-  const extras = parsePublicKeyList(given.additionalPublicKeysPem ?? [], "additionalPublicKeysPem");
+  const given = args as LooseKeyArgs;
+  const keys =
+    given.keys !== undefined
+      ? declaredKeyArgs(given)
+      : given.signingKey !== undefined
+        ? broughtKeyArgs(given)
+        : generatedKeyArgs(given);
   return {
     hosting,
     containerName,
     accountNamePrefix,
+    ...keys,
+    allowEarlyKeyRetirement: optionalBoolean(
+      args.allowEarlyKeyRetirement,
+      "allowEarlyKeyRetirement",
+    ),
+    resetKeyLedger: optionalBoolean(args.resetKeyLedger, "resetKeyLedger"),
+  };
+}
+
+function optionalBoolean(value: unknown, field: string): boolean {
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new InvalidArgumentError(field, describeValue(value), "expected true or false");
+  }
+  return value ?? false;
+}
+
+/** `keys` + `signingKeyName`: nothing of the shorthands beside them. */
+function declaredKeyArgs(given: LooseKeyArgs): ResolvedKeys {
+  for (const other of ["rsaBits", "signingKey", "additionalPublicKeysPem"] as const) {
+    if (given[other] !== undefined) {
+      throw new InvalidArgumentError(
+        other,
+        other === "signingKey" ? "a key pair" : describeValue(given[other]),
+        "not used with keys: declare every key in keys and name the signing one",
+      );
+    }
+  }
+  return resolveDeclaredKeys(given.keys, given.signingKeyName, given.signingPrivateKeyPem);
+}
+
+/** `signingKey`: a brought pair, named initial, and the additional public keys. */
+function broughtKeyArgs(given: LooseKeyArgs): ResolvedKeys {
+  const signingKey = given.signingKey!;
+  // The types forbid both; JavaScript callers and Outputs are not checked by them.
+  if (given.rsaBits !== undefined) {
+    throw new InvalidArgumentError(
+      "rsaBits",
+      describeValue(given.rsaBits),
+      "only used when the component generates the key; omit it when signingKey is given",
+    );
+  }
+  const publicKeyPem = normalizePublicKeyPem(signingKey.publicKeyPem, "signingKey.publicKeyPem");
+  const priv = signingKey.privateKeyPem;
+  if (typeof priv === "string") {
+    // A plain key is checked now; a secret Output is checked the same way once known.
+    checkProvidedPrivateKey(priv, signingKey.publicKeyPem);
+  } else if (priv === undefined || priv === null) {
+    throw new InvalidArgumentError(
+      "signingKey.privateKeyPem",
+      describeValue(priv),
+      "expected a PEM-encoded RSA private key, preferably as a secret",
+    );
+  }
+  const kid = keyId(publicKeyPem);
+  const extras = parsePublicKeyList(
+    given.additionalPublicKeysPem ?? [],
+    "additionalPublicKeysPem",
+    new Map([[kid, "signingKey.publicKeyPem"]]),
+  );
+  return {
     keys: [
       {
         name: INITIAL_KEY,
-        kind: "generated",
-        rsaBits: requireIntegerInRange(
-          given.rsaBits ?? DEFAULT_RSA_BITS,
-          "rsaBits",
-          MIN_RSA_BITS,
-          MAX_RSA_BITS,
-        ),
+        field: "signingKey.publicKeyPem",
+        kind: "provided",
+        publicKeyPem,
+        keyId: kid,
       },
+      ...additionalKeys(extras),
+    ],
+    signingKeyName: INITIAL_KEY,
+    signingPrivateKeyPem: priv,
+  };
+}
+
+/** No key given: one generated key named initial (`rsaBits`), and the additional public keys. */
+function generatedKeyArgs(given: LooseKeyArgs): ResolvedKeys {
+  const extras = parsePublicKeyList(given.additionalPublicKeysPem ?? [], "additionalPublicKeysPem");
+  const rsaBits = requireIntegerInRange(
+    given.rsaBits ?? DEFAULT_RSA_BITS,
+    "rsaBits",
+    MIN_RSA_BITS,
+    MAX_RSA_BITS,
+  );
+  return {
+    keys: [
+      { name: INITIAL_KEY, field: "rsaBits", kind: "generated", rsaBits },
       ...additionalKeys(extras),
     ],
     signingKeyName: INITIAL_KEY,
     signingPrivateKeyPem: undefined,
   };
+}
+
+/** The keys as the rotation plans them: kind, size, and the kid where it is known already. */
+export function plannedKeys(keys: ResolvedKey[]): PlannedKey[] {
+  return keys.map((k) =>
+    k.kind === "generated"
+      ? { name: k.name, field: k.field, kind: "generated", bits: k.rsaBits }
+      : { name: k.name, field: k.field, kind: "brought", kid: k.keyId },
+  );
 }
 
 /** The name a shorthand's additional public key has among the keys. */
@@ -242,6 +288,7 @@ function additionalKeyName(index: number): string {
 function additionalKeys(pems: string[]): ResolvedKey[] {
   return pems.map((pem, i) => ({
     name: additionalKeyName(i),
+    field: `additionalPublicKeysPem[${i}]`,
     kind: "provided",
     publicKeyPem: pem,
     keyId: keyId(pem),
@@ -311,10 +358,11 @@ export function resolveDeclaredKeys(
         );
       }
       seenKids.set(kid, `${at}.publicKeyPem`);
-      return { name, kind: "provided", publicKeyPem, keyId: kid };
+      return { name, field: at, kind: "provided", publicKeyPem, keyId: kid };
     }
     return {
       name,
+      field: at,
       kind: "generated",
       rsaBits: requireIntegerInRange(
         k.rsaBits ?? DEFAULT_RSA_BITS,

@@ -195,6 +195,8 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
     this.resources.length = 0;
     this.invokes.length = 0;
     this.registeredOutputs.clear();
+    this.previousResources = {};
+    this.previousReadError = undefined;
   }
 
   byType(type: string): SimulatedResource[] {
@@ -231,8 +233,10 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
     return { id, state: { ...inputs, ...outputs } };
   }
 
-  /** What the stack's previous up left in its outputs (none: a first up). */
-  previousOutputs: Record<string, unknown> = {};
+  /** What the stack's previous deployment left: each resource's type and outputs by URN (none:
+   * the stack was never deployed). A test of a later up sets it; previousReadError makes the read fail. */
+  previousResources: Record<string, { type: string; outputs: Record<string, unknown> }> = {};
+  previousReadError: string | undefined;
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     const inputs = args.inputs as Record<string, unknown>;
@@ -257,10 +261,15 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
           ],
         };
       }
-      case "pulumi:pulumi:readStackOutputs":
-        // The engine's builtin read of a stack's last outputs: a simulated stack has never been
-        // deployed, so it has none (previousOutputs sets them for a test of a later up).
-        return { name: inputs.name, outputs: this.previousOutputs, secretOutputNames: [] };
+      case "pulumi:pulumi:readStackResourceOutputs":
+        // The engine's builtin read of a stack's last deployment: a simulated stack has never
+        // been deployed, so it has none (previousResources sets them for a test of a later up).
+        // The engine's errors reach the SDK as gRPC errors, whose `details` it passes on.
+        if (this.previousReadError !== undefined)
+          throw Object.assign(new Error(this.previousReadError), {
+            details: this.previousReadError,
+          });
+        return { name: inputs.stackName, outputs: this.previousResources };
       default:
         // A new invoke must be given a realistic answer here, not pass silently.
         throw new Error(`the simulator has no answer for invoke ${args.token}`);

@@ -58,6 +58,8 @@ export interface StackConfig {
   /** Declared keys (signingKeys / signingKey), when given; checked by resolveDeclaredKeys. */
   declaredKeys: { keys: DeclaredKey[]; signing: string } | undefined;
   allowEarlyKeyRetirement: boolean;
+  /** For one up: start a new key ledger when the previous one cannot be read. */
+  resetKeyLedger: boolean;
   webhookChartVersion: string;
   webhookReplicaCount: number;
   webhookLogLevel: LogLevel;
@@ -193,6 +195,12 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     default: false,
     description:
       "Let a key leave signingKeys sooner than 24 hours after it stopped signing (tokens it signed then fail).",
+  },
+  resetKeyLedger: {
+    type: "boolean",
+    default: false,
+    description:
+      "For one up, when the previous deployment's key ledger cannot be read: start a new one from the declared keys (refused when the ledger reads fine).",
   },
   webhookChartVersion: {
     type: "string",
@@ -352,17 +360,34 @@ function parseDeclaredKeys(raw: Raw): { keys: DeclaredKey[]; signing: string } |
   try {
     resolveDeclaredKeys(keys, signing, raw.signingPrivateKeyPem);
   } catch (err) {
-    if (!(err instanceof InvalidArgumentError)) throw err;
-    throw new InvalidArgumentError(
-      err.field
-        .replace(/^keys/, "signingKeys")
-        .replace(/^signingKeyName$/, "signingKey")
-        .replace(/\.rsaBits$/, ".bits"),
-      err.value,
-      err.allowed,
-    );
+    throw configNamed(err);
   }
   return { keys, signing };
+}
+
+/** How the stack names the issuer's key arguments: its config keys. */
+export const CONFIG_KEY_FIELDS = {
+  keys: "signingKeys",
+  signing: "signingKey",
+  reset: "resetKeyLedger",
+};
+
+/** The issuer's arguments as the config spells them. */
+const CONFIG_NAMES: [RegExp, string][] = [
+  [/^keys\b/, "signingKeys"],
+  [/^signingKeyName$/, "signingKey"],
+  [/^rsaBits$/, "signingKeyBits"],
+  [/^signingKey\.publicKeyPem$/, "signingPublicKeyPem"],
+  [/^signingKey\.privateKeyPem$/, "signingPrivateKeyPem"],
+  [/^additionalPublicKeysPem\b/, "additionalPublicKeys"],
+  [/\.rsaBits$/, ".bits"],
+];
+
+/** An OidcIssuer error renamed to the config key the stack's user wrote. */
+export function configNamed(err: unknown): unknown {
+  if (!(err instanceof InvalidArgumentError)) return err;
+  const field = CONFIG_NAMES.reduce((f, [from, to]) => f.replace(from, to), err.field);
+  return new InvalidArgumentError(field, err.value, err.allowed, err.owner);
 }
 
 function json(raw: Raw, key: keyof typeof CONFIG_KEYS): unknown {
@@ -567,6 +592,7 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
     "signingKeys",
     "signingKey",
     "allowEarlyKeyRetirement",
+    "resetKeyLedger",
     "webhookChartVersion",
     "webhookReplicaCount",
     "webhookLogLevel",
@@ -700,6 +726,7 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
     additionalPublicKeys: extras,
     declaredKeys,
     allowEarlyKeyRetirement: bool(raw, "allowEarlyKeyRetirement"),
+    resetKeyLedger: bool(raw, "resetKeyLedger"),
     webhookChartVersion,
     webhookReplicaCount: int(raw, "webhookReplicaCount", 1, 10)!,
     webhookLogLevel: oneOf(raw, "webhookLogLevel", LOG_LEVELS),

@@ -6,31 +6,46 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { OidcIssuer } from "../components";
 import { keyId } from "../components/keys";
-import { KeyLedger, planKeyRotation } from "../components/signingKeys";
+import {
+  PlannedKey,
+  PreviousKeys,
+  RotationState,
+  planKeyRotation,
+} from "../components/signingKeys";
 import { parseStackConfig } from "../stacks/config";
 import { fixture, settled, simulator, valueOf } from "./helpers";
 
 const T0 = new Date("2026-11-23T10:00:00.000Z");
 const later = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
-const A = { name: "a", kid: "kid-a" };
-const B = { name: "b", kid: "kid-b" };
+const A: PlannedKey = { name: "a", kind: "brought", field: "keys[0]", kid: "kid-a" };
+const B: PlannedKey = { name: "b", kind: "brought", field: "keys[1]", kid: "kid-b" };
+/** What a previous up left, as the guard reads it: its ledger, and no generated keys. */
+const after = (s: RotationState, generated: PreviousKeys["generated"] = {}): PreviousKeys => ({
+  ledger: s.ledger,
+  generated,
+});
 
 describe("signing key rotation steps", () => {
   const first = planKeyRotation(undefined, [A], "a", { now: T0 });
-  const published = planKeyRotation(first.ledger, [A, B], "a", { now: later(60) });
-  const switched = planKeyRotation(published.ledger, [A, B], "b", { now: later(600) });
+  const published = planKeyRotation(after(first), [A, B], "a", { now: later(60) });
+  const switched = planKeyRotation(after(published), [A, B], "b", { now: later(600) });
 
   it("records each phase and says what comes next", () => {
     assert.equal(first.phase, "steady");
-    assert.match(first.next, /add a key to signingKeys/);
+    assert.match(first.next, /add a key to keys/);
     assert.deepEqual(first.ledger, {
       signing: "a",
       keys: {
-        a: { kid: "kid-a", publishedSince: T0.toISOString(), signingSince: T0.toISOString() },
+        a: {
+          kid: "kid-a",
+          kind: "brought",
+          publishedSince: T0.toISOString(),
+          signingSince: T0.toISOString(),
+        },
       },
     });
     assert.equal(published.phase, "published");
-    assert.match(published.next, /set signingKey to "b"/);
+    assert.match(published.next, /set signingKeyName to "b"/);
     assert.equal(published.ledger.keys.b.publishedSince, later(60).toISOString());
     assert.equal(switched.phase, "switched");
     assert.equal(switched.ledger.keys.a.signedUntil, later(600).toISOString());
@@ -41,29 +56,55 @@ describe("signing key rotation steps", () => {
     );
   });
 
-  it("changes nothing when nothing changes (a second preview sees the same outputs)", () => {
-    assert.deepEqual(planKeyRotation(switched.ledger, [A, B], "b", { now: later(900) }), switched);
+  it("names the caller's fields in what comes next", () => {
+    const stack = planKeyRotation(
+      after(first),
+      [A, B],
+      "a",
+      { now: later(60) },
+      {
+        keys: "signingKeys",
+        signing: "signingKey",
+      },
+    );
+    assert.match(stack.next, /set signingKey to "b"/);
   });
 
-  it("retires the old key after the longest token lifetime", () => {
-    const retired = planKeyRotation(switched.ledger, [B], "b", { now: later(600 + 86400) });
+  it("changes nothing when nothing changes (a second preview sees the same outputs)", () => {
+    assert.deepEqual(planKeyRotation(after(switched), [A, B], "b", { now: later(900) }), switched);
+  });
+
+  it("retires the old key after the longest token lifetime, keeping its name taken", () => {
+    const retired = planKeyRotation(after(switched), [B], "b", { now: later(600 + 86400) });
     assert.equal(retired.phase, "steady");
     assert.deepEqual(Object.keys(retired.ledger.keys), ["b"]);
+    assert.deepEqual(retired.ledger.retired, {
+      a: { kid: "kid-a", retiredAt: later(600 + 86400).toISOString() },
+    });
+    assert.throws(
+      () =>
+        planKeyRotation(after(retired), [B, { ...A, kid: "kid-new" }], "b", {
+          now: later(700 + 86400),
+        }),
+      { message: /^keys\[0\]: key "a" is not valid; that name was published for kid kid-a/ },
+    );
+    const back = planKeyRotation(after(retired), [B, A], "b", { now: later(700 + 86400) });
+    assert.equal(back.ledger.retired, undefined, "the same key may come back under its name");
   });
 
   it("refuses signing with a key no earlier up published", () => {
-    assert.throws(() => planKeyRotation(first.ledger, [A, B], "b", { now: later(60) }), {
-      message: /^signingKey: "b" is not valid; it was not published by an earlier pulumi up/,
+    assert.throws(() => planKeyRotation(after(first), [A, B], "b", { now: later(60) }), {
+      message: /^signingKeyName: "b" is not valid; it was not published by an earlier pulumi up/,
     });
   });
 
   it("refuses dropping a key sooner than 24 hours after it stopped signing, unless allowed", () => {
-    assert.throws(() => planKeyRotation(switched.ledger, [B], "b", { now: later(3600) }), {
+    assert.throws(() => planKeyRotation(after(switched), [B], "b", { now: later(3600) }), {
       message: new RegExp(
-        `^signingKeys: without key "a" is not valid; "a" stopped signing at ${later(600).toISOString()}; tokens it signed live until ${later(600 + 86400).toISOString()}`,
+        `^keys: without key "a" is not valid; "a" stopped signing at ${later(600).toISOString()}; tokens it signed live until ${later(600 + 86400).toISOString()}`,
       ),
     });
-    const early = planKeyRotation(switched.ledger, [B], "b", {
+    const early = planKeyRotation(after(switched), [B], "b", {
       now: later(3600),
       allowEarlyRetirement: true,
     });
@@ -71,38 +112,86 @@ describe("signing key rotation steps", () => {
   });
 
   it("refuses dropping the key that signs", () => {
-    assert.throws(() => planKeyRotation(published.ledger, [B], "b", { now: later(600) }), {
+    assert.throws(() => planKeyRotation(after(published), [B], "b", { now: later(600) }), {
       message:
-        /^signingKey: "b" is not valid|^signingKeys: without key "a" is not valid; "a" signs today/,
+        /^signingKeyName: "b" is not valid|^keys: without key "a" is not valid; "a" signs today/,
     });
   });
 
   it("drops a key that never signed at any time", () => {
-    const dropped = planKeyRotation(published.ledger, [A], "a", { now: later(120) });
+    const dropped = planKeyRotation(after(published), [A], "a", { now: later(120) });
     assert.equal(dropped.phase, "steady");
-  });
-
-  it("refuses a published name given to another key", () => {
-    assert.throws(
-      () =>
-        planKeyRotation(published.ledger, [A, { name: "b", kid: "kid-c" }], "a", {
-          now: later(120),
-        }),
-      { message: /^signingKeys\.b: a different key \(kid kid-c, was kid-b\) is not valid/ },
-    );
   });
 
   it("refuses a signing key that is not declared", () => {
     assert.throws(() => planKeyRotation(undefined, [A], "z", { now: T0 }), {
-      message: /^signingKey: "z" is not valid; expected one of signingKeys \("a"\)/,
+      message: /^signingKeyName: "z" is not valid; expected one of keys \("a"\)/,
+    });
+  });
+});
+
+describe("a published key never changes", () => {
+  const G: PlannedKey = { name: "g", kind: "generated", field: "keys[0]", bits: 2048 };
+  const first = planKeyRotation(undefined, [G], "g", { now: T0 });
+  // The kid of a generated key is known once it exists: the component fills it in.
+  first.ledger.keys.g.kid = "kid-g";
+  const inState = { g: { bits: 2048, kid: "kid-g" } };
+
+  it("keeps a generated key that stays as it was", () => {
+    const next = planKeyRotation(after(first, inState), [G], "g", { now: later(5) });
+    assert.deepEqual(next.ledger.keys.g, {
+      kid: "kid-g",
+      kind: "generated",
+      bits: 2048,
+      publishedSince: T0.toISOString(),
+      signingSince: T0.toISOString(),
     });
   });
 
-  it("keeps a generated key's kid from the ledger until it is known", () => {
-    const ledger: KeyLedger = first.ledger;
-    const next = planKeyRotation(ledger, [{ name: "a" }], "a", { now: later(5) });
-    assert.equal(next.ledger.keys.a.kid, "kid-a");
-  });
+  const refused: [string, PreviousKeys, PlannedKey[], RegExp][] = [
+    [
+      "another size",
+      after(first, inState),
+      [{ ...G, bits: 4096 }],
+      /^keys\[0\]: 4096 bits is not valid; key "g" was published as a 2048-bit generated key \(kid kid-g\); a published key never changes/,
+    ],
+    [
+      "a brought key under a generated key's name",
+      after(first, inState),
+      [{ name: "g", kind: "brought", field: "keys[0]", kid: "kid-x" }],
+      /^keys\[0\]: a brought key named "g" is not valid; key "g" was published as a 2048-bit generated key/,
+    ],
+    [
+      "a generated key under a brought key's name",
+      after(planKeyRotation(undefined, [A], "a", { now: T0 })),
+      [{ name: "a", kind: "generated", field: "rsaBits", bits: 4096 }],
+      /^rsaBits: a generated key named "a" is not valid; key "a" was published as a brought key \(kid kid-a\)/,
+    ],
+    [
+      "a generated key whose material left the state",
+      after(first, {}),
+      [G],
+      /^keys\[0\]: key "g" is not valid; its generated key \(kid kid-g\) is no longer in the stack's state/,
+    ],
+    [
+      "a state that holds other material than was published",
+      after(first, { g: { bits: 2048, kid: "kid-other" } }),
+      [G],
+      /^keys\[0\]: key "g" is not valid; the state holds kid kid-other where it was published as kid kid-g/,
+    ],
+    [
+      "a brought key of another kid",
+      after(planKeyRotation(undefined, [A], "a", { now: T0 })),
+      [{ ...A, kid: "kid-c" }],
+      /^keys\[0\]: a different key \(kid kid-c\) is not valid; key "a" was published as a brought key \(kid kid-a\)/,
+    ],
+  ];
+  for (const [what, previous, keys, message] of refused) {
+    it(`refuses ${what}`, () =>
+      assert.throws(() => planKeyRotation(previous, keys, keys[0].name, { now: later(5) }), {
+        message,
+      }));
+  }
 });
 
 describe("signing keys in the stack config", () => {
@@ -201,7 +290,7 @@ describe("signing keys in the stack config", () => {
         signingKey: "b",
         signingPrivateKeyPem: fixture("signing.key"),
       },
-      /^signingKey\.privateKeyPem: a private key \(not shown\) that does not match/,
+      /^signingPrivateKeyPem: a private key \(not shown\) that does not match/,
     ],
   ];
   for (const [what, extra, message] of refused) {

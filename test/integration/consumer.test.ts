@@ -13,6 +13,8 @@ import * as path from "node:path";
 
 import * as ts from "typescript";
 
+import { LocalCloud, engineBin } from "../../scripts/localCloud";
+
 const ROOT = path.resolve(__dirname, "..", "..");
 /** A current SDK release, newer than the project's own pin (package.json devDependencies). */
 const CONSUMER_SDK = "3.270.0";
@@ -189,5 +191,55 @@ describe("the packed package in a consumer with a newer SDK", function () {
     }
     assert.ok(result.types.includes("azure-native:managedidentity:FederatedIdentityCredential"));
     assert.ok(result.types.includes("kubernetes:apps/v1:Deployment"));
+  });
+
+  it("guards a program's own OidcIssuer through the real engine: a published key never changes", () => {
+    // The consumer's program, with the consumer's SDK and the installed package: an issuer
+    // alone, its key size from the command line. No code of its own reads any ledger.
+    fs.writeFileSync(
+      path.join(scratch, "guard.js"),
+      [
+        'const { LocalWorkspace, PulumiCommand } = require("@pulumi/pulumi/automation");',
+        'const { OidcIssuer } = require("pulumi-azure-workload-identity");',
+        "const [bits, engine] = [Number(process.argv[2]), process.argv[3]];",
+        'const program = async () => ({ kid: new OidcIssuer("oidc", { rsaBits: bits }).keyId });',
+        "(async () => {",
+        "  const pulumiCommand = await PulumiCommand.get({ root: engine, skipVersionCheck: true });",
+        "  const stack = await LocalWorkspace.createOrSelectStack(",
+        '    { stackName: "dev", projectName: "consumer", program },',
+        "    { envVars: { ...process.env }, pulumiCommand },",
+        "  );",
+        '  await stack.setConfig("azure-native:location", { value: "westeurope" });',
+        "  try {",
+        "    const up = await stack.up();",
+        "    console.log(JSON.stringify({ ok: true, kid: up.outputs.kid.value }));",
+        "  } catch (err) {",
+        "    console.log(JSON.stringify({ ok: false, error: String(err.message) }));",
+        "  }",
+        "})();",
+      ].join("\n"),
+    );
+    const cloud = new LocalCloud();
+    try {
+      const run = (bits: number) =>
+        JSON.parse(
+          execFileSync(process.execPath, ["guard.js", String(bits), path.dirname(engineBin())], {
+            cwd: scratch,
+            encoding: "utf8",
+            env: { ...process.env, ...cloud.env() },
+          }),
+        ) as { ok: boolean; kid?: string; error?: string };
+      const first = run(2048);
+      assert.ok(first.ok, JSON.stringify(first));
+      const changed = run(4096);
+      assert.equal(changed.ok, false, "a new key size for the published key is refused");
+      assert.match(
+        changed.error!,
+        /error: rsaBits: 4096 bits is not valid; key "initial" was published as a 2048-bit generated key \(kid [-\w]+\); a published key never changes/,
+      );
+      assert.deepEqual(run(2048), first, "the key is the one published");
+    } finally {
+      cloud.dispose();
+    }
   });
 });
