@@ -10,6 +10,7 @@ import {
   parseCredentialsRequests,
 } from "./credentialsRequests";
 import { InvalidArgumentError, describeValue } from "./errors";
+import { createdIdentityKey, deploymentClaims } from "./identityClaims";
 import { validateIdentityName } from "./workloadIdentityArgs";
 import { WorkloadIdentity } from "./workloadIdentity";
 
@@ -65,6 +66,15 @@ export class OpenShiftCredentials extends pulumi.ComponentResource {
         );
       }
       secrets.add(key);
+      // Each request's identity: no other component of the program may write to it.
+      if (typeof args.resourceGroupName === "string") {
+        const identity = credentialsIdentityName(args.namePrefix, r);
+        deploymentClaims()?.check(
+          createdIdentityKey(args.resourceGroupName, identity),
+          "namePrefix",
+          identity,
+        );
+      }
     }
     super("azure-wi:index:OpenShiftCredentials", name, {}, opts);
 

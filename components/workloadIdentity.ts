@@ -9,6 +9,7 @@ import { namespacesToCreate } from "./kubernetes";
 import { splitKubernetesProvider } from "./providers";
 import { RoleAssignmentOutput, roleDefinitionId } from "./roles";
 import { WorkloadIdentityArgs, resolveWorkloadIdentityArgs } from "./workloadIdentityArgs";
+import { createdIdentityKey, deploymentClaims, existingIdentityKey } from "./identityClaims";
 import { PodIdentity, podIdentityFor, serviceAccountAnnotations } from "./workloadIdentityNames";
 
 /**
@@ -33,9 +34,11 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
   private readonly trusted: { namespace: string; name: string; create: boolean }[];
 
   constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-    const cfg = withOwner(`WorkloadIdentity ${name}`, "", () =>
-      resolveWorkloadIdentityArgs(name, args),
-    );
+    const cfg = withOwner(`WorkloadIdentity ${name}`, "", () => {
+      const resolved = resolveWorkloadIdentityArgs(name, args);
+      claimIdentity(`WorkloadIdentity ${name}`, args, resolved.identityName);
+      return resolved;
+    });
     const { kubernetes, rest } = splitKubernetesProvider(opts);
     super("azure-wi:index:WorkloadIdentity", name, {}, rest);
     this.componentName = name;
@@ -196,5 +199,21 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
       );
     }
     return podIdentityFor(chosen);
+  }
+}
+
+/**
+ * Claims the identity's credentials for this component within the deployment: a second
+ * component reaching the same identity is refused before it registers anything.
+ */
+function claimIdentity(owner: string, args: WorkloadIdentityArgs, identityName: string): void {
+  const claims = deploymentClaims();
+  if (claims === undefined) return;
+  if (args.existingIdentity !== undefined) {
+    const id = args.existingIdentity.resourceId;
+    claims.claim(existingIdentityKey(id), owner, "existingIdentity.resourceId", id);
+  } else if (typeof args.resourceGroupName === "string") {
+    const key = createdIdentityKey(args.resourceGroupName, identityName);
+    claims.claim(key, owner, args.identityName ? "identityName" : "name", identityName);
   }
 }

@@ -25,7 +25,16 @@ import {
   parsePublicKeyList,
 } from "../components/keys";
 import { LOG_LEVELS, LogLevel } from "../components/webhookValues";
-import { parseCredentialsRequests } from "../components/credentialsRequests";
+import {
+  CredentialsRequest,
+  credentialsIdentityName,
+  parseCredentialsRequests,
+} from "../components/credentialsRequests";
+import {
+  IdentityClaims,
+  createdIdentityKey,
+  existingIdentityKey,
+} from "../components/identityClaims";
 import { validateScope } from "../components/roles";
 import { DeclaredKey, resolveDeclaredKeys } from "../components/oidcIssuerArgs";
 import { MAX_TOKEN_EXPIRATION, MIN_TOKEN_EXPIRATION } from "../components/workloadIdentityNames";
@@ -665,7 +674,11 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
   }
 
   const openshiftCredentialsRequests = json(raw, "openshiftCredentialsRequests") as unknown[];
-  parseCredentialsRequests(openshiftCredentialsRequests, "openshiftCredentialsRequests");
+  const requests = parseCredentialsRequests(
+    openshiftCredentialsRequests,
+    "openshiftCredentialsRequests",
+  );
+  checkOneWriterPerIdentity(identities, requests, clusterName, resourceGroupName);
   const openshiftRoleScope = str(raw, "openshiftRoleScope");
   if (openshiftRoleScope !== undefined) validateScope(openshiftRoleScope, "openshiftRoleScope");
 
@@ -743,6 +756,51 @@ export function parseStackConfig(raw: Raw, stack: string): StackConfig {
     openshiftRoleScope,
     capz,
   };
+}
+
+/**
+ * Refuses two entries that reach one Azure identity (by name in the stack's resource group, or
+ * by an existing identity's resource id, compared as Azure compares ids): each would chain its
+ * own credentials and count its own 20, where Azure refuses concurrent writes and counts them
+ * together.
+ */
+function checkOneWriterPerIdentity(
+  identities: IdentityConfig[],
+  requests: CredentialsRequest[],
+  clusterName: string,
+  resourceGroupName: string | undefined,
+): void {
+  const claims = new IdentityClaims();
+  // The stack's own resource group, when it makes one, holds no identity made elsewhere.
+  const stackGroup = resourceGroupName ?? "(the stack's resource group)";
+  for (const [i, id] of identities.entries()) {
+    const at = `identities[${i}]`;
+    withOwner(`identity ${id.name}`, "", () =>
+      id.existingIdentity
+        ? claims.claim(
+            existingIdentityKey(id.existingIdentity.resourceId),
+            `identity ${id.name} (${at})`,
+            `${at}.existingIdentity.resourceId`,
+            id.existingIdentity.resourceId,
+          )
+        : claims.claim(
+            createdIdentityKey(stackGroup, id.name),
+            `identity ${id.name} (${at})`,
+            `${at}.name`,
+            id.name,
+          ),
+    );
+  }
+  for (const [i, request] of requests.entries()) {
+    const name = credentialsIdentityName(clusterName, request);
+    withOwner(`CredentialsRequest ${request.id}`, "", () =>
+      claims.check(
+        createdIdentityKey(stackGroup, name),
+        `openshiftCredentialsRequests[${i}]`,
+        name,
+      ),
+    );
+  }
 }
 
 function parsePlainList(value: unknown, key: string): string[] {
