@@ -131,7 +131,9 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 		return url, resource.PropertyMap{"name": resource.NewStringProperty(str(ins, "blobName")), "url": resource.NewStringProperty(url)}, nil
 	})
 
-	add("azure-native:managedidentity:UserAssignedIdentity", &resourceType{
+	born := principals{openStore("principals")}
+	const identityType = "azure-native:managedidentity:UserAssignedIdentity"
+	add(identityType, &resourceType{
 		replaceOn: []string{"resourceName", "resourceGroupName", "location"}, autoName: autoName, autoNamePath: "resourceName",
 	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
 		if err := requireParent(rgID(ins), "resource group"); err != nil {
@@ -141,27 +143,52 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 		out["name"] = resource.NewStringProperty(str(ins, "resourceName"))
 		// A new identity gets new ids, as in Azure: FICs and annotations must follow.
 		out["clientId"] = resource.NewStringProperty(newGUID())
-		out["principalId"] = resource.NewStringProperty(newGUID())
+		principal := newGUID()
+		out["principalId"] = resource.NewStringProperty(principal)
 		out["tenantId"] = resource.NewStringProperty(simulatedTenant)
-		return identityID(ins), out, nil
+		return identityID(ins), out, born.born(principal)
 	})
+	removeIdentity := types[identityType].remove
+	types[identityType].remove = func(id string, olds resource.PropertyMap) error {
+		if err := born.forget(str(olds, "principalId")); err != nil {
+			return err
+		}
+		return removeIdentity(id, olds)
+	}
 
 	ficNamePattern := regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}$`)
-	add("azure-native:managedidentity:FederatedIdentityCredential", &resourceType{
+	ficPath := func(ins resource.PropertyMap) string {
+		return identityID(ins) + "/federatedIdentityCredentials/" + str(ins, "federatedIdentityCredentialResourceName")
+	}
+	const ficType = "azure-native:managedidentity:FederatedIdentityCredential"
+	add(ficType, &resourceType{
 		replaceOn: []string{"resourceName", "resourceGroupName", "federatedIdentityCredentialResourceName"},
+		// One write at a time under an identity, as Azure allows.
+		hold: func(op string, props resource.PropertyMap) (func(), error) {
+			method := map[string]string{"create": "PUT", "update": "PUT", "delete": "DELETE"}[op]
+			return holdIdentity(identityID(props), method, ficPath(props))
+		},
 	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
 		name := str(ins, "federatedIdentityCredentialResourceName")
 		if !ficNamePattern.MatchString(name) {
-			return "", nil, fmt.Errorf("InvalidResourceName: %q", name)
+			return "", nil, refuse("PUT", ficPath(ins), 400, "InvalidResourceName", fmt.Sprintf("The resource name '%s' is invalid.", name))
 		}
 		if err := requireParent(identityID(ins), "user-assigned identity"); err != nil {
 			return "", nil, err
 		}
-		if err := ficLimit(s, identityID(ins)); err != nil {
+		if err := checkFederatedCredential(s, identityID(ins), name, ins, true); err != nil {
 			return "", nil, err
 		}
-		return identityID(ins) + "/federatedIdentityCredentials/" + name, resource.PropertyMap{"name": resource.NewStringProperty(name)}, nil
+		return ficPath(ins), resource.PropertyMap{"name": resource.NewStringProperty(name)}, nil
 	})
+	updateFIC := types[ficType].update
+	types[ficType].update = func(id string, olds, news resource.PropertyMap) (resource.PropertyMap, error) {
+		name := str(news, "federatedIdentityCredentialResourceName")
+		if err := checkFederatedCredential(s, identityID(news), name, news, false); err != nil {
+			return nil, err
+		}
+		return updateFIC(id, olds, news)
+	}
 
 	add("azure-native:authorization:RoleAssignment", &resourceType{
 		// Azure cannot change a role assignment; every property replaces it.
@@ -169,11 +196,15 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 		autoName:     func(string, []byte) resource.PropertyValue { return resource.NewStringProperty(newGUID()) },
 		autoNamePath: "roleAssignmentName",
 	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
-		if !strings.HasPrefix(str(ins, "roleDefinitionId"), "/") {
-			return "", nil, fmt.Errorf("InvalidRoleDefinitionId: %q", str(ins, "roleDefinitionId"))
-		}
 		name := str(ins, "roleAssignmentName")
-		return str(ins, "scope") + "/providers/Microsoft.Authorization/roleAssignments/" + name, resource.PropertyMap{"name": resource.NewStringProperty(name)}, nil
+		id := str(ins, "scope") + "/providers/Microsoft.Authorization/roleAssignments/" + name
+		if !strings.HasPrefix(str(ins, "roleDefinitionId"), "/") {
+			return "", nil, refuse("PUT", id, 400, "InvalidRoleDefinitionId", fmt.Sprintf("The role definition ID '%s' is not valid.", str(ins, "roleDefinitionId")))
+		}
+		if err := born.checkPrincipal(str(ins, "principalId"), simulatedTenant, str(ins, "principalType"), id); err != nil {
+			return "", nil, err
+		}
+		return id, resource.PropertyMap{"name": resource.NewStringProperty(name)}, nil
 	})
 
 	clusters := openStore("clusters")
@@ -266,16 +297,4 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 			},
 		},
 	}, nil
-}
-
-// ficLimit refuses a 21st federated credential on one identity, as Entra does.
-func ficLimit(s *store, identity string) error {
-	fics, err := s.children(identity + "/federatedIdentityCredentials")
-	if err != nil {
-		return err
-	}
-	if len(fics) >= 20 {
-		return fmt.Errorf("TooManyFederatedIdentityCredentials: %s already has %d", identity, len(fics))
-	}
-	return nil
 }

@@ -71,9 +71,17 @@ func operationLatency(urn resource.URN, op string) (time.Duration, error) {
 
 var opLogMu sync.Mutex
 
-// operate runs one cloud operation on the resource: waits its latency, does it, logs it.
-func operate(urn string, op string, do func() error) error {
+// operate runs one cloud operation on the resource: holds what it must hold (hold may be nil),
+// waits its latency, does it, logs it.
+func operate(urn string, op string, hold func() (release func(), err error), do func() error) error {
 	started := time.Now()
+	if hold != nil {
+		release, err := hold()
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	wait, err := operationLatency(resource.URN(urn), op)
 	if err != nil {
 		return err

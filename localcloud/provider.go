@@ -33,6 +33,18 @@ type resourceType struct {
 	remove func(id string, olds resource.PropertyMap) error
 	// read returns the object's current outputs, or false when it is gone.
 	read func(id string) (resource.PropertyMap, bool, error)
+	// hold, when set, takes what a write of this object must hold alone (a federated
+	// credential's identity), or refuses the write as the cloud does; op is create, update or
+	// delete, props the inputs (or, on delete, the last outputs).
+	hold func(op string, props resource.PropertyMap) (release func(), err error)
+}
+
+// holder is the hold of one operation on t, or nil.
+func (t *resourceType) holder(op string, props resource.PropertyMap) func() (func(), error) {
+	if t.hold == nil {
+		return nil
+	}
+	return func() (func(), error) { return t.hold(op, props) }
 }
 
 // standIn implements the provider protocol over a table of resource types.
@@ -267,7 +279,7 @@ func (p *standIn) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulu
 	}
 	var id string
 	var computed resource.PropertyMap
-	if err := operate(req.GetUrn(), "create", func() (err error) {
+	if err := operate(req.GetUrn(), "create", t.holder("create", ins), func() (err error) {
 		id, computed, err = t.create(ins)
 		return err
 	}); err != nil {
@@ -294,7 +306,7 @@ func (p *standIn) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulu
 		return nil, fmt.Errorf("%s cannot be updated in place", resource.URN(req.GetUrn()).Type())
 	}
 	var computed resource.PropertyMap
-	if err := operate(req.GetUrn(), "update", func() (err error) {
+	if err := operate(req.GetUrn(), "update", t.holder("update", news), func() (err error) {
 		computed, err = t.update(req.GetId(), olds, news)
 		return err
 	}); err != nil {
@@ -313,7 +325,7 @@ func (p *standIn) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*empt
 	if err != nil {
 		return nil, err
 	}
-	return &emptypb.Empty{}, operate(req.GetUrn(), "delete", func() error {
+	return &emptypb.Empty{}, operate(req.GetUrn(), "delete", t.holder("delete", olds), func() error {
 		return t.remove(req.GetId(), olds)
 	})
 }
@@ -338,7 +350,25 @@ func (p *standIn) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirp
 	if err != nil {
 		return nil, err
 	}
-	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: props, Inputs: req.GetInputs()}, nil
+	// As pulumi-azure-native does, the inputs are read back from the cloud too: drift made
+	// outside the stack shows in the next diff, which puts it right.
+	oldInputs, err := unmarshal(req.GetInputs())
+	if err != nil {
+		return nil, err
+	}
+	readInputs := resource.PropertyMap{}
+	for k, v := range oldInputs {
+		if now, ok := state[k]; ok {
+			readInputs[k] = now
+		} else {
+			readInputs[k] = v
+		}
+	}
+	inputs, err := marshal(readInputs)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: props, Inputs: inputs}, nil
 }
 
 func (p *standIn) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {

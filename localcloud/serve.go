@@ -5,15 +5,28 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync/atomic"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
 // The local cloud over HTTPS: what the doctor and the tests read as a user's tools would read
 // Azure. With $LOCALCLOUD_STORAGE_ENDPOINT set (https://127.0.0.1:PORT), storage accounts get
 // path-style endpoints under it, as Azurite's are (https://127.0.0.1:PORT/ACCOUNT/, and
-// .../ACCOUNT-web/ for the static website), and `localcloud serve` answers there: blobs
-// anonymously, and the Resource Manager reads the doctor makes (an identity, its federated
-// credentials, role assignments by principal), to a caller with a bearer token.
+// .../ACCOUNT-web/ for the static website), and `localcloud serve` answers there: blobs to
+// anonymous readers where the account and container (or the static website) allow it, and the
+// Resource Manager reads the doctor makes (an identity, its federated credentials, role
+// assignments by principal) to a caller with a bearer token, a page at a time.
+//
+// Knobs, so that tests meet what Azure does under load or with too few rights:
+//   - $LOCALCLOUD_PAGE_SIZE: entries per page of a list (default 2; the rest via nextLink);
+//   - $LOCALCLOUD_THROTTLE_EVERY: every Nth Resource Manager request is throttled (429 with
+//     Retry-After), as Azure throttles a busy subscription (default 0: never);
+//   - $LOCALCLOUD_ARM_FORBIDDEN: a regular expression; reads of matching paths get 403
+//     AuthorizationFailed, as for a caller without Reader there.
 
 // storageEndpoint is an account's endpoint for a service, as Azure reports it.
 func storageEndpoint(account, service string) string {
@@ -44,112 +57,231 @@ func serveMain(args []string) int {
 		return 2
 	}
 	azure := openStore("azure")
+	arm := &armServer{azure: azure, pageSize: 2}
+	if n, err := strconv.Atoi(os.Getenv("LOCALCLOUD_PAGE_SIZE")); err == nil && n > 0 {
+		arm.pageSize = n
+	}
+	arm.throttleEvery, _ = strconv.ParseInt(os.Getenv("LOCALCLOUD_THROTTLE_EVERY"), 10, 64)
+	if f := os.Getenv("LOCALCLOUD_ARM_FORBIDDEN"); f != "" {
+		arm.forbidden = regexp.MustCompile(f)
+	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/subscriptions/", func(w http.ResponseWriter, r *http.Request) { serveARM(azure, w, r) })
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		state, ok, err := azure.get("https://" + r.Host + r.URL.Path)
-		if err != nil || !ok || r.Method != http.MethodGet {
-			http.Error(w, "The specified blob does not exist.", http.StatusNotFound)
-			return
+	mux.Handle("/subscriptions/", arm)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { serveBlob(azure, w, r) })
+	// Resource Manager takes `//subscriptions/...` as Azure SDKs send a scope's list (the scope's
+	// own leading slash after the path's); Go's mux would redirect, and a redirect drops the
+	// bearer token.
+	clean := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "//") {
+			r.URL.Path = "/" + strings.TrimLeft(r.URL.Path, "/")
 		}
-		source := state["source"]
-		if !source.IsAsset() {
-			http.Error(w, "the blob has no text source", http.StatusInternalServerError)
-			return
-		}
-		if ct := str(state, "contentType"); ct != "" {
-			w.Header().Set("Content-Type", ct)
-		}
-		_, _ = w.Write([]byte(source.AssetValue().Text))
+		mux.ServeHTTP(w, r)
 	})
-	if err := http.ListenAndServeTLS(args[0], args[1], args[2], mux); err != nil {
+	if err := http.ListenAndServeTLS(args[0], args[1], args[2], clean); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return 0
 }
 
-func armError(w http.ResponseWriter, status int, code, message string) {
+// storageError answers as the Blob service does: an XML error with its code.
+func storageError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("x-ms-error-code", code)
+	w.WriteHeader(status)
+	_, _ = fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>%s</Code><Message>%s</Message></Error>", code, message)
+}
+
+// serveBlob answers an anonymous read the way Azure Storage does: through the static website
+// only when it is enabled, through the blob endpoint only when the account allows public blob
+// access and the container lets anonymous readers in.
+func serveBlob(azure *store, w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		storageError(w, http.StatusForbidden, "AuthenticationFailed", "Server failed to authenticate the request.")
+		return
+	}
+	state, ok, err := azure.get("https://" + r.Host + r.URL.Path)
+	if err != nil || !ok {
+		storageError(w, http.StatusNotFound, "BlobNotFound", "The specified blob does not exist.")
+		return
+	}
+	account := accountIDOf(state)
+	if str(state, "containerName") == "$web" {
+		if !azure.has(account + "/staticWebsite") {
+			storageError(w, http.StatusNotFound, "WebsiteDisabled", "The requested content does not exist.")
+			return
+		}
+	} else {
+		acct, _, _ := azure.get(account)
+		if v, ok := acct["allowBlobPublicAccess"]; !ok || !v.IsBool() || !v.BoolValue() {
+			storageError(w, http.StatusConflict, "PublicAccessNotPermitted", "Public access is not permitted on this storage account.")
+			return
+		}
+		container, _, _ := azure.get(account + "/blobServices/default/containers/" + str(state, "containerName"))
+		if access := str(container, "publicAccess"); access != "Blob" && access != "Container" {
+			storageError(w, http.StatusNotFound, "ResourceNotFound", "The specified resource does not exist.")
+			return
+		}
+	}
+	source := state["source"]
+	if !source.IsAsset() {
+		http.Error(w, "the blob has no text source", http.StatusInternalServerError)
+		return
+	}
+	if ct := str(state, "contentType"); ct != "" {
+		w.Header().Set("Content-Type", ct)
+	}
+	if r.Method == http.MethodGet {
+		_, _ = w.Write([]byte(source.AssetValue().Text))
+	}
+}
+
+// accountIDOf is the storage account a blob's state names.
+func accountIDOf(blob resource.PropertyMap) string {
+	return "/subscriptions/" + simulatedSubscription + "/resourceGroups/" + str(blob, "resourceGroupName") +
+		"/providers/Microsoft.Storage/storageAccounts/" + str(blob, "accountName")
+}
+
+// armResource is a stored object as Resource Manager shows it: id, name, and the properties the
+// doctor reads.
+func armResource(key, typ string, state resource.PropertyMap) map[string]any {
+	props := map[string]any{}
+	switch typ {
+	case "azure-native:managedidentity:UserAssignedIdentity":
+		for _, k := range []string{"clientId", "principalId", "tenantId"} {
+			props[k] = str(state, k)
+		}
+	case "azure-native:managedidentity:FederatedIdentityCredential":
+		props["issuer"], props["subject"] = str(state, "issuer"), str(state, "subject")
+		props["audiences"] = plainJSON(state["audiences"])
+	case "azure-native:authorization:RoleAssignment":
+		for _, k := range []string{"principalId", "roleDefinitionId", "scope", "principalType"} {
+			props[k] = str(state, k)
+		}
+	}
+	return map[string]any{"id": key, "name": key[strings.LastIndex(key, "/")+1:], "type": armType(typ), "properties": props}
+}
+
+// armType is the Resource Manager type of a stand-in's type token.
+func armType(typ string) string {
+	return map[string]string{
+		"azure-native:managedidentity:UserAssignedIdentity":        "Microsoft.ManagedIdentity/userAssignedIdentities",
+		"azure-native:managedidentity:FederatedIdentityCredential": "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+		"azure-native:authorization:RoleAssignment":                "Microsoft.Authorization/roleAssignments",
+	}[typ]
+}
+
+// armServer answers the Resource Manager reads of the doctor, from the Azure stand-in's store.
+type armServer struct {
+	azure         *store
+	pageSize      int
+	throttleEvery int64
+	requests      atomic.Int64
+	forbidden     *regexp.Regexp
+}
+
+func writeARMError(w http.ResponseWriter, status int, code, message string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
 }
 
-// serveARM answers the Resource Manager reads of the doctor, from the Azure stand-in's store.
-func serveARM(azure *store, w http.ResponseWriter, r *http.Request) {
+func (a *armServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
-		armError(w, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
+		writeARMError(w, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
 		return
 	}
 	if r.URL.Query().Get("api-version") == "" {
-		armError(w, http.StatusBadRequest, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
+		writeARMError(w, http.StatusBadRequest, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
+		return
+	}
+	if n := a.requests.Add(1); a.throttleEvery > 0 && n%a.throttleEvery == 0 {
+		w.Header().Set("Retry-After", "1")
+		writeARMError(w, http.StatusTooManyRequests, "SubscriptionRequestsThrottled",
+			fmt.Sprintf("Number of 'read' requests for subscription '%s' actor '%s' exceeded. Please try again after '1' seconds after additional tokens are available.", simulatedSubscription, simulatedClient))
+		return
+	}
+	if a.forbidden != nil && a.forbidden.MatchString(r.URL.Path) {
+		writeARMError(w, http.StatusForbidden, "AuthorizationFailed",
+			fmt.Sprintf("The client '%s' with object id '%s' does not have authorization to perform action 'read' over scope '%s' or the scope is invalid.", simulatedClient, simulatedClient, r.URL.Path))
 		return
 	}
 	path := r.URL.Path
-	records, err := azure.list()
-	if err != nil {
-		armError(w, http.StatusInternalServerError, "InternalError", err.Error())
-		return
-	}
-	resourceOf := func(rec record) map[string]any {
-		state, _, _ := azure.get(rec.Key)
-		props := map[string]any{}
-		switch rec.Type {
-		case "azure-native:managedidentity:UserAssignedIdentity":
-			for _, k := range []string{"clientId", "principalId", "tenantId"} {
-				props[k] = str(state, k)
-			}
-		case "azure-native:managedidentity:FederatedIdentityCredential":
-			props["issuer"], props["subject"] = str(state, "issuer"), str(state, "subject")
-			props["audiences"] = plainJSON(state["audiences"])
-		case "azure-native:authorization:RoleAssignment":
-			for _, k := range []string{"principalId", "roleDefinitionId", "scope", "principalType"} {
-				props[k] = str(state, k)
-			}
-		}
-		return map[string]any{"id": rec.Key, "name": rec.Key[strings.LastIndex(rec.Key, "/")+1:], "properties": props}
-	}
-	list := func(match func(rec record) bool) {
-		out := []any{}
-		for _, rec := range records {
-			if match(rec) {
-				out = append(out, resourceOf(rec))
-			}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"value": out})
-	}
 	switch {
 	case strings.HasSuffix(path, "/federatedIdentityCredentials"):
 		parent := strings.TrimSuffix(path, "/federatedIdentityCredentials")
-		if !azure.has(parent) {
-			armError(w, http.StatusNotFound, "ResourceNotFound", fmt.Sprintf("The Resource '%s' was not found.", parent))
+		if !a.azure.has(parent) {
+			writeARMError(w, http.StatusNotFound, "ResourceNotFound", fmt.Sprintf("The Resource '%s' was not found.", parent))
 			return
 		}
-		list(func(rec record) bool {
-			return rec.Type == "azure-native:managedidentity:FederatedIdentityCredential" && strings.HasPrefix(rec.Key, path+"/")
-		})
+		recs, err := a.azure.children(path)
+		a.list(w, r, recs, err, func(record) bool { return true })
 	case strings.HasSuffix(path, "/providers/Microsoft.Authorization/roleAssignments"):
 		// $filter=principalId eq '<id>': every assignment of that principal, at any scope.
 		principal := ""
 		if f := r.URL.Query().Get("$filter"); strings.HasPrefix(f, "principalId eq '") {
 			principal = strings.TrimSuffix(strings.TrimPrefix(f, "principalId eq '"), "'")
 		}
-		list(func(rec record) bool {
+		recs, err := a.azure.list()
+		a.list(w, r, recs, err, func(rec record) bool {
 			if rec.Type != "azure-native:authorization:RoleAssignment" {
 				return false
 			}
-			state, _, _ := azure.get(rec.Key)
+			state, _, _ := a.azure.get(rec.Key)
 			return principal == "" || str(state, "principalId") == principal
 		})
 	default:
-		for _, rec := range records {
-			if rec.Key == path {
-				w.Header().Set("Content-Type", "application/json")
-				_ = json.NewEncoder(w).Encode(resourceOf(rec))
-				return
-			}
+		rec, ok, err := a.azure.get(path)
+		if err != nil || !ok {
+			writeARMError(w, http.StatusNotFound, "ResourceNotFound", fmt.Sprintf("The Resource '%s' was not found.", path))
+			return
 		}
-		armError(w, http.StatusNotFound, "ResourceNotFound", fmt.Sprintf("The Resource '%s' was not found.", path))
+		typ := a.typeOf(path)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(armResource(path, typ, rec))
 	}
+}
+
+// typeOf is the stored type of the record at key.
+func (a *armServer) typeOf(key string) string {
+	recs, _ := a.azure.children(groupOf(key))
+	for _, rec := range recs {
+		if rec.Key == key {
+			return rec.Type
+		}
+	}
+	return ""
+}
+
+// list answers one page of the matching records, with a nextLink to the rest as Resource
+// Manager gives it ($skipToken).
+func (a *armServer) list(w http.ResponseWriter, r *http.Request, recs []record, err error, match func(record) bool) {
+	if err != nil {
+		writeARMError(w, http.StatusInternalServerError, "InternalError", err.Error())
+		return
+	}
+	var matching []record
+	for _, rec := range recs {
+		if match(rec) {
+			matching = append(matching, rec)
+		}
+	}
+	skip, _ := strconv.Atoi(r.URL.Query().Get("$skipToken"))
+	if skip < 0 || skip > len(matching) {
+		skip = len(matching)
+	}
+	end := min(skip+a.pageSize, len(matching))
+	out := []any{}
+	for _, rec := range matching[skip:end] {
+		state, _, _ := a.azure.get(rec.Key)
+		out = append(out, armResource(rec.Key, rec.Type, state))
+	}
+	page := map[string]any{"value": out}
+	if end < len(matching) {
+		q := r.URL.Query()
+		q.Set("$skipToken", strconv.Itoa(end))
+		page["nextLink"] = "https://" + r.Host + r.URL.Path + "?" + q.Encode()
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(page)
 }

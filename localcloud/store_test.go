@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,22 +92,5 @@ func TestStoreFilesAreOwnerOnly(t *testing.T) {
 	}
 	if dir.Mode().Perm() != 0o700 {
 		t.Errorf("group folder mode %v", dir.Mode().Perm())
-	}
-}
-
-func TestFicLimitRefusesTheTwentyFirstCredentialOfOneIdentity(t *testing.T) {
-	s := newStore(t.TempDir())
-	const identity = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a"
-	put(t, s, identity, "identity")
-	put(t, s, identity+"-other/federatedIdentityCredentials/x", "fic") // a sibling's does not count
-	for i := range 20 {
-		if err := ficLimit(s, identity); err != nil {
-			t.Fatalf("credential %d refused: %v", i+1, err)
-		}
-		put(t, s, fmt.Sprintf("%s/federatedIdentityCredentials/fic-%d", identity, i), "fic")
-	}
-	err := ficLimit(s, identity)
-	if err == nil || !strings.Contains(err.Error(), "TooManyFederatedIdentityCredentials") || !strings.Contains(err.Error(), "already has 20") {
-		t.Errorf("the 21st: %v", err)
 	}
 }

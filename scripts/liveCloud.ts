@@ -113,6 +113,13 @@ export class LiveCloud extends LocalCloud {
     });
   }
 
+  /**
+   * How Resource Manager answers the tests' tools (localcloud/serve.go): a page holds one
+   * entry, so every list has pages to follow, and every seventh request is throttled, so every
+   * doctor run meets a 429 it must retry after Retry-After.
+   */
+  armKnobs: Record<string, string> = { LOCALCLOUD_PAGE_SIZE: "1", LOCALCLOUD_THROTTLE_EVERY: "7" };
+
   /** Serves the storage accounts' blobs, and the Resource Manager reads on a port of its own. */
   async serve(): Promise<void> {
     for (const [name, port] of [
@@ -129,10 +136,17 @@ export class LiveCloud extends LocalCloud {
           path.join(this.tlsDir, "storage.crt"),
           path.join(this.tlsDir, "storage.key"),
         ],
-        { LOCALCLOUD_DIR: this.cloud, PATH: process.env.PATH ?? "" },
+        { LOCALCLOUD_DIR: this.cloud, PATH: process.env.PATH ?? "", ...this.armKnobs },
       );
       await waitForPort(port, `localcloud serve (${name})`);
     }
+  }
+
+  /** Restarts Resource Manager with other knobs (LOCALCLOUD_ARM_FORBIDDEN, ...). */
+  async restartArm(knobs: Record<string, string>): Promise<void> {
+    await this.stop("arm");
+    this.armKnobs = knobs;
+    await this.serve();
   }
 
   /** Takes the issuer's documents off the network (the storage endpoint stops answering). */

@@ -129,6 +129,21 @@ export class LocalCloud {
     return n;
   }
 
+  /**
+   * Takes objects out of the local cloud behind the stack's back, as a user in the portal would
+   * delete them; returns what puts them back as they were.
+   */
+  hideObjects(area: string, match: (o: CloudObject) => boolean): () => void {
+    const hidden: string[] = [];
+    for (const file of this.recordFiles(area)) {
+      const rec = JSON.parse(fs.readFileSync(file, "utf8")) as CloudObject;
+      if (!match({ ...rec, state: unwrapSecrets(rec.state) as Record<string, unknown> })) continue;
+      fs.renameSync(file, `${file}.hidden`);
+      hidden.push(file);
+    }
+    return () => hidden.forEach((file) => fs.renameSync(`${file}.hidden`, file));
+  }
+
   /** The files of one area's records: <area>/<group>/<name>.json (localcloud/store.go). */
   private recordFiles(area: string): string[] {
     const dir = path.join(this.cloud, area);

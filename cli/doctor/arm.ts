@@ -1,14 +1,18 @@
 /**
  * The Azure Resource Manager reads the doctor makes, with the user's own Azure credentials: an
- * identity, its federated credentials, and a principal's role assignments at a scope.
+ * identity, its federated credentials, and a principal's role assignments at a scope. Through
+ * the Azure SDK's management clients, which follow every page (nextLink) and retry what Resource
+ * Manager says to retry (429 with Retry-After, 5xx).
  */
 import { execFileSync } from "node:child_process";
 
-import { httpsRequest } from "./https";
+import { AuthorizationManagementClient } from "@azure/arm-authorization";
+import { ManagedServiceIdentityClient } from "@azure/arm-msi";
+import type { AccessToken, TokenCredential } from "@azure/core-auth";
+
+import { parseIdentityResourceId } from "../../components/workloadIdentityNames";
 
 export const ARM_ENDPOINT = "https://management.azure.com";
-const IDENTITY_API = "2023-01-31";
-const AUTHORIZATION_API = "2022-04-01";
 
 export interface ArmIdentity {
   id: string;
@@ -32,6 +36,7 @@ export interface ArmRoleAssignment {
   principalId: string;
 }
 
+/** A read Resource Manager refused: its HTTP status (0 when none came), its code, one line. */
 export class ArmError extends Error {
   constructor(
     readonly status: number,
@@ -73,58 +78,116 @@ export function armToken(endpoint: string): string {
   }
 }
 
+/** A token the caller already has, as a credential. */
+function staticCredential(token: string): TokenCredential {
+  return {
+    getToken: (): Promise<AccessToken> =>
+      Promise.resolve({ token, expiresOnTimestamp: Date.now() + 3_600_000 }),
+  };
+}
+
+/** What an SDK client threw, as one line: a 403 says what could not be read, not that it is missing. */
+function armError(err: unknown, what: string): ArmError {
+  const e = err as { statusCode?: number; code?: string; message?: string };
+  const status = e.statusCode ?? 0;
+  const code = e.code ?? (status ? `HTTP${status}` : "RequestFailed");
+  const message = (e.message ?? String(err)).split("\n")[0];
+  if (status === 403) {
+    return new ArmError(status, code, `no permission to read ${what} (${code}): ${message}`);
+  }
+  return new ArmError(status, code, `${code}: ${message}`);
+}
+
+/** The subscription id of a resource id or scope (`/subscriptions/<id>/...`). */
+function subscriptionOf(id: string): string {
+  return /^\/subscriptions\/([^/]+)/i.exec(id)?.[1] ?? "";
+}
+
 export class ArmClient {
+  private readonly credential: TokenCredential;
+  private readonly options;
+
+  /** `credential`: a token, or any TokenCredential of `@azure/identity`. */
   constructor(
     readonly endpoint: string,
-    private readonly token: string,
-  ) {}
+    credential: string | TokenCredential,
+  ) {
+    this.credential = typeof credential === "string" ? staticCredential(credential) : credential;
+    const base = endpoint.replace(/\/$/, "");
+    this.options = {
+      endpoint: base,
+      credentialScopes: [`${base}/.default`],
+      retryOptions: { maxRetries: 4, retryDelayInMs: 500, maxRetryDelayInMs: 8000 },
+    };
+  }
 
-  private async get<T>(path: string, apiVersion: string, query = ""): Promise<T> {
-    const url = `${this.endpoint.replace(/\/$/, "")}${path}?api-version=${apiVersion}${query}`;
-    const res = await httpsRequest(url, {
-      headers: { Authorization: `Bearer ${this.token}`, Accept: "application/json" },
-    });
-    if (res.status !== 200) {
-      let code = `HTTP${res.status}`;
-      let message = `HTTP ${res.status}`;
-      try {
-        const e = (JSON.parse(res.body) as { error?: { code?: string; message?: string } }).error;
-        code = e?.code ?? code;
-        message = e?.message ?? message;
-      } catch {
-        // not an ARM error body
-      }
-      throw new ArmError(res.status, code, `${code}: ${message}`);
-    }
-    return JSON.parse(res.body) as T;
+  private msi(subscriptionId: string): ManagedServiceIdentityClient {
+    return new ManagedServiceIdentityClient(this.credential, subscriptionId, this.options);
   }
 
   async identity(id: string): Promise<ArmIdentity> {
-    const r = await this.get<{ id: string; properties: Omit<ArmIdentity, "id"> }>(id, IDENTITY_API);
-    return { id: r.id, ...r.properties };
+    const ref = parseIdentityResourceId(id);
+    try {
+      const r = await this.msi(ref.subscriptionId).userAssignedIdentities.get(
+        ref.resourceGroupName,
+        ref.name,
+      );
+      return {
+        id: r.id ?? id,
+        clientId: r.clientId ?? "",
+        principalId: r.principalId ?? "",
+        tenantId: r.tenantId ?? "",
+      };
+    } catch (err) {
+      throw armError(err, `identity ${id}`);
+    }
   }
 
+  /** Every federated credential of the identity, every page of them. */
   async federatedCredentials(identityId: string): Promise<ArmFederatedCredential[]> {
-    const r = await this.get<{
-      value: {
-        id: string;
-        name: string;
-        properties: { issuer: string; subject: string; audiences: string[] };
-      }[];
-    }>(`${identityId}/federatedIdentityCredentials`, IDENTITY_API);
-    return r.value.map((f) => ({ id: f.id, name: f.name, ...f.properties }));
+    const ref = parseIdentityResourceId(identityId);
+    const out: ArmFederatedCredential[] = [];
+    try {
+      for await (const f of this.msi(ref.subscriptionId).federatedIdentityCredentials.list(
+        ref.resourceGroupName,
+        ref.name,
+      )) {
+        out.push({
+          id: f.id ?? "",
+          name: f.name ?? "",
+          issuer: f.issuer ?? "",
+          subject: f.subject ?? "",
+          audiences: f.audiences ?? [],
+        });
+      }
+    } catch (err) {
+      throw armError(err, `the federated credentials of ${identityId}`);
+    }
+    return out;
   }
 
-  /** The principal's role assignments at, above and below a scope. */
+  /** The principal's role assignments at, above and below a scope, every page of them. */
   async roleAssignments(scope: string, principalId: string): Promise<ArmRoleAssignment[]> {
-    const filter = encodeURIComponent(`principalId eq '${principalId}'`);
-    const r = await this.get<{
-      value: { id: string; properties: Omit<ArmRoleAssignment, "id"> }[];
-    }>(
-      `${scope}/providers/Microsoft.Authorization/roleAssignments`,
-      AUTHORIZATION_API,
-      `&$filter=${filter}`,
+    const client = new AuthorizationManagementClient(
+      this.credential,
+      subscriptionOf(scope),
+      this.options,
     );
-    return r.value.map((a) => ({ id: a.id, ...a.properties }));
+    const out: ArmRoleAssignment[] = [];
+    try {
+      for await (const a of client.roleAssignments.listForScope(scope, {
+        filter: `principalId eq '${principalId}'`,
+      })) {
+        out.push({
+          id: a.id ?? "",
+          scope: a.scope ?? "",
+          roleDefinitionId: a.roleDefinitionId ?? "",
+          principalId: a.principalId ?? "",
+        });
+      }
+    } catch (err) {
+      throw armError(err, `the role assignments at ${scope}`);
+    }
+    return out;
   }
 }

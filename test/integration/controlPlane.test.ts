@@ -455,6 +455,45 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
         /cannot be read anonymously over HTTPS: connect ECONNREFUSED/,
       );
     });
+
+    it("the static website disabled on the account: AADSTS90061/AADSTS50166", async () => {
+      let restore = () => {};
+      const failures = await withFault(
+        () => {
+          restore = cloud.hideObjects(
+            "azure",
+            (o) => o.type === "azure-native:storage:StorageAccountStaticWebsite",
+          );
+        },
+        () => restore(),
+      );
+      assert.deepEqual(failures.map((f) => f.check).slice(0, 2), [
+        "issuer discovery",
+        "issuer jwks",
+      ]);
+      assert.match(failures[0].detail, /cannot be read anonymously over HTTPS: HTTP 404/);
+    });
+
+    it("no permission to read role assignments: says so, and never calls them missing", async () => {
+      const knobs = cloud.armKnobs;
+      const failures = await withFault(
+        () =>
+          cloud.restartArm({
+            ...knobs,
+            LOCALCLOUD_ARM_FORBIDDEN: "/providers/Microsoft\\.Authorization/roleAssignments$",
+          }),
+        () => cloud.restartArm(knobs),
+      );
+      assert.ok(failures.length > 0);
+      for (const f of failures) {
+        assert.match(f.check, /^role assignments /);
+        assert.match(
+          f.detail,
+          /no permission to read the role assignments at \/subscriptions\/.* \(AuthorizationFailed\)/,
+        );
+        assert.doesNotMatch(f.detail, /missing/);
+      }
+    });
   });
 
   // Last: it changes the keys. (Mocha runs a suite's own tests before its nested suites.)

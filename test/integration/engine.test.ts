@@ -165,6 +165,23 @@ describe("day 2 through the real Pulumi engine (kind stack)", function () {
     await expectNoChanges(stack, "refresh");
   });
 
+  it("finds drift made in the portal with a refresh, and the next up puts it right", async () => {
+    const fic = (o: CloudObject) =>
+      o.type === "azure-native:managedidentity:FederatedIdentityCredential" &&
+      o.state.subject === "system:serviceaccount:apps:secrets-reader";
+    const issuer = String((await outputsOf(stack)).issuerUrl);
+    assert.equal(
+      cloud.editObjects("azure", fic, (st) => (st.subject = "system:serviceaccount:apps:other")),
+      1,
+    );
+    const refresh = await stack.refresh();
+    assert.equal(refresh.summary.resourceChanges?.update, 1, "refresh saw the edit");
+    await up(cloud, stack, "after a refresh found drift");
+    const restored = cloud.objects("azure").filter(fic);
+    assert.equal(restored.length, 1);
+    assert.equal(restored[0].state.issuer, issuer);
+  });
+
   it("adds an identity", async () => {
     cloud.editStackFile(checkout, "dev", (config) =>
       identitiesOf(config).push({
