@@ -43,10 +43,13 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 		return sub + "/resourceGroups/" + str(ins, "resourceGroupName")
 	}
 	requireParent := func(id, what string) error {
-		if !s.has(id) {
-			return fmt.Errorf("%s %q was not found (ParentResourceNotFound)", what, id)
+		if s.has(id) {
+			return nil
 		}
-		return nil
+		if what == "resource group" {
+			return refuse("PUT", id, 404, "ResourceGroupNotFound", fmt.Sprintf("Resource group '%s' could not be found.", id[strings.LastIndex(id, "/")+1:]))
+		}
+		return refuse("PUT", id, 404, "ParentResourceNotFound", fmt.Sprintf("Can not perform requested operation on nested resource. Parent resource '%s' (%s) not found.", id, what))
 	}
 	withLocation := func(ins resource.PropertyMap) resource.PropertyMap {
 		if str(ins, "location") == "" {
@@ -82,7 +85,7 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
 		name := str(ins, "accountName")
 		if !storageAccountName.MatchString(name) {
-			return "", nil, fmt.Errorf("AccountNameInvalid: %q is not a valid storage account name", name)
+			return "", nil, refuse("PUT", accountID(ins), 400, "AccountNameInvalid", fmt.Sprintf("%s is not a valid storage account name. Storage account name must be between 3 and 24 characters in length and use numbers and lower-case letters only.", name))
 		}
 		if err := requireParent(rgID(ins), "resource group"); err != nil {
 			return "", nil, err

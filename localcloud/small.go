@@ -5,7 +5,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"golang.org/x/crypto/ssh"
 )
 
 // The small providers: tls (real RSA keys, kept only in the engine's state, as the real provider
@@ -69,12 +69,17 @@ func tlsProvider() (pulumirpc.ResourceProviderServer, error) {
 			return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
 		}
 		sum := sha256.Sum256(spki)
+		sshKey, err := ssh.NewPublicKey(&priv.PublicKey)
+		if err != nil {
+			return "", nil, err
+		}
 		secret := func(s string) resource.PropertyValue { return resource.MakeSecret(resource.NewStringProperty(s)) }
 		return hex.EncodeToString(sum[:20]), resource.PropertyMap{
-			"privateKeyPem":              secret(encode("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(priv))),
-			"privateKeyPemPkcs8":         secret(encode("PRIVATE KEY", pkcs8)),
-			"publicKeyPem":               resource.NewStringProperty(encode("PUBLIC KEY", spki)),
-			"publicKeyFingerprintSha256": resource.NewStringProperty("SHA256:" + base64.RawStdEncoding.EncodeToString(sum[:])),
+			"privateKeyPem":      secret(encode("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(priv))),
+			"privateKeyPemPkcs8": secret(encode("PRIVATE KEY", pkcs8)),
+			"publicKeyPem":       resource.NewStringProperty(encode("PUBLIC KEY", spki)),
+			// As the tls provider writes it: OpenSSH's SHA-256 fingerprint of the key.
+			"publicKeyFingerprintSha256": resource.NewStringProperty(ssh.FingerprintSHA256(sshKey)),
 		}, nil
 	}})
 	return &standIn{pkg: "tls", version: "5.6.1", types: map[string]*resourceType{

@@ -12,6 +12,8 @@ import * as crypto from "node:crypto";
 
 import * as pulumi from "@pulumi/pulumi";
 
+import { MadeObject, SIMULATED_TYPES, azureRefusal } from "./simulatedAzure";
+
 /** The marker Pulumi's wire format puts on a secret value. */
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -158,6 +160,26 @@ export function simulatedKubeconfig(clusterName: string, server: string): string
   ].join("\n");
 }
 
+/**
+ * An RSA public key's fingerprint as the tls provider writes it: OpenSSH's, the SHA-256 of the
+ * key's SSH wire form (its type, e and n, each length-prefixed), unpadded base64.
+ */
+export function sshFingerprint(key: crypto.KeyObject): string {
+  const jwk = key.export({ format: "jwk" });
+  const field = (b: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(b.length);
+    return Buffer.concat([length, b]);
+  };
+  // An mpint is two's complement: a leading bit set needs a zero byte before it.
+  const mpint = (b64url: string | undefined) => {
+    const b = Buffer.from(b64url ?? "", "base64url");
+    return field(b[0] & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+  };
+  const wire = Buffer.concat([field(Buffer.from("ssh-rsa")), mpint(jwk.e), mpint(jwk.n)]);
+  return `SHA256:${crypto.createHash("sha256").update(wire).digest("base64").replace(/=+$/, "")}`;
+}
+
 /** A value as text for an id, URL or table cell: strings as they are, anything else as JSON. */
 export function text(v: unknown): string {
   if (typeof v === "string") return v;
@@ -197,6 +219,7 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
     this.registeredOutputs.clear();
     this.previousResources = {};
     this.previousReadError = undefined;
+    this.made.clear();
   }
 
   byType(type: string): SimulatedResource[] {
@@ -223,6 +246,11 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
     // 8 s instead of 1.5 s to evaluate).
     await new Promise((resolve) => setImmediate(resolve));
     const inputs = args.inputs as Record<string, unknown>;
+    const custom = args.custom !== false && !args.type.startsWith("pulumi:providers:");
+    if (custom && !SIMULATED_TYPES.has(args.type)) {
+      // A made-up answer would let a plan pass that no deployment could (behaviours.json).
+      throw new Error(`the simulated cloud has no stand-in for ${args.type}`);
+    }
     // The mock monitor hands inputs over with secret markers (hoisted to the enclosing object).
     const plain = unwrapSecrets(inputs) as Record<string, unknown>;
     const outputs =
@@ -230,8 +258,16 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
         ? await this.privateKeyOutputs(args.name, plain)
         : this.outputsFor(args.type, args.name, plain);
     const id = typeof outputs.id === "string" ? outputs.id : `${args.name}-id`;
+    if (custom) {
+      const refusal = azureRefusal(args.type, id, plain, this.made);
+      if (refusal !== undefined) throw new Error(refusal);
+      this.made.set(id, { type: args.type, inputs: plain, outputs });
+    }
     return { id, state: { ...inputs, ...outputs } };
   }
+
+  /** What the simulated cloud made, by resource id: what its refusals look at. */
+  private readonly made = new Map<string, MadeObject>();
 
   /** What the stack's previous deployment left: each resource's type and outputs by URN (none:
    * the stack was never deployed). A test of a later up sets it; previousReadError makes the read fail. */
@@ -368,10 +404,7 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
       publicKeyPem,
       privateKeyPem: pair.privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
       privateKeyPemPkcs8: pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-      publicKeyFingerprintSha256: crypto
-        .createHash("sha256")
-        .update(pair.publicKey.export({ type: "spki", format: "der" }))
-        .digest("base64"),
+      publicKeyFingerprintSha256: sshFingerprint(pair.publicKey),
     };
   }
 

@@ -1,0 +1,183 @@
+/**
+ * What the simulated cloud refuses, as Azure refuses it: the same rules as the local cloud's
+ * (localcloud/azurerules.go), held to the same cases (localcloud/behaviours.json), so that a plan
+ * or a unit test meets what a deployment would. Pure: the objects made so far in, a refusal out.
+ *
+ * The mock monitor cannot see the subscription: a resource group or identity the program does
+ * not make may exist there, so a missing parent is never refused here (the local cloud does).
+ */
+
+/** The stand-ins' types (the table's, and those only the Kubernetes and command stand-ins know). */
+export const SIMULATED_TYPES = new Set([
+  "azure-native:resources:ResourceGroup",
+  "azure-native:storage:StorageAccount",
+  "azure-native:storage:StorageAccountStaticWebsite",
+  "azure-native:storage:BlobContainer",
+  "azure-native:storage:Blob",
+  "azure-native:managedidentity:UserAssignedIdentity",
+  "azure-native:managedidentity:FederatedIdentityCredential",
+  "azure-native:authorization:RoleAssignment",
+  "azure-native:containerservice:ManagedCluster",
+  "azure-native:keyvault:Vault",
+  "tls:index/privateKey:PrivateKey",
+  "random:index/randomString:RandomString",
+  "command:local:Command",
+  "kubernetes:core/v1:Namespace",
+  "kubernetes:core/v1:ServiceAccount",
+  "kubernetes:core/v1:Pod",
+  "kubernetes:apps/v1:Deployment",
+  "kubernetes:external-secrets.io/v1:ClusterSecretStore",
+  "kubernetes:helm.sh/v3:Release",
+]);
+
+/** An object the simulated cloud made: its type, inputs and outputs. */
+export interface MadeObject {
+  type: string;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 409: "Conflict" };
+
+/** A Resource Manager error as pulumi-azure-native reports it (the Azure SDK for Go's form). */
+export function armErrorText(
+  method: string,
+  path: string,
+  status: number,
+  code: string,
+  message: string,
+): string {
+  const line = "-".repeat(80);
+  const body = JSON.stringify({ error: { code, message } });
+  return `${method} https://management.azure.com${path}\n${line}\nRESPONSE ${status}: ${status} ${STATUS_TEXT[status] ?? ""}\nERROR CODE: ${code}\n${line}\n${body}\n${line}`;
+}
+
+const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
+const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
+const FIC_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}$/;
+const ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
+const text = (v: unknown) => (typeof v === "string" ? v : "");
+
+/** Entra's rules for one federated credential (id: its own resource id). */
+function ficRefusal(
+  id: string,
+  inputs: Record<string, unknown>,
+  made: Map<string, MadeObject>,
+): string | undefined {
+  const bad = (code: string, message: string) => armErrorText("PUT", id, 400, code, message);
+  const name = text(inputs.federatedIdentityCredentialResourceName);
+  if (!FIC_NAME.test(name))
+    return bad("InvalidResourceName", `The resource name '${name}' is invalid.`);
+  const issuer = text(inputs.issuer);
+  const subject = text(inputs.subject);
+  if (issuer === "" || subject === "") {
+    return bad(
+      "BadRequest",
+      "The request format was unexpected. Federated Identity Credential must specify 'issuer', 'subject' and 'audience'.",
+    );
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(issuer);
+  } catch {
+    url = undefined;
+  }
+  if (!url || url.protocol !== "https:" || url.search !== "" || url.hash !== "") {
+    return bad(
+      "InvalidFederatedIdentityCredentialValue",
+      `The issuer '${issuer}' is not a valid https URL without query or fragment.`,
+    );
+  }
+  if (issuer.length > 600 || subject.length > 600) {
+    return bad(
+      "InvalidFederatedIdentityCredentialValue",
+      "Issuer and subject must be at most 600 characters.",
+    );
+  }
+  const audiences = inputs.audiences;
+  if (!Array.isArray(audiences) || audiences.length !== 1 || typeof audiences[0] !== "string") {
+    return bad(
+      "InvalidFederatedIdentityCredentialsAudienceLength",
+      "Federated identity credentials must have exactly 1 audience.",
+    );
+  }
+  const identity = id.slice(0, id.lastIndexOf("/federatedIdentityCredentials/"));
+  const siblings = [...made.entries()].filter(
+    ([key, o]) =>
+      o.type === FIC &&
+      key.toLowerCase().startsWith(`${identity.toLowerCase()}/federatedidentitycredentials/`),
+  );
+  if (siblings.some(([, o]) => o.inputs.issuer === issuer && o.inputs.subject === subject)) {
+    return bad(
+      "BadRequest",
+      "Issuer and subject combination already exists for this Managed Identity.",
+    );
+  }
+  if (siblings.length >= 20) {
+    return bad(
+      "TooManyFederatedIdentityCredentials",
+      `${identity} already has ${siblings.length} federated identity credentials, the most an identity can have.`,
+    );
+  }
+  return undefined;
+}
+
+/** The refusal Azure would answer this create with (id: the object's resource id), if any. */
+export function azureRefusal(
+  type: string,
+  id: string,
+  inputs: Record<string, unknown>,
+  made: Map<string, MadeObject>,
+): string | undefined {
+  if (type.startsWith("azure-native:") && made.has(id)) {
+    return `cannot create already existing resource "${id}"`;
+  }
+  switch (type) {
+    case "azure-native:storage:StorageAccount": {
+      const name = text(inputs.accountName);
+      return ACCOUNT_NAME.test(name)
+        ? undefined
+        : armErrorText(
+            "PUT",
+            id,
+            400,
+            "AccountNameInvalid",
+            `${name} is not a valid storage account name. Storage account name must be between 3 and 24 characters in length and use numbers and lower-case letters only.`,
+          );
+    }
+    case FIC:
+      return ficRefusal(id, inputs, made);
+    case "azure-native:authorization:RoleAssignment": {
+      const role = text(inputs.roleDefinitionId);
+      if (!role.startsWith("/")) {
+        return armErrorText(
+          "PUT",
+          id,
+          400,
+          "InvalidRoleDefinitionId",
+          `The role definition ID '${role}' is not valid.`,
+        );
+      }
+      const principal = text(inputs.principalId);
+      const isIdentity = [...made.values()].some(
+        (o) => o.type === IDENTITY && o.outputs.principalId === principal,
+      );
+      const given = text(inputs.principalType);
+      if (isIdentity && given !== "" && given !== "ServicePrincipal") {
+        return armErrorText(
+          "PUT",
+          id,
+          400,
+          "UnmatchedPrincipalType",
+          `The PrincipalType attribute in the request '${given}' does not match the actual principal type 'ServicePrincipal' of the principal with id '${principal}'.`,
+        );
+      }
+      return undefined;
+    }
+    case "tls:index/privateKey:PrivateKey":
+      return inputs.algorithm === "RSA"
+        ? undefined
+        : `the simulated cloud's tls makes RSA keys only, not ${JSON.stringify(inputs.algorithm)}`;
+  }
+  return undefined;
+}
