@@ -89,7 +89,11 @@ describe("the bench's measurements, through the real CLI", function () {
 
   it("samples the program's process and the CLI's, and reports the program's own usage", () => {
     assert.ok(up.tree.peakMb.program > 50 && up.tree.peakMb.cli > 20, JSON.stringify(up.tree));
-    assert.ok(up.tree.peakCliAndProgramMb >= up.tree.peakMb.program + up.tree.peakMb.cli - 1);
+    // The peak of the sum lies between the larger peak and the sum of the peaks (they need not
+    // fall on one sample); each is rounded on its own.
+    const { program, cli } = up.tree.peakMb;
+    assert.ok(up.tree.peakCliAndProgramMb >= Math.max(program, cli) - 1, JSON.stringify(up.tree));
+    assert.ok(up.tree.peakCliAndProgramMb <= program + cli + 1, JSON.stringify(up.tree));
     assert.ok(up.tree.peakMb.providers > 0 && up.tree.cpuMs.cli > 0);
     assert.ok(up.cpuMs > 0 && up.maxRssMb > 50 && up.opMs < up.wallMs);
     // Every resource in the state was created, but the default providers are not counted.

@@ -157,13 +157,14 @@ describe("the packed package in a consumer with a newer SDK", function () {
   it("runs the kind example under Pulumi's mocks with the consumer's SDK", () => {
     // The project's simulated cloud, compiled into the consumer so that it loads the consumer's
     // @pulumi/pulumi, as the package does.
-    const simulator = fs.readFileSync(path.join(ROOT, "scripts", "simulator.ts"), "utf8");
-    fs.writeFileSync(
-      path.join(scratch, "simulator.js"),
-      ts.transpileModule(simulator, {
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
-      }).outputText,
-    );
+    for (const module of ["simulator", "simulatedAzure"]) {
+      fs.writeFileSync(
+        path.join(scratch, `${module}.js`),
+        ts.transpileModule(fs.readFileSync(path.join(ROOT, "scripts", `${module}.ts`), "utf8"), {
+          compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+        }).outputText,
+      );
+    }
     fs.writeFileSync(
       path.join(scratch, "run.js"),
       [
