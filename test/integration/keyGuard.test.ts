@@ -164,6 +164,38 @@ describe("the key guard through the real Pulumi engine", function () {
     });
   });
 
+  it("refuses a generated key under a brought key's name, and another public key under it", async () => {
+    const pair = () =>
+      crypto
+        .generateKeyPairSync("rsa", { modulusLength: 2048 })
+        .publicKey.export({ type: "spki", format: "pem" })
+        .toString();
+    const theirs = pair();
+    const keys = (third: Record<string, unknown>) =>
+      JSON.stringify([{ name: "initial", bits: 2048 }, { name: "2027-05" }, third]);
+    await stack.setConfig("signingKeys", {
+      value: keys({ name: "theirs", publicKeyPem: theirs }),
+    });
+    await up(stack, "publish a brought key");
+    await stack.setConfig("signingKeys", { value: keys({ name: "theirs" }) });
+    await refused(
+      cloud,
+      stack,
+      /^error: signingKeys\[2\]: a generated key named "theirs" is not valid; key "theirs" was published as a brought key \(kid [-\w]+\); a published key never changes/,
+    );
+    await stack.setConfig("signingKeys", {
+      value: keys({ name: "theirs", publicKeyPem: pair() }),
+    });
+    await refused(
+      cloud,
+      stack,
+      /^error: signingKeys\[2\]: a different key \(kid [-\w]+\) is not valid; key "theirs" was published as a brought key/,
+    );
+    await stack.setConfig("signingKeys", {
+      value: keys({ name: "theirs", publicKeyPem: theirs }),
+    });
+  });
+
   it("refuses a damaged ledger; a deliberate reset passes once, and is refused when left on", async () => {
     const state = await stack.exportStack();
     const issuer = (
