@@ -11,6 +11,7 @@ import * as YAML from "yaml";
 import { InvalidArgumentError, describeValue, withOwner } from "./errors";
 import { validateDns1123Label } from "./kubernetes";
 import { resolveRole } from "./roles";
+import { MAX_FICS_PER_IDENTITY } from "./workloadIdentityNames";
 
 /** The audience OpenShift's operators request their tokens for; ccoctl trusts it. */
 export const OPENSHIFT_AUDIENCE = "openshift";
@@ -44,6 +45,7 @@ export function parseCredentialsRequests(
     );
   }
   const ids = new Set<string>();
+  const secrets = new Set<string>();
   return value.map((item: unknown, i) => {
     const at = `${field}[${i}]`;
     if (
@@ -115,9 +117,33 @@ export function parseCredentialsRequests(
           "expected the operator's ServiceAccounts (at least one), which get a federated credential each",
         );
       }
-      const serviceAccountNames = sas.map((s: unknown, j) =>
-        validateDns1123Label(s, `spec.serviceAccountNames[${j}]`, 253),
-      );
+      const serviceAccountNames = sas.map((s: unknown, j) => {
+        const sa = validateDns1123Label(s, `spec.serviceAccountNames[${j}]`, 253);
+        if (sas.indexOf(s) !== j) {
+          throw new InvalidArgumentError(
+            `spec.serviceAccountNames[${j}]`,
+            describeValue(s),
+            "expected each ServiceAccount once: each gets one federated credential",
+          );
+        }
+        return sa;
+      });
+      if (serviceAccountNames.length > MAX_FICS_PER_IDENTITY) {
+        throw new InvalidArgumentError(
+          "spec.serviceAccountNames",
+          `${serviceAccountNames.length} ServiceAccounts`,
+          `expected at most ${MAX_FICS_PER_IDENTITY}: Entra allows ${MAX_FICS_PER_IDENTITY} federated credentials per identity`,
+        );
+      }
+      const secret = `${secretRef.namespace}/${secretRef.name}`;
+      if (secrets.has(secret)) {
+        throw new InvalidArgumentError(
+          "spec.secretRef",
+          JSON.stringify(secret),
+          "expected each secretRef once: each request gets an identity named after it",
+        );
+      }
+      secrets.add(secret);
       const id = `${namespace}/${name}`;
       if (ids.has(id))
         throw new InvalidArgumentError(

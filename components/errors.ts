@@ -62,12 +62,86 @@ export function describeSecret(value: unknown): string {
     : `a secret of type ${typeof value} (not shown)`;
 }
 
-/** Throws unless `value` is a plain object (not an array, not null). */
-export function requireObject(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidArgumentError(field, describeValue(value), "expected an object");
+/** The edit distance between two words (insertions, deletions, substitutions, swaps). */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
   }
-  return value as Record<string, unknown>;
+  return d[a.length][b.length];
+}
+
+/** The candidate a mistyped word most likely meant, if one is close enough to say so. */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  // A known word inside the mistyped one (rsaBits for bits) is what was meant.
+  const inside = candidates.filter((c) => c.length >= 3 && lower.includes(c.toLowerCase()));
+  if (inside.length === 1) return inside[0];
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const dist = distance(lower, c.toLowerCase());
+    if (dist < bestDistance) [best, bestDistance] = [c, dist];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3))
+    ? best
+    : undefined;
+}
+
+/** What to say of an unknown key: the nearest known one, and every known one. */
+export function unknownKeyHint(key: string, known: readonly string[]): string {
+  const near = nearest(key, known);
+  return `unknown field${near ? `; did you mean ${near}?` : ""} (expected ${known.join(", ")})`;
+}
+
+/**
+ * Throws unless `value` is a plain object (not an array, not null) holding only `known` keys;
+ * an unknown key is named with the nearest known one. `field` prefixes the keys' paths.
+ */
+export function requireKnownObject(
+  value: unknown,
+  field: string,
+  known: readonly string[],
+  shape: string,
+  owner?: string,
+): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError(field, describeValue(value), `expected ${shape}`, owner);
+  }
+  const o = value as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!known.includes(key)) {
+      throw new InvalidArgumentError(
+        field === "" ? key : `${field}.${key}`,
+        describeValue(o[key]),
+        unknownKeyHint(key, known),
+        owner,
+      );
+    }
+  }
+  return o;
+}
+
+/** Throws unless `value` is a string, saying so first (a YAML number is not a name). */
+export function requireString(value: unknown, field: string, what: string, owner?: string): string {
+  if (typeof value !== "string") {
+    throw new InvalidArgumentError(
+      field,
+      describeValue(value),
+      value === undefined || value === null
+        ? `expected ${what}`
+        : `expected ${what} as a string, not a ${Array.isArray(value) ? "list" : typeof value}${typeof value === "number" || typeof value === "boolean" ? " (quote it in YAML)" : ""}`,
+      owner,
+    );
+  }
+  return value;
 }
 
 /** Throws unless `value` is a string matching `pattern`. */

@@ -82,19 +82,33 @@ export function parseRsaPublicKey(pem: string, field = "publicKeyPem"): crypto.K
 }
 
 /**
- * Parses a PEM-encoded RSA private key (PKCS#1 or PKCS#8). Error messages never include the key.
+ * Parses a PEM-encoded RSA private key (PKCS#1 or PKCS#8). Error messages never include the key:
+ * an encrypted key, a public key given for a private one, and what does not parse are each named.
  */
-export function parseRsaPrivateKey(pem: string, field = "privateKeyPem"): crypto.KeyObject {
+export function parseRsaPrivateKey(pem: unknown, field = "privateKeyPem"): crypto.KeyObject {
+  const refuse = (
+    what: string,
+    allowed = "expected a PEM-encoded RSA private key (PKCS#1 or PKCS#8), unencrypted",
+  ) => new InvalidArgumentError(field, what, allowed);
+  if (typeof pem !== "string") throw refuse(`${describeSecret(pem)}`);
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem)) {
+    throw refuse(
+      "an encrypted private key (not shown)",
+      "expected it unencrypted: decrypt it (openssl pkey -in key.pem -out plain.pem) and give that, as a secret",
+    );
+  }
+  if (!pem.includes("PRIVATE KEY-----")) {
+    throw refuse(
+      /PUBLIC KEY-----/.test(pem)
+        ? "a public key"
+        : `${describeSecret(pem)} that is not a PEM private key`,
+    );
+  }
   let key: crypto.KeyObject;
   try {
-    if (typeof pem !== "string" || !pem.includes("PRIVATE KEY-----")) throw new Error("no PEM");
     key = crypto.createPrivateKey({ key: pem, format: "pem" });
   } catch {
-    throw new InvalidArgumentError(
-      field,
-      `${describeSecret(pem)} that is not a PEM private key`,
-      "expected a PEM-encoded RSA private key (PKCS#1 or PKCS#8)",
-    );
+    throw refuse(`${describeSecret(pem)} that does not parse as a PEM private key`);
   }
   requireOneBlock(pem, field, "private key");
   return checkRsa(key, field, "private key");

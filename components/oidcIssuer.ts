@@ -21,6 +21,7 @@ import {
   ResolvedOidcIssuerArgs,
   checkProvidedPrivateKey,
   plannedKeys,
+  signingPairFields,
   resolveOidcIssuerArgs,
 } from "./oidcIssuerArgs";
 import {
@@ -97,9 +98,13 @@ export class OidcIssuer extends pulumi.ComponentResource {
   constructor(name: string, args: OidcIssuerArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     // Everything checkable is checked before super(): bad input registers nothing at all.
     const cfg = resolveOidcIssuerArgs(args);
-    const rotation = keyGuard(name, cfg, opts, {}).catch((err: unknown) => {
-      throw withFixedMessage(err);
-    });
+    // The guard, and a brought signing key given as a secret Output checked once its value is
+    // known: both before anything of the issuer registers.
+    const rotation = Promise.all([keyGuard(name, cfg, opts, {}), checkedPrivateKey(cfg)])
+      .then(([r]) => r)
+      .catch((err: unknown) => {
+        throw withFixedMessage(err);
+      });
     // The guard reads the previous deployment, which takes a round trip to the engine: the
     // issuer's own registration waits for it, and every child waits for the issuer's.
     super(TYPE, name, {}, { ...opts, dependsOn: afterGuard(rotation, opts?.dependsOn) });
@@ -199,7 +204,9 @@ export class OidcIssuer extends pulumi.ComponentResource {
         ? generated.get(signing.name)!.privateKeyPem
         : pulumi
             .output(cfg.signingPrivateKeyPem!)
-            .apply((pem) => checkProvidedPrivateKey(pem, signing.publicKeyPem));
+            .apply((pem) =>
+              checkProvidedPrivateKey(pem, signing.publicKeyPem, signingPairFields(cfg)),
+            );
     const others = cfg.keys.filter((k) => k.name !== signing.name);
     const extras = pulumi.all(others.map((k) => publicPems.get(k.name)!));
     const keyIds = pulumi
@@ -282,6 +289,23 @@ export class OidcIssuer extends pulumi.ComponentResource {
       issuer: account.primaryEndpoints.apply((e) => publicContainerIssuer(e.blob, publicContainer)),
     };
   }
+}
+
+/**
+ * A brought signing key's private half given as an Output (a secret), checked against its
+ * public half once known, so that a key that is encrypted, public or another pair's refuses the
+ * issuer before it registers. An Output not known yet (a preview of a computed value) is
+ * checked when it is used.
+ */
+async function checkedPrivateKey(cfg: ResolvedOidcIssuerArgs): Promise<void> {
+  const signing = cfg.keys.find((k) => k.name === cfg.signingKeyName)!;
+  if (signing.kind !== "provided" || typeof cfg.signingPrivateKeyPem === "string") return;
+  const output = pulumi.output(cfg.signingPrivateKeyPem!);
+  // An apply never runs for an unknown value, and the issuer must not wait for it forever: ask
+  // first (every Output carries isKnown, though the SDK's types keep it internal).
+  const known = await (output as unknown as { isKnown: Promise<boolean> }).isKnown;
+  const pem = known ? await new Promise<string>((resolve) => output.apply(resolve)) : undefined;
+  if (pem !== undefined) checkProvidedPrivateKey(pem, signing.publicKeyPem, signingPairFields(cfg));
 }
 
 /** The issuer's guard, as the constructor and checkKeys run it. */

@@ -390,7 +390,10 @@ export function resolveDeclaredKeys(
       );
     }
     if (typeof signingPrivateKeyPem === "string") {
-      checkProvidedPrivateKey(signingPrivateKeyPem, key.publicKeyPem);
+      checkProvidedPrivateKey(signingPrivateKeyPem, key.publicKeyPem, {
+        private: "signingPrivateKeyPem",
+        public: `${key.field}.publicKeyPem`,
+      });
     }
   } else if (signingPrivateKeyPem !== undefined) {
     throw new InvalidArgumentError(
@@ -402,14 +405,38 @@ export function resolveDeclaredKeys(
   return { keys: resolved, signingKeyName: signing, signingPrivateKeyPem };
 }
 
-export function checkProvidedPrivateKey(privateKeyPem: string, publicKeyPem: string): string {
-  const privateKey = parseRsaPrivateKey(privateKeyPem, "signingKey.privateKeyPem");
-  if (!isKeyPair(privateKey, parseRsaPublicKey(publicKeyPem, "signingKey.publicKeyPem"))) {
+/** Where a brought signing key's halves are given: what errors about the pair name. */
+export interface PairFields {
+  private: string;
+  public: string;
+}
+
+const SHORTHAND_PAIR: PairFields = {
+  private: "signingKey.privateKeyPem",
+  public: "signingKey.publicKeyPem",
+};
+
+/** The brought signing key's private half, checked to be an unencrypted RSA key of the pair. */
+export function checkProvidedPrivateKey(
+  privateKeyPem: string,
+  publicKeyPem: string,
+  fields: PairFields = SHORTHAND_PAIR,
+): string {
+  const privateKey = parseRsaPrivateKey(privateKeyPem, fields.private);
+  if (!isKeyPair(privateKey, parseRsaPublicKey(publicKeyPem, fields.public))) {
     throw new InvalidArgumentError(
-      "signingKey.privateKeyPem",
-      "a private key (not shown) that does not match signingKey.publicKeyPem",
-      "expected the private half of signingKey.publicKeyPem",
+      fields.private,
+      `a private key (not shown) that does not match ${fields.public}`,
+      `expected the private half of ${fields.public}`,
     );
   }
   return privateKeyPem;
+}
+
+/** Where the signing key of resolved args is given, when it is brought. */
+export function signingPairFields(cfg: ResolvedOidcIssuerArgs): PairFields {
+  const signing = cfg.keys.find((k) => k.name === cfg.signingKeyName)!;
+  return signing.field === "signingKey.publicKeyPem"
+    ? SHORTHAND_PAIR
+    : { private: "signingPrivateKeyPem", public: `${signing.field}.publicKeyPem` };
 }

@@ -9,7 +9,6 @@ import {
   credentialsSecretManifest,
   parseCredentialsRequests,
 } from "./credentialsRequests";
-import { InvalidArgumentError, describeValue } from "./errors";
 import { createdIdentityKey, deploymentClaims } from "./identityClaims";
 import { validateIdentityName } from "./workloadIdentityArgs";
 import { WorkloadIdentity } from "./workloadIdentity";
@@ -54,18 +53,7 @@ export class OpenShiftCredentials extends pulumi.ComponentResource {
   ) {
     const requests = parseCredentialsRequests(args.credentialsRequests);
     validateIdentityName(args.namePrefix, "namePrefix");
-    const secrets = new Set<string>();
     for (const r of requests) {
-      const key = `${r.secretRef.namespace}/${r.secretRef.name}`;
-      if (secrets.has(key)) {
-        throw new InvalidArgumentError(
-          "credentialsRequests",
-          describeValue(key),
-          "expected each secretRef once",
-          `CredentialsRequest ${r.id}`,
-        );
-      }
-      secrets.add(key);
       // Each request's identity: no other component of the program may write to it.
       if (typeof args.resourceGroupName === "string") {
         const identity = credentialsIdentityName(args.namePrefix, r);

@@ -45,16 +45,52 @@ export function resolveRole(role: unknown, field: string): RoleRef {
   );
 }
 
-/** Checks a role assignment scope: an ARM id, starting with `/`. */
+const SCOPE_EXAMPLE =
+  "/subscriptions/<subscription GUID>[/resourceGroups/<group>[/providers/<Namespace>/<type>/<name>]], or /providers/Microsoft.Management/managementGroups/<name>";
+
+/** Why a scope is not one Resource Manager takes, or undefined when it is. */
+function scopeProblem(scope: string): string | undefined {
+  if (!scope.startsWith("/")) return "it does not start with /";
+  if (scope.endsWith("/")) return "it ends with /";
+  const parts = scope.slice(1).split("/");
+  if (parts.some((p) => p === "")) return "it has an empty part (//)";
+  if (/^providers$/i.test(parts[0])) {
+    return /^Microsoft\.Management$/i.test(parts[1] ?? "") &&
+      /^managementGroups$/i.test(parts[2] ?? "") &&
+      parts.length === 4
+      ? undefined
+      : "a scope under /providers must be a management group";
+  }
+  if (!/^subscriptions$/i.test(parts[0]))
+    return "it starts with neither /subscriptions nor /providers";
+  if (!GUID.test(parts[1] ?? "")) return "the subscription is not a GUID";
+  let rest = parts.slice(2);
+  if (rest.length > 0 && /^resourceGroups$/i.test(rest[0])) {
+    if (rest.length === 1) return "resourceGroups has no name after it";
+    if (!/^[-\w.()]{1,90}$/.test(rest[1])) return "the resource group name is not one Azure allows";
+    rest = rest.slice(2);
+  }
+  if (rest.length === 0) return undefined;
+  if (!/^providers$/i.test(rest[0]) || rest.length < 4) {
+    return "expected /providers/<Namespace>/<type>/<name> after the resource group";
+  }
+  // The namespace, then type and name pairs: a resource, or a child of one.
+  return (rest.length - 2) % 2 === 0 ? undefined : "a resource type has no name after it";
+}
+
+/** Checks a role assignment scope: a Resource Manager id of a subscription, resource group,
+ * resource or management group, as Azure takes it (no trailing slash, GUID subscription). */
 export function validateScope(scope: unknown, field: string): string {
-  if (typeof scope !== "string" || !/^\/(subscriptions|providers)\/\S+$/i.test(scope)) {
+  const problem = typeof scope === "string" ? scopeProblem(scope) : "it is not a string";
+  if (problem !== undefined) {
+    // Whole: a resource id cut short would hide the part at fault.
     throw new InvalidArgumentError(
       field,
-      describeValue(scope),
-      "expected an Azure resource id such as /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>",
+      typeof scope === "string" ? JSON.stringify(scope) : describeValue(scope),
+      `${problem}; expected an Azure resource id: ${SCOPE_EXAMPLE}`,
     );
   }
-  return scope;
+  return scope as string;
 }
 
 /**

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 
 import { describeYamlError } from "../cli/yamlErrors";
+import { checkStackFileShape } from "../stacks/config";
 
 /** A problem with the files the user gave: reported as one line, no stack trace. */
 export class StackFileError extends Error {
@@ -62,7 +63,9 @@ export function readStackFiles(stack: string, root = path.resolve(__dirname, "..
       `unknown stack "${stack}": there is no Pulumi.${stack}.yaml; stacks here: ${stacksIn(root).join(", ")}`,
     );
   }
-  const stackFile = (readYamlFile(file) ?? {}) as { config?: Record<string, unknown> };
+  const stackDoc = readYamlFile(file) ?? {};
+  checkStackFileShape(stackDoc, path.basename(file), project.name);
+  const stackFile = stackDoc as { config?: Record<string, unknown> };
   const config: Record<string, string> = {};
   const encrypted: string[] = [];
   for (const [key, decl] of Object.entries(project.config ?? {})) {

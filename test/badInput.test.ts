@@ -17,6 +17,7 @@ type Case = [what: string, field: string, build: () => unknown, pattern?: RegExp
 
 const ISSUER = "https://oidcab12cd34.z6.web.core.windows.net/";
 const VAULT = `/subscriptions/${SIMULATED.subscriptionId}/resourceGroups/apps-rg/providers/Microsoft.KeyVault/vaults/apps-kv`;
+const IDENTITY = `/subscriptions/${SIMULATED.subscriptionId}/resourceGroups/apps-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/apps-mi`;
 
 // KindOrAksCluster
 /** Arguments as a JavaScript caller (or a cast) can pass them, past what the types refuse: the
@@ -240,7 +241,7 @@ const STACK_CONFIG: [what: string, key: string, over: Record<string, string>, pa
         identities: JSON.stringify([
           {
             name: "wi-a",
-            existingIdentity: { resourceId: `${VAULT}`, clientId: "my-client" },
+            existingIdentity: { resourceId: IDENTITY, clientId: "my-client" },
             namespace: "a",
             serviceAccount: "a",
           },

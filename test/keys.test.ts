@@ -53,7 +53,7 @@ describe("public keys in the form kube-apiserver reads", () => {
     const cfg = parseStackConfig(
       {
         signingPublicKeyPem: pkcs1(fixture("signing.pub")),
-        signingPrivateKeyPem: "(secret)",
+        signingPrivateKeyPem: fixture("signing.key"),
         additionalPublicKeys: JSON.stringify([pkcs1(fixture("rotated.pub"))]),
       },
       "dev",

@@ -82,7 +82,10 @@ describe("a config error under Pulumi's entry point", function () {
     } catch (err) {
       assert.ok(err instanceof ProgramFailed);
       assert.equal(err.problems.length, 1);
-      assert.match(err.problems[0], /^identities\[0\]\.namespace: "Apps" is not valid; expected /);
+      assert.match(
+        err.problems[0],
+        /^identities\[0\]\.namespace \(identity wi-a\): "Apps" is not valid; expected /,
+      );
       assert.doesNotMatch(err.problems[0], /\u001b|\n|\bat /);
     }
     assert.deepEqual(registered, ["pulumi:pulumi:Stack"]);

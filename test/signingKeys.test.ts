@@ -234,7 +234,7 @@ describe("signing keys in the stack config", () => {
     [
       "a signing key not declared",
       { signingKeys: '[{"name":"a"}]', signingKey: "b" },
-      /^signingKey: "b" is not valid; expected the name of one of keys/,
+      /^signingKey: "b" is not valid; expected the name of one of signingKeys \("a"\)/,
     ],
     [
       "a bad name",
@@ -254,7 +254,7 @@ describe("signing keys in the stack config", () => {
     [
       "rsaBits spelled as the component does",
       { signingKeys: '[{"name":"a","rsaBits":2048}]', signingKey: "a" },
-      /^signingKeys\[0\]\.rsaBits: 2048 is not valid; the config calls it bits/,
+      /^signingKeys\[0\]\.rsaBits: 2048 is not valid; unknown field; did you mean bits\?/,
     ],
     [
       "an unknown field",

@@ -85,7 +85,7 @@ describe("stack config", () => {
     const cfg = parseStackConfig(
       {
         signingPublicKeyPem: fixture("signing.pub"),
-        signingPrivateKeyPem: "(secret)",
+        signingPrivateKeyPem: fixture("signing.key"),
         additionalPublicKeys: JSON.stringify([fixture("rotated.pub")]),
       },
       "dev",

@@ -1,0 +1,156 @@
+/**
+ * Where the stack runs and what it runs on: flavor, region, resource group, the cluster (its
+ * name, Kubernetes version, kind's node image and workers, AKS's pool), the issuer's hosting,
+ * the webhook, the token lifetime and the demo workload. Values Azure or kind would refuse later
+ * are refused here where the rule is stable; where it is not, they come back as warnings.
+ */
+import { InvalidArgumentError } from "../../components/errors";
+import {
+  ClusterFlavor,
+  FLAVORS,
+  validateImageReference,
+  validateVmSize,
+} from "../../components/clusterArgs";
+import { checkAksVersion, checkKindVersion } from "../../components/clusterVersions";
+import { parseKubernetesVersion, validateDns1123Label } from "../../components/kubernetes";
+import { checkRegion } from "../../components/regions";
+import { HOSTINGS, Hosting, validateAccountNamePrefix } from "../../components/storage";
+import { LOG_LEVELS, LogLevel } from "../../components/webhookValues";
+import { MAX_TOKEN_EXPIRATION, MIN_TOKEN_EXPIRATION } from "../../components/workloadIdentityNames";
+import { ConfigKey } from "./keys";
+import { Raw, bool, fail, int, oneOf, onlyWith, str } from "./raw";
+
+export interface PlatformConfig {
+  flavor: ClusterFlavor;
+  location: string;
+  resourceGroupName: string | undefined;
+  clusterName: string;
+  kubernetesVersion: string | undefined;
+  kindNodeImage: string | undefined;
+  kindWorkerCount: number;
+  aksNodeCount: number;
+  aksVmSize: string;
+  issuerHosting: Hosting;
+  storageAccountPrefix: string;
+  allowEarlyKeyRetirement: boolean;
+  /** For one up: start a new key ledger when the previous one cannot be read. */
+  resetKeyLedger: boolean;
+  webhookChartVersion: string;
+  webhookReplicaCount: number;
+  webhookLogLevel: LogLevel;
+  tokenExpirationSeconds: number;
+  demoWorkload: boolean;
+  demoImage: string;
+}
+
+export const KIND_ONLY: readonly ConfigKey[] = [
+  "kindNodeImage",
+  "kindWorkerCount",
+  "issuerHosting",
+  "storageAccountPrefix",
+  "signingKeyBits",
+  "signingPublicKeyPem",
+  "signingPrivateKeyPem",
+  "additionalPublicKeys",
+  "signingKeys",
+  "signingKey",
+  "allowEarlyKeyRetirement",
+  "resetKeyLedger",
+  "webhookChartVersion",
+  "webhookReplicaCount",
+  "webhookLogLevel",
+];
+const AKS_ONLY: readonly ConfigKey[] = ["aksNodeCount", "aksVmSize"];
+
+/** The cluster's Kubernetes version and, on kind, its node image, checked against each other. */
+function clusterVersion(raw: Raw, flavor: ClusterFlavor, warnings: string[]) {
+  const kubernetesVersion = str(raw, "kubernetesVersion");
+  const kindNodeImage = str(raw, "kindNodeImage");
+  if (kindNodeImage !== undefined) validateImageReference(kindNodeImage, "kindNodeImage");
+  if (kubernetesVersion !== undefined) {
+    const version = parseKubernetesVersion(
+      kubernetesVersion,
+      "kubernetesVersion",
+      flavor === "kind",
+    );
+    if (flavor === "aks") checkAksVersion(version, "kubernetesVersion", kubernetesVersion);
+    else {
+      const warning = checkKindVersion(version, kindNodeImage, {
+        version: "kubernetesVersion",
+        image: "kindNodeImage",
+      });
+      if (warning) warnings.push(warning);
+    }
+  }
+  return { kubernetesVersion, kindNodeImage };
+}
+
+export function parsePlatform(raw: Raw, stack: string, warnings: string[]): PlatformConfig {
+  const flavor = oneOf(raw, "flavor", FLAVORS);
+  onlyWith(
+    raw,
+    flavor === "aks" ? KIND_ONLY : AKS_ONLY,
+    `not used with flavor "${flavor}"; remove it from the stack file`,
+  );
+  const region = checkRegion(str(raw, "location"), "location");
+  if (region.warning) warnings.push(region.warning);
+  const resourceGroupName = str(raw, "resourceGroupName");
+  if (resourceGroupName !== undefined && !/^[-\w._()]{1,90}$/.test(resourceGroupName)) {
+    fail(
+      "resourceGroupName",
+      resourceGroupName,
+      "expected 1 to 90 letters, digits, '-', '_', '.', '(' and ')'",
+    );
+  }
+  const clusterName = str(raw, "clusterName") ?? `wi-${stack}`.toLowerCase();
+  validateDns1123Label(clusterName, "clusterName", 40);
+  const webhookChartVersion = str(raw, "webhookChartVersion") ?? "";
+  if (!/^\d+\.\d+\.\d+$/.test(webhookChartVersion))
+    fail(
+      "webhookChartVersion",
+      webhookChartVersion,
+      "expected an exact chart version such as 1.6.0",
+    );
+  const demoImage = str(raw, "demoImage") ?? "";
+  if (!/^[a-z0-9][a-z0-9._/:@-]*$/.test(demoImage))
+    fail("demoImage", demoImage, "expected an image reference");
+  return {
+    flavor,
+    location: region.region,
+    resourceGroupName,
+    clusterName,
+    ...clusterVersion(raw, flavor, warnings),
+    kindWorkerCount: int(raw, "kindWorkerCount", 0, 10),
+    aksNodeCount: int(raw, "aksNodeCount", 1, 100),
+    aksVmSize: validateVmSize(str(raw, "aksVmSize"), "aksVmSize"),
+    issuerHosting: oneOf(raw, "issuerHosting", HOSTINGS),
+    storageAccountPrefix: validateAccountNamePrefix(
+      str(raw, "storageAccountPrefix"),
+      "storageAccountPrefix",
+    ),
+    allowEarlyKeyRetirement: bool(raw, "allowEarlyKeyRetirement"),
+    resetKeyLedger: bool(raw, "resetKeyLedger"),
+    webhookChartVersion,
+    webhookReplicaCount: int(raw, "webhookReplicaCount", 1, 10),
+    webhookLogLevel: oneOf(raw, "webhookLogLevel", LOG_LEVELS),
+    tokenExpirationSeconds: int(
+      raw,
+      "tokenExpirationSeconds",
+      MIN_TOKEN_EXPIRATION,
+      MAX_TOKEN_EXPIRATION,
+    ),
+    demoWorkload: bool(raw, "demoWorkload"),
+    demoImage,
+  };
+}
+
+/** A demo pod needs an identity whose ServiceAccount the stack creates. */
+export function checkDemo(demo: boolean, anyCreated: boolean): void {
+  if (demo && !anyCreated) {
+    throw new InvalidArgumentError(
+      "demoWorkload",
+      "true",
+      "needs at least one identity with a ServiceAccount the stack creates",
+    );
+  }
+}
