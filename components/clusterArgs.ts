@@ -6,9 +6,11 @@ import {
   InvalidArgumentError,
   describeValue,
   requireIntegerInRange,
+  requireKnownObject,
   requireMatch,
   requireOneOf,
 } from "./errors";
+import { checkAksVersion, checkKindVersion } from "./clusterVersions";
 import { canonicalIssuer } from "./issuer";
 import { keyId, parsePublicKeyList, parseRsaPrivateKey, parseRsaPublicKey } from "./keys";
 import { KubernetesVersion, parseKubernetesVersion, validateDns1123Label } from "./kubernetes";
@@ -108,6 +110,8 @@ export interface ResolvedKind {
   clusterName: string;
   version: KubernetesVersion;
   nodeImage: string;
+  /** What may be wrong but cannot be known offline (a version newer than kind's images). */
+  warnings: string[];
   workerCount: number;
   /** Undefined: the create script derives it (see kindCommands.ts). */
   stateDir: string | undefined;
@@ -174,112 +178,132 @@ export function resolveClusterArgs(
   name: string,
   args: KindOrAksClusterArgs,
 ): ResolvedKind | ResolvedAks {
-  if (typeof args !== "object" || args === null) {
-    throw new InvalidArgumentError("args", describeValue(args), "expected an object with a flavor");
-  }
+  requireKnownObject(
+    args,
+    "",
+    ["flavor", "clusterName", "kubernetesVersion", ...KIND_ONLY, ...AKS_ONLY],
+    "an object with a flavor",
+  );
   const flavor = requireOneOf(args.flavor, "flavor", FLAVORS);
   if (flavor === "kind") {
     rejectForeign(args, AKS_ONLY, "kind");
-    // Kind names its node containers after the cluster; keep room for "-control-plane".
-    const clusterName = validateDns1123Label(args.clusterName ?? name, "clusterName", 40);
-    const version = parseKubernetesVersion(
-      args.kubernetesVersion ?? DEFAULT_KIND_KUBERNETES_VERSION,
-      "kubernetesVersion",
-      true,
-    );
-    const nodeImage =
-      args.nodeImage ??
-      (args.kubernetesVersion === undefined
-        ? DEFAULT_KIND_NODE_IMAGE
-        : `kindest/node:v${version.text}`);
-    validateImageReference(nodeImage, "nodeImage");
-    if (args.issuerUrl === undefined) {
-      throw new InvalidArgumentError(
-        "issuerUrl",
-        "undefined",
-        "a kind cluster needs the issuer it signs under (OidcIssuer.issuerUrl)",
-      );
-    }
-    if (typeof args.issuerUrl === "string") canonicalIssuer(args.issuerUrl, "issuerUrl");
-    const key = args.signingKey;
-    if (
-      key === undefined ||
-      key === null ||
-      key.privateKeyPem === undefined ||
-      key.publicKeyPem === undefined
-    ) {
-      throw new InvalidArgumentError(
-        key === undefined || key === null
-          ? "signingKey"
-          : key.privateKeyPem === undefined
-            ? "signingKey.privateKeyPem"
-            : "signingKey.publicKeyPem",
-        "undefined",
-        "a kind cluster needs the key pair it signs with (OidcIssuer.privateKeyPem and publicKeyPem)",
-      );
-    }
-    if (typeof key.publicKeyPem === "string")
-      parseRsaPublicKey(key.publicKeyPem, "signingKey.publicKeyPem");
-    if (typeof key.privateKeyPem === "string")
-      parseRsaPrivateKey(key.privateKeyPem, "signingKey.privateKeyPem");
-    // Plain keys are checked now; keys that are outputs (generated ones) when they are known.
-    const given = args.additionalPublicKeysPem ?? [];
-    const extras =
-      !Array.isArray(given) || given.some((k) => typeof k !== "string")
-        ? given
-        : parsePublicKeyList(
-            given,
-            "additionalPublicKeysPem",
-            typeof key.publicKeyPem === "string"
-              ? new Map([[keyId(key.publicKeyPem), "signingKey.publicKeyPem"]])
-              : new Map<string, string>(),
-          );
-    const stateDir = args.stateDir;
-    if (
-      stateDir !== undefined &&
-      (typeof stateDir !== "string" ||
-        !path.isAbsolute(stateDir) ||
-        path.resolve(stateDir).split(path.sep).filter(Boolean).length < 2)
-    ) {
-      throw new InvalidArgumentError(
-        "stateDir",
-        describeValue(stateDir),
-        "expected an absolute directory at least two levels below / (it is deleted on destroy)",
-      );
-    }
-    const kindBinary = args.kindBinary ?? "kind";
-    if (typeof kindBinary !== "string" || kindBinary === "") {
-      throw new InvalidArgumentError(
-        "kindBinary",
-        describeValue(kindBinary),
-        "expected a command name or path",
-      );
-    }
-    const dockerBinary = args.dockerBinary ?? "docker";
-    if (typeof dockerBinary !== "string" || dockerBinary === "") {
-      throw new InvalidArgumentError(
-        "dockerBinary",
-        describeValue(dockerBinary),
-        "expected a command name or path",
-      );
-    }
-    return {
-      flavor,
-      clusterName,
-      version,
-      nodeImage,
-      workerCount: requireIntegerInRange(args.workerCount ?? 0, "workerCount", 0, 10),
-      stateDir: stateDir === undefined ? undefined : path.resolve(stateDir),
-      kindBinary,
-      dockerBinary,
-      issuerUrl: args.issuerUrl,
-      privateKeyPem: key.privateKeyPem,
-      publicKeyPem: key.publicKeyPem,
-      additionalPublicKeysPem: extras,
-    };
+    return resolveKind(name, args as KindClusterArgs);
   }
-
   rejectForeign(args, KIND_ONLY, "aks");
+  return resolveAks(name, args as AksClusterArgs);
+}
+
+/** The node image's Kubernetes version and the image, checked against each other. */
+function kindVersion(args: KindClusterArgs) {
+  const version = parseKubernetesVersion(
+    args.kubernetesVersion ?? DEFAULT_KIND_KUBERNETES_VERSION,
+    "kubernetesVersion",
+    true,
+  );
+  if (args.nodeImage !== undefined) validateImageReference(args.nodeImage, "nodeImage");
+  const warning =
+    args.kubernetesVersion === undefined
+      ? undefined
+      : checkKindVersion(version, args.nodeImage, {
+          version: "kubernetesVersion",
+          image: "nodeImage",
+        });
+  const nodeImage =
+    args.nodeImage ??
+    (args.kubernetesVersion === undefined
+      ? DEFAULT_KIND_NODE_IMAGE
+      : `kindest/node:v${version.text}`);
+  return { version, nodeImage, warnings: warning ? [warning] : [] };
+}
+
+/** The issuer and key pair a kind cluster signs with, and the public keys it also accepts. */
+function kindSigning(args: KindClusterArgs) {
+  if (args.issuerUrl === undefined) {
+    throw new InvalidArgumentError(
+      "issuerUrl",
+      "undefined",
+      "a kind cluster needs the issuer it signs under (OidcIssuer.issuerUrl)",
+    );
+  }
+  if (typeof args.issuerUrl === "string") canonicalIssuer(args.issuerUrl, "issuerUrl");
+  const key = args.signingKey as KindClusterArgs["signingKey"] | undefined | null;
+  if (
+    key === undefined ||
+    key === null ||
+    key.privateKeyPem === undefined ||
+    key.publicKeyPem === undefined
+  ) {
+    throw new InvalidArgumentError(
+      key === undefined || key === null
+        ? "signingKey"
+        : key.privateKeyPem === undefined
+          ? "signingKey.privateKeyPem"
+          : "signingKey.publicKeyPem",
+      "undefined",
+      "a kind cluster needs the key pair it signs with (OidcIssuer.privateKeyPem and publicKeyPem)",
+    );
+  }
+  if (typeof key.publicKeyPem === "string")
+    parseRsaPublicKey(key.publicKeyPem, "signingKey.publicKeyPem");
+  if (typeof key.privateKeyPem === "string")
+    parseRsaPrivateKey(key.privateKeyPem, "signingKey.privateKeyPem");
+  // Plain keys are checked now; keys that are outputs (generated ones) when they are known.
+  const given = args.additionalPublicKeysPem ?? [];
+  const extras =
+    !Array.isArray(given) || given.some((k) => typeof k !== "string")
+      ? given
+      : parsePublicKeyList(
+          given,
+          "additionalPublicKeysPem",
+          typeof key.publicKeyPem === "string"
+            ? new Map([[keyId(key.publicKeyPem), "signingKey.publicKeyPem"]])
+            : new Map<string, string>(),
+        );
+  return {
+    issuerUrl: args.issuerUrl,
+    privateKeyPem: key.privateKeyPem,
+    publicKeyPem: key.publicKeyPem,
+    additionalPublicKeysPem: extras,
+  };
+}
+
+/** A command the cluster's scripts run: a name on PATH or a path. */
+function commandName(value: unknown, field: string): string {
+  if (typeof value !== "string" || value === "") {
+    throw new InvalidArgumentError(field, describeValue(value), "expected a command name or path");
+  }
+  return value;
+}
+
+function resolveKind(name: string, args: KindClusterArgs): ResolvedKind {
+  // Kind names its node containers after the cluster; keep room for "-control-plane".
+  const clusterName = validateDns1123Label(args.clusterName ?? name, "clusterName", 40);
+  const stateDir = args.stateDir;
+  if (
+    stateDir !== undefined &&
+    (typeof stateDir !== "string" ||
+      !path.isAbsolute(stateDir) ||
+      path.resolve(stateDir).split(path.sep).filter(Boolean).length < 2)
+  ) {
+    throw new InvalidArgumentError(
+      "stateDir",
+      describeValue(stateDir),
+      "expected an absolute directory at least two levels below / (it is deleted on destroy)",
+    );
+  }
+  return {
+    flavor: "kind",
+    clusterName,
+    ...kindVersion(args),
+    ...kindSigning(args),
+    workerCount: requireIntegerInRange(args.workerCount ?? 0, "workerCount", 0, 10),
+    stateDir: stateDir === undefined ? undefined : path.resolve(stateDir),
+    kindBinary: commandName(args.kindBinary ?? "kind", "kindBinary"),
+    dockerBinary: commandName(args.dockerBinary ?? "docker", "dockerBinary"),
+  };
+}
+
+function resolveAks(name: string, args: AksClusterArgs): ResolvedAks {
   const clusterName = args.clusterName ?? name;
   if (
     typeof clusterName !== "string" ||
@@ -298,15 +322,18 @@ export function resolveClusterArgs(
       "an AKS cluster needs the resource group to live in",
     );
   }
+  let kubernetesVersion: string | undefined;
+  if (args.kubernetesVersion !== undefined) {
+    const version = parseKubernetesVersion(args.kubernetesVersion);
+    checkAksVersion(version, "kubernetesVersion", args.kubernetesVersion);
+    kubernetesVersion = version.text;
+  }
   const vmSize = args.vmSize ?? DEFAULT_AKS_VM_SIZE;
   validateVmSize(vmSize, "vmSize");
   return {
-    flavor,
+    flavor: "aks",
     clusterName,
-    kubernetesVersion:
-      args.kubernetesVersion === undefined
-        ? undefined
-        : parseKubernetesVersion(args.kubernetesVersion).text,
+    kubernetesVersion,
     resourceGroupName: args.resourceGroupName,
     nodeCount: requireIntegerInRange(args.nodeCount ?? DEFAULT_AKS_NODE_COUNT, "nodeCount", 1, 100),
     vmSize,

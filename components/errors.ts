@@ -46,6 +46,7 @@ export function withOwner<T>(owner: string, fieldPrefix: string, check: () => T)
  * text does not flood the console. Never call this on a secret; use {@link describeSecret}. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "undefined";
+  if (pulumi.Output.isInstance(value)) return "an Output";
   let text: string;
   try {
     text = JSON.stringify(value) ?? typeof value;

@@ -36,6 +36,7 @@ export class KindOrAksCluster extends pulumi.ComponentResource {
     const cfg = resolveClusterArgs(name, args);
     super("azure-wi:index:KindOrAksCluster", name, {}, opts);
     this.flavor = cfg.flavor;
+    if (cfg.flavor === "kind") for (const w of cfg.warnings) void pulumi.log.warn(w, this);
 
     const built = cfg.flavor === "kind" ? this.kind(name, cfg) : this.aks(name, cfg, args);
     this.clusterName = built.clusterName;

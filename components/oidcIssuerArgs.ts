@@ -1,6 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { InvalidArgumentError, describeValue, requireIntegerInRange, requireOneOf } from "./errors";
+import {
+  InvalidArgumentError,
+  describeValue,
+  requireIntegerInRange,
+  requireKnownObject,
+  requireOneOf,
+} from "./errors";
 import {
   MAX_RSA_BITS,
   MIN_RSA_BITS,
@@ -149,7 +155,26 @@ interface LooseKeyArgs {
  * Validates everything that can be validated before a resource exists, and applies defaults.
  * Throws {@link InvalidArgumentError} naming the field.
  */
+/** Every argument OidcIssuer takes, whatever its key and hosting. */
+const ISSUER_ARGS = [
+  "resourceGroupName",
+  "location",
+  "accountNamePrefix",
+  "additionalPublicKeysPem",
+  "tags",
+  "allowEarlyKeyRetirement",
+  "resetKeyLedger",
+  "rsaBits",
+  "signingKey",
+  "keys",
+  "signingKeyName",
+  "signingPrivateKeyPem",
+  "hosting",
+  "containerName",
+];
+
 export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerArgs {
+  requireKnownObject(args, "", ISSUER_ARGS, "OidcIssuerArgs: { resourceGroupName, location, ... }");
   const hosting = requireOneOf(args.hosting ?? "staticWebsite", "hosting", HOSTINGS);
   if (hosting === "staticWebsite" && args.containerName !== undefined) {
     throw new InvalidArgumentError(

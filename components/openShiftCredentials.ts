@@ -9,6 +9,7 @@ import {
   credentialsSecretManifest,
   parseCredentialsRequests,
 } from "./credentialsRequests";
+import { requireKnownObject } from "./errors";
 import { createdIdentityKey, deploymentClaims } from "./identityClaims";
 import { validateIdentityName } from "./workloadIdentityArgs";
 import { WorkloadIdentity } from "./workloadIdentity";
@@ -51,6 +52,21 @@ export class OpenShiftCredentials extends pulumi.ComponentResource {
     args: OpenShiftCredentialsArgs,
     opts?: pulumi.ComponentResourceOptions,
   ) {
+    requireKnownObject(
+      args,
+      "",
+      [
+        "issuerUrl",
+        "credentialsRequests",
+        "resourceGroupName",
+        "location",
+        "roleScope",
+        "namePrefix",
+        "audience",
+        "tokenFile",
+      ],
+      "OpenShiftCredentialsArgs: { issuerUrl, credentialsRequests, ... }",
+    );
     const requests = parseCredentialsRequests(args.credentialsRequests);
     validateIdentityName(args.namePrefix, "namePrefix");
     for (const r of requests) {

@@ -1,13 +1,24 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { InvalidArgumentError, describeValue } from "./errors";
+import { InvalidArgumentError, describeValue, requireKnownObject } from "./errors";
 import {
   WEBHOOK_CHART,
   WebhookOptions,
   resolveWebhookOptions,
   webhookValues,
 } from "./webhookValues";
+
+const WEBHOOK_ARGS = [
+  "azureTenantId",
+  "chartVersion",
+  "repository",
+  "namespace",
+  "azureEnvironment",
+  "replicaCount",
+  "logLevel",
+  "values",
+];
 
 export interface WebhookArgs extends WebhookOptions {
   /** Required: the Entra tenant the webhook injects by default (a GUID). */
@@ -27,15 +38,11 @@ export class Webhook extends pulumi.ComponentResource {
   public readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: WebhookArgs, opts?: pulumi.ComponentResourceOptions) {
-    if (
-      typeof args !== "object" ||
-      args === null ||
-      args.azureTenantId === undefined ||
-      args.azureTenantId === ""
-    ) {
+    requireKnownObject(args, "", WEBHOOK_ARGS, "WebhookArgs: { azureTenantId, ... }");
+    if (args.azureTenantId === undefined || args.azureTenantId === "") {
       throw new InvalidArgumentError(
         "azureTenantId",
-        describeValue(typeof args === "object" && args !== null ? args.azureTenantId : args),
+        describeValue(args.azureTenantId),
         "the webhook chart requires the Entra tenant id",
       );
     }

@@ -2,7 +2,13 @@ import * as crypto from "node:crypto";
 
 import * as pulumi from "@pulumi/pulumi";
 
-import { InvalidArgumentError, describeValue, requireIntegerInRange, requireMatch } from "./errors";
+import {
+  InvalidArgumentError,
+  describeValue,
+  requireIntegerInRange,
+  requireKnownObject,
+  requireMatch,
+} from "./errors";
 import { AZURE_AD_TOKEN_EXCHANGE_AUDIENCE, canonicalIssuer, serviceAccountSubject } from "./issuer";
 import { validateDns1123Label } from "./kubernetes";
 import { RoleRef, resolveRole, validateScope } from "./roles";
@@ -87,6 +93,22 @@ export interface ResolvedWorkloadIdentityArgs {
   roleAssignments: { scope: pulumi.Input<string>; role: RoleRef; key: string }[];
 }
 
+const WORKLOAD_IDENTITY_ARGS = [
+  "issuerUrl",
+  "serviceAccounts",
+  "resourceGroupName",
+  "location",
+  "identityName",
+  "existingIdentity",
+  "tenantId",
+  "audiences",
+  "tokenExpirationSeconds",
+  "createNamespaces",
+  "serviceAccountDependsOn",
+  "roleAssignments",
+  "tags",
+];
+
 /** A user-assigned identity's name: 3 to 128 letters, digits, '-' and '_'. */
 export function validateIdentityName(value: unknown, field: string, note = ""): string {
   return requireMatch(
@@ -101,9 +123,12 @@ export function resolveWorkloadIdentityArgs(
   name: string,
   args: WorkloadIdentityArgs,
 ): ResolvedWorkloadIdentityArgs {
-  if (typeof args !== "object" || args === null) {
-    throw new InvalidArgumentError("args", describeValue(args), "expected an object");
-  }
+  requireKnownObject(
+    args,
+    "",
+    WORKLOAD_IDENTITY_ARGS,
+    "WorkloadIdentityArgs: { issuerUrl, serviceAccounts, ... }",
+  );
   if (args.issuerUrl === undefined) {
     throw new InvalidArgumentError("issuerUrl", "undefined", "expected the cluster's issuer URL");
   }
@@ -129,6 +154,12 @@ export function resolveWorkloadIdentityArgs(
   let existing: ResolvedWorkloadIdentityArgs["existing"];
   if (args.existingIdentity !== undefined) {
     const given = args.existingIdentity;
+    requireKnownObject(
+      given,
+      "existingIdentity",
+      ["resourceId", "clientId", "principalId", "tenantId"],
+      "{ resourceId, clientId, principalId?, tenantId? }",
+    );
     const id = parseIdentityResourceId(given.resourceId);
     if (given.clientId === undefined) {
       throw new InvalidArgumentError(
@@ -164,9 +195,7 @@ export function resolveWorkloadIdentityArgs(
   const subjects = new Map<string, number>();
   const serviceAccounts = args.serviceAccounts.map((sa, i): ResolvedServiceAccount => {
     const field = `serviceAccounts[${i}]`;
-    if (typeof sa !== "object" || sa === null) {
-      throw new InvalidArgumentError(field, describeValue(sa), "expected { namespace, name }");
-    }
+    requireKnownObject(sa, field, ["namespace", "name", "create"], "{ namespace, name, create? }");
     const namespace = validateDns1123Label(sa.namespace, `${field}.namespace`);
     // ServiceAccount names are DNS-1123 subdomains in Kubernetes; a label is what every
     // FIC subject and pod spec in practice uses, and what the webhook docs require.
@@ -176,6 +205,13 @@ export function resolveWorkloadIdentityArgs(
         `${field}.create`,
         describeValue(sa.create),
         "expected true or false",
+      );
+    }
+    if (saName === "default" && sa.create !== false) {
+      throw new InvalidArgumentError(
+        field,
+        `${namespace}/default`,
+        "every namespace has its default ServiceAccount, so it cannot be created: trust it with create: false, or give the workload a ServiceAccount of its own",
       );
     }
     const subject = serviceAccountSubject(namespace, saName);
@@ -231,9 +267,7 @@ export function resolveWorkloadIdentityArgs(
   const grants = new Map<string, number>();
   const roleAssignments = (args.roleAssignments ?? []).map((ra, i) => {
     const field = `roleAssignments[${i}]`;
-    if (typeof ra !== "object" || ra === null) {
-      throw new InvalidArgumentError(field, describeValue(ra), "expected { scope, role }");
-    }
+    requireKnownObject(ra, field, ["scope", "role"], "{ scope, role }");
     if (ra.scope === undefined)
       throw new InvalidArgumentError(
         `${field}.scope`,
