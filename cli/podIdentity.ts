@@ -78,6 +78,8 @@ export interface MigratedIdentity {
 
 export interface Migration {
   identities: MigratedIdentity[];
+  /** How many objects could not be migrated (the report says which and why). */
+  notMigrated: number;
   /** Markdown: per workload what to change, and what could not be migrated and why. */
   report: string;
 }
@@ -188,6 +190,23 @@ export function workloadsOf(objects: KubeObject[]): Workload[] {
   return out;
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The entry's name: the identity's Azure name, or, when another identity of that name (in
+ * another resource group) is migrated already, the name with its resource group: the stack
+ * keys its entries and outputs by name.
+ */
+function uniqueName(
+  ref: { name: string; resourceGroupName: string },
+  migrated: Map<string, MigratedIdentity>,
+): string {
+  const taken = new Set([...migrated.values()].map((m) => m.name.toLowerCase()));
+  if (!taken.has(ref.name.toLowerCase())) return ref.name;
+  const name = `${ref.name}-${ref.resourceGroupName}`.replace(/[^a-zA-Z0-9_-]/g, "-").slice(0, 128);
+  return taken.has(name.toLowerCase()) ? `${name.slice(0, 119)}-${taken.size}` : name;
+}
+
 /** Plans the migration of every binding found in `objects`. */
 export function planMigration(objects: KubeObject[]): Migration {
   const identities = new Map<string, { object: KubeObject; type: number }>();
@@ -240,26 +259,33 @@ export function planMigration(objects: KubeObject[]): Migration {
     }
     const resourceId = requireString(found.object, "resourceID");
     const clientId = requireString(found.object, "clientID");
-    let azureName: string;
+    let ref: ReturnType<typeof parseIdentityResourceId>;
     try {
-      azureName = parseIdentityResourceId(resourceId, "spec.resourceID").name;
+      ref = parseIdentityResourceId(resourceId, "spec.resourceID");
     } catch (err) {
       if (err instanceof InvalidArgumentError) {
         throw new InvalidArgumentError(err.field, err.value, err.allowed, where(found.object));
       }
       throw err;
     }
-    const entry = migrated.get(resourceId.toLowerCase()) ?? {
-      name: azureName,
-      existingIdentity: { resourceId, clientId },
-      serviceAccounts: [],
-    };
-    migrated.set(resourceId.toLowerCase(), entry);
+    if (!GUID.test(clientId)) {
+      notMigrated.push(
+        `- ${where(found.object)}: its clientID \`${clientId}\` is not a GUID, so no ServiceAccount can name it; fix the AzureIdentity, then migrate again.`,
+      );
+      continue;
+    }
     if (users.length === 0) {
       notMigrated.push(
         `- ${where(b.object)} (selector \`${b.selector}\`): no workload in the input uses it; delete the binding.`,
       );
+      continue;
     }
+    const entry = migrated.get(resourceId.toLowerCase()) ?? {
+      name: uniqueName(ref, migrated),
+      existingIdentity: { resourceId, clientId },
+      serviceAccounts: [],
+    };
+    migrated.set(resourceId.toLowerCase(), entry);
     for (const w of users) {
       const saName =
         w.serviceAccountName ??
@@ -287,13 +313,11 @@ export function planMigration(objects: KubeObject[]): Migration {
       );
     }
   }
-  for (const id of migrated.values()) {
+  for (const [key, id] of migrated) {
     if (id.serviceAccounts.length > MAX_FICS_PER_IDENTITY) {
-      throw new InvalidArgumentError(
-        "serviceAccounts",
-        `${id.serviceAccounts.length} ServiceAccounts`,
-        `expected at most ${MAX_FICS_PER_IDENTITY} per identity (Entra's limit on federated credentials); split the workloads over more identities`,
-        `identity ${id.name}`,
+      migrated.delete(key);
+      notMigrated.push(
+        `- identity ${id.name}: ${id.serviceAccounts.length} ServiceAccounts use it, more than the ${MAX_FICS_PER_IDENTITY} federated credentials Entra allows one identity; split its workloads over more identities (entries of your own), or trust some through an AKS identity binding.`,
       );
     }
   }
@@ -323,7 +347,7 @@ export function planMigration(objects: KubeObject[]): Migration {
     notMigrated.length === 0 ? "Nothing." : notMigrated.join("\n"),
     "",
   ].join("\n");
-  return { identities: [...migrated.values()], report };
+  return { identities: [...migrated.values()], notMigrated: notMigrated.length, report };
 }
 
 /** The stack config entries, as YAML to put under `azure-workload-identity:identities`. */

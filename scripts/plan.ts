@@ -23,6 +23,7 @@ import {
   text,
 } from "./simulator";
 import { StackFileError, readStackFiles, stacksIn } from "./stackFiles";
+import { InputError, parseCommandArgs, readInput } from "../cli/args";
 
 const SIMULATED_NOTE =
   "Simulated: nothing was created. Values Azure or kind would assign (account suffixes, endpoints, " +
@@ -257,6 +258,8 @@ export async function plan(
   stack: string,
   options: PlanOptions,
 ): Promise<{ tree: string; files: string[]; outputs: unknown }> {
+  // Before anything is read: a run that fails on the stack file leaves no plan that looks current.
+  clearOutDir(options.outDir);
   const files = readStackFiles(stack);
   const privateKeyKey = `${files.project}:signingPrivateKeyPem`;
   const config = { ...files.config };
@@ -282,7 +285,6 @@ export async function plan(
       `--signing-key is for a stack that holds signingPrivateKeyPem encrypted; Pulumi.${stack}.yaml does not`,
     );
   }
-  clearOutDir(options.outDir);
 
   const sim = installSimulator({ project: files.project, stack, config, secretKeys });
   // The program's exports become the stack's outputs, as under `pulumi up`.
@@ -329,41 +331,46 @@ export interface PlanArgs {
   signingKeyFile?: string;
 }
 
-/** Parses `<stack> [--out <dir>] [--signing-key <file>]`, flags anywhere. */
-export function parsePlanArgs(argv: string[]): PlanArgs {
-  const positional: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--out" || arg === "--signing-key") {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith("--")) {
-        throw new StackFileError(`${arg} needs a value; ${USAGE}`);
-      }
-      flags.set(arg, value);
-      i++;
-    } else if (arg.startsWith("-")) {
-      throw new StackFileError(`unknown option ${arg}; ${USAGE}`);
-    } else {
-      positional.push(arg);
-    }
+const HELP = `${USAGE}
+
+Runs the stack's program (index.ts) with no cloud and no Pulumi CLI against a simulated cloud,
+prints the resource tree and writes what a reviewer reads to <dir> (default plan/<stack>).
+
+  --out <dir>            where to write (it must be empty or hold an earlier plan)
+  --signing-key <file>   the brought signing key's private half, when the stack file holds it
+                         encrypted (read into memory as a secret, never written)
+  -h, --help             this text`;
+
+/** Parses `<stack> [--out <dir>] [--signing-key <file>]`, flags anywhere; undefined: --help. */
+export function parsePlanArgs(argv: string[]): PlanArgs | undefined {
+  let parsed;
+  try {
+    parsed = parseCommandArgs(argv, {
+      out: { type: "string" },
+      "signing-key": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    });
+  } catch (err) {
+    throw new StackFileError(`${(err as Error).message}; ${USAGE}`);
   }
-  if (positional.length !== 1) {
+  const { values, positionals } = parsed;
+  if (values.help) return undefined;
+  if (positionals.length !== 1) {
     throw new StackFileError(
-      `${positional.length === 0 ? "no stack given" : `one stack at a time, not ${positional.join(" ")}`}; ${USAGE} (stacks here: ${stacksIn(path.resolve(__dirname, "..")).join(", ")})`,
+      `${positionals.length === 0 ? "no stack given" : `one stack at a time, not ${positionals.join(" ")}`}; ${USAGE} (stacks here: ${stacksIn(path.resolve(__dirname, "..")).join(", ")})`,
     );
   }
-  const stack = positional[0];
+  const stack = positionals[0];
   return {
     stack,
-    outDir: path.resolve(flags.get("--out") ?? path.join("plan", stack)),
-    signingKeyFile: flags.get("--signing-key"),
+    outDir: path.resolve(typeof values.out === "string" ? values.out : path.join("plan", stack)),
+    signingKeyFile: typeof values["signing-key"] === "string" ? values["signing-key"] : undefined,
   };
 }
 
 async function main(args: PlanArgs): Promise<void> {
   const signingPrivateKeyPem =
-    args.signingKeyFile === undefined ? undefined : fs.readFileSync(args.signingKeyFile, "utf8");
+    args.signingKeyFile === undefined ? undefined : readInput(args.signingKeyFile, "--signing-key");
   const result = await plan(args.stack, { outDir: args.outDir, signingPrivateKeyPem });
   console.log(`Offline plan of stack "${args.stack}". ${SIMULATED_NOTE}\n`);
   console.log(result.tree);
@@ -380,6 +387,7 @@ async function main(args: PlanArgs): Promise<void> {
 function userMessage(err: unknown): string | undefined {
   if (!(err instanceof Error)) return undefined;
   if (err.name === "InvalidArgumentError" || err instanceof StackFileError) return err.message;
+  if (err instanceof InputError) return err.message;
   // A file the user named that cannot be read (--signing-key).
   if ("code" in err && "path" in err) return err.message;
   return undefined;
@@ -392,6 +400,10 @@ if (require.main === module) {
   } catch (err) {
     console.error(`error: ${userMessage(err) ?? String(err)}`);
     process.exit(2);
+  }
+  if (args === undefined) {
+    console.log(HELP);
+    process.exit(0);
   }
   main(args).catch((err: unknown) => {
     const message = userMessage(err);

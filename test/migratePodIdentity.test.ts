@@ -144,6 +144,85 @@ describe("migrate pod-identity", () => {
       refuse("metadata: { name: x }\n", /expected Kubernetes objects with kind/));
   });
 
+  describe("only config the stack accepts, or nothing", () => {
+    const azureIdentity = (ns: string, name: string, rg: string, clientId: string) =>
+      `apiVersion: aadpodidentity.k8s.io/v1\nkind: AzureIdentity\nmetadata: { name: ${name}, namespace: ${ns} }\nspec: { type: 0, resourceID: "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/app-mi", clientID: "${clientId}" }\n`;
+    const binding = (ns: string, identity: string, selector: string) =>
+      `apiVersion: aadpodidentity.k8s.io/v1\nkind: AzureIdentityBinding\nmetadata: { name: ${identity}-b, namespace: ${ns} }\nspec: { azureIdentity: ${identity}, selector: ${selector} }\n`;
+    const deployment = (ns: string, name: string, selector: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: ${name}, namespace: ${ns} }\nspec: { template: { metadata: { labels: { aadpodidbinding: ${selector} } }, spec: {} } }\n`;
+    const GUID_1 = "00000000-0000-4000-8000-0000000000d1";
+    const GUID_2 = "00000000-0000-4000-8000-0000000000d2";
+
+    /** Runs the command on the documents; its exit status, what it printed, what it wrote. */
+    async function migrate(...docs: string[]) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wi-migrate-"));
+      const input = path.join(dir, "in.yaml");
+      fs.writeFileSync(input, docs.join("---\n"));
+      const printed: string[] = [];
+      const [log, error] = [console.log, console.error];
+      console.log = console.error = (m: string) => printed.push(m);
+      try {
+        const code = await main(["migrate", "pod-identity", "--out", path.join(dir, "out"), input]);
+        const file = path.join(dir, "out", "identities.yaml");
+        const written = fs.existsSync(file)
+          ? ((YAML.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>)[
+              "azure-workload-identity:identities"
+            ] as { name: string; serviceAccounts: unknown[] }[])
+          : undefined;
+        const report = written
+          ? fs.readFileSync(path.join(dir, "out", "MIGRATION.md"), "utf8")
+          : "";
+        return { code, printed: printed.join("\n"), written, report };
+      } finally {
+        [console.log, console.error] = [log, error];
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+
+    it("refuses input with nothing to migrate (what a failed kubectl get pipes in)", async () => {
+      const empty = await migrate("");
+      assert.equal(empty.code, 1);
+      assert.match(empty.printed, /^error: no AzureIdentity or AzureIdentityBinding in the input/);
+      assert.equal(empty.written, undefined);
+    });
+
+    it("writes no entry for a binding no workload uses, and says so", async () => {
+      const r = await migrate(azureIdentity("ns", "i", "rg", GUID_1), binding("ns", "i", "nobody"));
+      assert.equal(r.code, 0);
+      assert.deepEqual(r.written, []);
+      assert.match(r.printed, /0 identities, 0 ServiceAccounts: .*; 1 not migrated/);
+      assert.match(r.report, /no workload in the input uses it; delete the binding/);
+    });
+
+    it("gives two identities of one Azure name in two groups two entry names", async () => {
+      const r = await migrate(
+        azureIdentity("a", "one", "rg-a", GUID_1),
+        binding("a", "one", "sa"),
+        deployment("a", "app", "sa"),
+        azureIdentity("b", "two", "rg-b", GUID_2),
+        binding("b", "two", "sb"),
+        deployment("b", "app", "sb"),
+      );
+      assert.equal(r.code, 0, r.printed);
+      assert.deepEqual(
+        r.written!.map((e) => e.name),
+        ["app-mi", "app-mi-rg-b"],
+      );
+    });
+
+    it("does not write an identity whose client id is no GUID, and says why", async () => {
+      const r = await migrate(
+        azureIdentity("ns", "i", "rg", "not-a-guid"),
+        binding("ns", "i", "s"),
+        deployment("ns", "app", "s"),
+      );
+      assert.equal(r.code, 0, r.printed);
+      assert.deepEqual(r.written, []);
+      assert.match(r.report, /its clientID `not-a-guid` is not a GUID/);
+    });
+  });
+
   it("the stack run with that config does what the report promises (simulated cloud)", async () => {
     const sim = simulator();
     const list = (

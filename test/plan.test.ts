@@ -225,6 +225,45 @@ describe("npm run plan", function () {
       });
     });
 
+    it("removes the previous plan before it reads the stack file, so a failed run leaves none", () => {
+      const out = path.join(tmp, "stale");
+      withStackFile("stale", "config:\n  azure-workload-identity:flavor: aks\n", () => {
+        assert.equal(runPlan(["stale", "--out", out]).status, 0);
+      });
+      assert.ok(fs.existsSync(path.join(out, "outputs.json")));
+      withStackFile("stale", "config:\n  azure-workload-identity:flavor: [aks\n", () => {
+        assert.equal(runPlan(["stale", "--out", out]).status, 1);
+      });
+      assert.deepEqual(fs.existsSync(out) ? fs.readdirSync(out) : [], [], "the old plan is gone");
+    });
+
+    it("answers --help, and names a bad file, in one line", () => {
+      const help = runPlan(["--help"]);
+      assert.equal(help.status, 0);
+      assert.match(help.stdout, /usage: npm run plan -- <stack>/);
+      const dir = runPlan(["dev", "--out", path.join(tmp, "d"), "--signing-key", tmp]);
+      assert.equal(dir.status, 1);
+      assert.match(
+        oneLine(dir.stderr),
+        /^error: --signing-key: .* is a directory; expected a file$/,
+      );
+    });
+
+    it("refuses identities written outside config:, which Pulumi would ignore", () => {
+      withStackFile(
+        "outside",
+        "config:\n  azure-workload-identity:flavor: aks\nidentities:\n  - name: x\n",
+        () => {
+          const result = runPlan(["outside", "--out", path.join(tmp, "outside")]);
+          assert.equal(result.status, 1);
+          assert.match(
+            oneLine(result.stderr),
+            /^error: Pulumi\.outside\.yaml: identities: a top-level key is not valid; .*indent it under config: as azure-workload-identity:identities/,
+          );
+        },
+      );
+    });
+
     it("explains how to plan a stack whose private key is encrypted, and then plans it", () => {
       const encrypted = [
         "config:",

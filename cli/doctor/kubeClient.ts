@@ -41,7 +41,12 @@ interface Kubeconfig {
   users?: NamedUser[];
 }
 
-export class KubeconfigError extends Error {}
+export class KubeconfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "KubeconfigError";
+  }
+}
 
 export class KubeClient {
   private constructor(
@@ -56,7 +61,10 @@ export class KubeClient {
     try {
       cfg = YAML.parse(text) as Kubeconfig;
     } catch (err) {
-      throw new KubeconfigError(`the kubeconfig is not YAML: ${(err as Error).message}`);
+      // The parser's first line: the rest is a code frame of the file.
+      throw new KubeconfigError(
+        `the kubeconfig is not YAML: ${(err as Error).message.split("\n")[0]}`,
+      );
     }
     const ctx = cfg?.contexts?.find((c) => c.name === cfg["current-context"]);
     if (!ctx) {

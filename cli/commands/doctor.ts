@@ -1,0 +1,136 @@
+/**
+ * `doctor`: checks a live setup end to end (the issuer's documents, fresh tokens, the
+ * identities' federated credentials and role assignments in Azure, the ServiceAccounts and the
+ * webhook), one line per check.
+ */
+import * as os from "node:os";
+import * as path from "node:path";
+
+import { UsageError, parseCommandArgs, readInput } from "../args";
+import type { DoctorIdentity, DoctorTarget } from "../doctor/doctor";
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+// Loaded once the arguments parse: --help and usage errors answer without the SDK.
+const heavy = () => ({
+  ...(require("../../components/issuer") as typeof import("../../components/issuer")),
+  ...(require("../doctor/arm") as typeof import("../doctor/arm")),
+  ...(require("../doctor/doctor") as typeof import("../doctor/doctor")),
+  ...(require("../doctor/kubeClient") as typeof import("../doctor/kubeClient")),
+  ...(require("../doctor/target") as typeof import("../doctor/target")),
+});
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const ARM_ENDPOINT = "https://management.azure.com";
+
+export const USAGE = `usage: pulumi-azure-workload-identity doctor [options]
+       (--outputs <file>|- | --issuer <url> (--identity <resource id> --service-account <ns/name>...)...)
+
+Checks a live setup end to end and prints one line per check; exit status 1 when one fails.
+
+  --outputs <file>|-          the stack's outputs (pulumi stack output --json)
+  --issuer <url>              or: the issuer to check, with
+  --identity <resource id>    an identity (repeat for more), each followed by
+  --service-account <ns/name> the ServiceAccounts it should trust (repeat for more)
+  --kubeconfig <file>         the cluster (default $KUBECONFIG's first file, or ~/.kube/config)
+  --arm-endpoint <url>        Azure Resource Manager (default ${ARM_ENDPOINT})
+  --audience <aud>            the tokens' audience (default api://AzureADTokenExchange)
+  --json                      the report as JSON
+  -h, --help                  this text`;
+
+const OPTIONS = {
+  outputs: { type: "string" },
+  issuer: { type: "string" },
+  identity: { type: "string", multiple: true },
+  "service-account": { type: "string", multiple: true },
+  kubeconfig: { type: "string" },
+  "arm-endpoint": { type: "string" },
+  audience: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** --identity and the --service-account options after it, in the order given. */
+function identitiesOf(tokens: NonNullable<ReturnType<typeof parseCommandArgs>["tokens"]>) {
+  const { identityResourceId, serviceAccountRef } = heavy();
+  const identities: DoctorIdentity[] = [];
+  for (const t of tokens) {
+    if (t.kind !== "option" || t.value === undefined) continue;
+    if (t.name === "identity") {
+      const id = identityResourceId(t.value, "--identity");
+      identities.push({
+        name: id.slice(id.lastIndexOf("/") + 1),
+        identityId: id,
+        serviceAccounts: [],
+      });
+    } else if (t.name === "service-account") {
+      const last = identities.at(-1);
+      if (!last) throw new UsageError("--service-account must follow the --identity that it uses");
+      last.serviceAccounts.push(serviceAccountRef(t.value, "--service-account"));
+    }
+  }
+  return identities;
+}
+
+function targetOf(values: Record<string, unknown>, identities: DoctorIdentity[]): DoctorTarget {
+  const { canonicalIssuer, targetFromOutputs } = heavy();
+  if (typeof values.outputs === "string") {
+    if (values.issuer !== undefined || identities.length > 0) {
+      throw new UsageError("give --outputs, or --issuer and --identity, not both");
+    }
+    return targetFromOutputs(
+      readInput(values.outputs, "--outputs"),
+      values.outputs === "-" ? "<stdin>" : values.outputs,
+    );
+  }
+  if (typeof values.issuer !== "string")
+    throw new UsageError("give --outputs, or --issuer and --identity");
+  const issuerUrl = canonicalIssuer(values.issuer, "--issuer");
+  if (identities.length === 0) throw new UsageError("give at least one --identity");
+  for (const id of identities) {
+    if (id.serviceAccounts.length === 0) {
+      throw new UsageError(`give at least one --service-account after --identity ${id.identityId}`);
+    }
+  }
+  return { issuerUrl, identities };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, tokens } = parseCommandArgs(argv, OPTIONS, false);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const names = (tokens ?? []).flatMap((t) => (t.kind === "option" ? [t.name] : []));
+  const firstAccount = names.indexOf("service-account");
+  if (firstAccount !== -1 && !names.slice(0, firstAccount).includes("identity")) {
+    throw new UsageError("--service-account must follow the --identity that it uses");
+  }
+  if (values.outputs === undefined && values.issuer === undefined) {
+    throw new UsageError("give --outputs, or --issuer and --identity");
+  }
+  const target = targetOf(values, identitiesOf(tokens ?? []));
+  const { ArmClient, KubeClient, armToken, canonicalIssuer, doctor, formatReport } = heavy();
+  if (typeof values.audience === "string") target.audience = values.audience;
+  const armEndpoint =
+    typeof values["arm-endpoint"] === "string"
+      ? canonicalIssuer(values["arm-endpoint"], "--arm-endpoint").replace(/\/$/, "")
+      : ARM_ENDPOINT;
+  const kubeconfig =
+    typeof values.kubeconfig === "string"
+      ? values.kubeconfig
+      : process.env.KUBECONFIG?.split(path.delimiter)[0] ||
+        path.join(os.homedir(), ".kube", "config");
+  const kube = KubeClient.fromKubeconfig(
+    readInput(kubeconfig, "--kubeconfig"),
+    path.dirname(kubeconfig),
+  );
+  let arm: InstanceType<typeof ArmClient> | Error;
+  try {
+    arm = new ArmClient(armEndpoint, armToken(armEndpoint));
+  } catch (err) {
+    arm = err as Error;
+  }
+  const report = await doctor(target, { kube, arm });
+  process.stdout.write(values.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report));
+  return report.ok ? 0 : 1;
+}
