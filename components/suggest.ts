@@ -22,16 +22,14 @@ function distance(a: string, b: string): number {
 /** The candidate a mistyped word most likely meant, if one is close enough to say so. */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
   const lower = word.toLowerCase();
-  // A known word inside the mistyped one (rsaBits for bits) is what was meant.
-  const inside = candidates.filter((c) => c.length >= 3 && lower.includes(c.toLowerCase()));
-  if (inside.length === 1) return inside[0];
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
     const dist = distance(lower, c.toLowerCase());
     if (dist < bestDistance) [best, bestDistance] = [c, dist];
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3))
-    ? best
-    : undefined;
+  if (best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3))) return best;
+  // Else a known word inside the mistyped one (rsaBits for bits) is what was meant.
+  const inside = candidates.filter((c) => c.length >= 3 && lower.includes(c.toLowerCase()));
+  return inside.length === 1 ? inside[0] : undefined;
 }

@@ -4,6 +4,7 @@
  * even the component.
  */
 import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
 
 import * as pulumi from "@pulumi/pulumi";
 
@@ -18,6 +19,13 @@ type Case = [what: string, field: string, build: () => unknown, pattern?: RegExp
 const ISSUER = "https://oidcab12cd34.z6.web.core.windows.net/";
 const VAULT = `/subscriptions/${SIMULATED.subscriptionId}/resourceGroups/apps-rg/providers/Microsoft.KeyVault/vaults/apps-kv`;
 const IDENTITY = `/subscriptions/${SIMULATED.subscriptionId}/resourceGroups/apps-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/apps-mi`;
+
+/** An encrypted PKCS#8 private key, as `openssl pkcs8 -topk8 -v2 aes256` writes one. */
+const ENCRYPTED_KEY = crypto
+  .createPrivateKey(fixture("signing.key"))
+  .export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "p" })
+  .toString();
+const WI_A = { name: "wi-a", namespace: "apps", serviceAccount: "a" };
 
 // KindOrAksCluster
 /** Arguments as a JavaScript caller (or a cast) can pass them, past what the types refuse: the
@@ -368,6 +376,161 @@ const STACK_CONFIG: [what: string, key: string, over: Record<string, string>, pa
         ]),
       },
       /at most 20/,
+    ],
+    // What a new user tried on 2026-12-05 and the table did not hold (issue 22).
+    [
+      "a brought private key that is encrypted",
+      "signingPrivateKeyPem",
+      {
+        signingKeyBits: "",
+        signingPublicKeyPem: fixture("signing.pub"),
+        signingPrivateKeyPem: ENCRYPTED_KEY,
+      },
+      /an encrypted private key \(not shown\) is not valid; expected it unencrypted: decrypt it/,
+    ],
+    [
+      "a public key given as the private half",
+      "signingPrivateKeyPem",
+      {
+        signingKeyBits: "",
+        signingPublicKeyPem: fixture("signing.pub"),
+        signingPrivateKeyPem: fixture("signing.pub"),
+      },
+      /a public key is not valid/,
+    ],
+    [
+      "a private half of another pair",
+      "signingPrivateKeyPem",
+      {
+        signingKeyBits: "",
+        signingPublicKeyPem: fixture("rotated.pub"),
+        signingPrivateKeyPem: fixture("signing.key"),
+      },
+      /does not match signingPublicKeyPem is not valid; expected the private half of signingPublicKeyPem/,
+    ],
+    [
+      "signingKeys as a map",
+      "signingKeys",
+      { signingKeyBits: "", signingKeys: '{"initial":{}}', signingKey: "initial" },
+      /not a map/,
+    ],
+    [
+      "a mistyped field of a ServiceAccount",
+      "identities[0].serviceAccounts[0].creat",
+      {
+        identities: JSON.stringify([
+          { name: "wi-a", serviceAccounts: [{ namespace: "a", name: "b", creat: false }] },
+        ]),
+      },
+      /\(identity wi-a\): false is not valid; unknown field; did you mean create\?/,
+    ],
+    [
+      "a scope whose subscription is no GUID",
+      "identities[0].roleAssignments[0].scope",
+      {
+        identities: JSON.stringify([
+          {
+            ...WI_A,
+            roleAssignments: [{ scope: "/subscriptions/prod/resourceGroups/rg", role: "Reader" }],
+          },
+        ]),
+      },
+      /\(identity wi-a\): .* is not valid; the subscription is not a GUID/,
+    ],
+    [
+      "a scope with a trailing slash",
+      "identities[0].roleAssignments[0].scope",
+      {
+        identities: JSON.stringify([
+          { ...WI_A, roleAssignments: [{ scope: `${VAULT}/`, role: "Reader" }] },
+        ]),
+      },
+      /it ends with \//,
+    ],
+    [
+      "a scope with resourceGroups and no name",
+      "identities[0].roleAssignments[0].scope",
+      {
+        identities: JSON.stringify([
+          {
+            ...WI_A,
+            roleAssignments: [
+              {
+                scope: `/subscriptions/${SIMULATED.subscriptionId}/resourceGroups`,
+                role: "Reader",
+              },
+            ],
+          },
+        ]),
+      },
+      /resourceGroups has no name after it/,
+    ],
+    [
+      "creating the default ServiceAccount",
+      "identities[0].serviceAccount",
+      {
+        identities: JSON.stringify([
+          { name: "wi-a", namespace: "apps", serviceAccount: "default" },
+        ]),
+      },
+      /every namespace has its default ServiceAccount/,
+    ],
+    [
+      "a namespace written as a number",
+      "identities[0].namespace",
+      { identities: JSON.stringify([{ name: "wi-a", namespace: 123, serviceAccount: "a" }]) },
+      /\(identity wi-a\): 123 is not valid; expected a DNS-1123 label as a string, not a number \(quote it in YAML\)/,
+    ],
+    [
+      "an existing identity's resource id of something else",
+      "identities[0].existingIdentity.resourceId",
+      {
+        identities: JSON.stringify([
+          {
+            ...WI_A,
+            existingIdentity: {
+              resourceId: VAULT,
+              clientId: "00000000-0000-4000-8000-0000000000c1",
+            },
+          },
+        ]),
+      },
+      /\(identity wi-a\)/,
+    ],
+    [
+      "AKS's version 1.30 written without quotes (YAML reads 1.3)",
+      "kubernetesVersion",
+      { flavor: "aks", kubernetesVersion: "1.3" },
+      /1\.30 written without quotes reaches the program as 1\.3: quote it/,
+    ],
+    [
+      "a kind node image of another version than kubernetesVersion",
+      "kindNodeImage",
+      { kubernetesVersion: "1.36.1", kindNodeImage: "kindest/node:v1.35.0" },
+      /its tag says Kubernetes 1\.35\.0 where kubernetesVersion says 1\.36\.1/,
+    ],
+    [
+      "an OpenShift request with more ServiceAccounts than one identity can trust",
+      "openshiftCredentialsRequests[0].spec.serviceAccountNames",
+      {
+        openshiftCredentialsRequests: JSON.stringify([
+          {
+            apiVersion: "cloudcredential.openshift.io/v1",
+            kind: "CredentialsRequest",
+            metadata: { name: "many", namespace: "openshift-cloud-credential-operator" },
+            spec: {
+              providerSpec: {
+                apiVersion: "cloudcredential.openshift.io/v1",
+                kind: "AzureProviderSpec",
+                roleBindings: [{ role: "Reader" }],
+              },
+              secretRef: { name: "creds", namespace: "openshift-many" },
+              serviceAccountNames: Array.from({ length: 21 }, (_, i) => `sa-${i}`),
+            },
+          },
+        ]),
+      },
+      /21 ServiceAccounts is not valid; expected at most 20/,
     ],
   ];
 

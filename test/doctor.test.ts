@@ -2,6 +2,9 @@
  * stack outputs and arguments it refuses. The same checks run against a real control plane in
  * test/integration/controlPlane.test.ts. */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as crypto from "node:crypto";
 
 import {
@@ -381,5 +384,24 @@ describe("doctor: inputs", () => {
     assert.match(errors[5], /^error: unknown option --bogus/);
     assert.match(errors[6], /^error: --outputs: \/no\/such\/file: no such file$/);
     for (const e of errors) assert.doesNotMatch(e, /\n\s+at /);
+  });
+
+  it("reads the kubeconfig as a file it can name in one line", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wi-doctor-"));
+    const notYaml = path.join(dir, "kubeconfig");
+    fs.writeFileSync(notYaml, "clusters: [\n  - {");
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (m: string) => errors.push(m);
+    const args = ["doctor", "--issuer", ISSUER, "--identity", identity, "--service-account", "a/b"];
+    try {
+      assert.equal(await main([...args, "--kubeconfig", dir]), 1);
+      assert.equal(await main([...args, "--kubeconfig", notYaml]), 1);
+    } finally {
+      console.error = original;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.match(errors[0], /^error: --kubeconfig: .* is a directory; expected a file$/);
+    assert.match(errors[1], /^error: the kubeconfig is not YAML: [^\n]+$/);
   });
 });

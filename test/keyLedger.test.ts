@@ -5,6 +5,7 @@
  * the last two refuse, unless the ledger is reset on purpose, and nothing is registered.
  */
 import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
 
 import * as pulumi from "@pulumi/pulumi";
 
@@ -220,6 +221,24 @@ describe("OidcIssuer's key guard", () => {
       );
     });
   }
+
+  it("refuses a brought private half given as a secret that is encrypted, registering nothing", async () => {
+    const encrypted = crypto
+      .createPrivateKey(fixture("signing.key"))
+      .export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "p" })
+      .toString();
+    const errors = await refusedRegistration(
+      sim,
+      () =>
+        new OidcIssuer("oidc", {
+          signingKey: { publicKeyPem: PUB, privateKeyPem: pulumi.secret(encrypted) },
+        }),
+    );
+    assert.deepEqual(errors, [
+      "signingKey.privateKeyPem: an encrypted private key (not shown) is not valid; expected it unencrypted: decrypt it (openssl pkey -in key.pem -out plain.pem) and give that, as a secret",
+    ]);
+    assert.deepEqual(sim.resources, []);
+  });
 
   it("resets a ledger that cannot be read on purpose, and refuses a reset left on", async () => {
     sim.previousResources = deployed({ signing: 3 });

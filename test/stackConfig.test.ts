@@ -125,3 +125,47 @@ describe("the committed stack files", () => {
     }
   });
 });
+
+describe("what the stack config warns about, and what it refuses outside its keys", () => {
+  it("warns about a region it does not know, naming the nearest", () => {
+    const cfg = parseStackConfig(engineConfig({ location: "westeurpe" }), "qa");
+    assert.deepEqual(cfg.warnings, [
+      'location: "westeurpe" is not an Azure region this version knows; did you mean westeurope? (az account list-locations lists yours; a new region is fine)',
+    ]);
+    assert.deepEqual(parseStackConfig(engineConfig({}), "qa").warnings, []);
+  });
+
+  it("warns about a kind version newer than kind's node images, unless an image is given", () => {
+    const cfg = parseStackConfig(engineConfig({ kubernetesVersion: "1.38.0" }), "qa");
+    assert.match(
+      cfg.warnings[0],
+      /^kubernetesVersion: 1\.38\.0 is newer than kind v0\.33\.0's newest node image/,
+    );
+    const withImage = parseStackConfig(
+      engineConfig({ kubernetesVersion: "1.38.0", kindNodeImage: "example.com/node:v1.38.0" }),
+      "qa",
+    );
+    assert.deepEqual(withImage.warnings, []);
+  });
+
+  it("refuses a key under a misspelt project namespace, which would be ignored", () => {
+    assert.throws(
+      () =>
+        projectConfig(
+          { "azure-workload-identiy:identities": "[]", "azure-native:location": "westeurope" },
+          "azure-workload-identity",
+        ),
+      {
+        message:
+          /^azure-workload-identiy:identities: a value \(not shown\) is not valid; not this project's \(azure-workload-identity\), so it would be ignored; did you mean azure-workload-identity:identities\?/,
+      },
+    );
+  });
+
+  it("names the unknown key it most likely meant", () => {
+    assert.throws(() => parseStackConfig({ signingKeyBit: "2048" }, "qa"), {
+      message:
+        /^signingKeyBit: a value \(not shown\) is not valid; unknown config key; did you mean signingKeyBits\?$/,
+    });
+  });
+});

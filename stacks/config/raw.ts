@@ -15,7 +15,7 @@ export function fail(key: string, value: unknown, allowed: string, owner?: strin
 /** True when the stack sets a key to something other than its default. */
 export function isSet(raw: Raw, key: ConfigKey): boolean {
   const v = raw[key];
-  if (v === undefined || v === rawDefault(key)) return false;
+  if (v === undefined || v === "" || v === rawDefault(key)) return false;
   // Lists arrive as JSON; an empty list is the default whatever its spacing.
   return !(CONFIG_KEYS[key].type.endsWith("list") && /^\s*\[\s*\]\s*$/.test(v));
 }
@@ -32,7 +32,7 @@ export function str(raw: Raw, key: ConfigKey): string | undefined {
 
 export function int(raw: Raw, key: ConfigKey, min: number, max: number): number {
   const v = raw[key];
-  if (v === undefined) return CONFIG_KEYS[key].default as number;
+  if (v === undefined || v === "") return CONFIG_KEYS[key].default as number;
   if (!/^-?\d+$/.test(v.trim()) || Number(v) < min || Number(v) > max) {
     fail(key, v, `expected a whole number from ${min} to ${max}`);
   }
@@ -41,7 +41,7 @@ export function int(raw: Raw, key: ConfigKey, min: number, max: number): number 
 
 export function bool(raw: Raw, key: ConfigKey): boolean {
   const v = raw[key];
-  if (v === undefined) return CONFIG_KEYS[key].default as boolean;
+  if (v === undefined || v === "") return CONFIG_KEYS[key].default as boolean;
   if (v !== "true" && v !== "false") fail(key, v, "expected true or false");
   return v === "true";
 }
