@@ -11,6 +11,8 @@ export default tseslint.config(
       "plan/",
       "bench/results/",
       "eslint.config.mjs",
+      // The bin's ten-line shim into dist/, plain CommonJS outside the TypeScript project.
+      "bin/",
       // Must not compile; test/types.test.ts compiles it.
       "test/types/",
     ],
