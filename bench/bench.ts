@@ -30,7 +30,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { ROOT, engineBin } from "../scripts/localCloud";
+import { ROOT, engineBin } from "../test/harness/localCloud";
 import { ProgramName } from "./cliRun";
 import { Bound, GraphNode, deploymentBound, realisedChain } from "./graph";
 import { latencyModelEnv, operationMs } from "./latencyModel";

@@ -8,7 +8,7 @@
  *
  *   node -r ts-node/register/transpile-only bench/cliRun.ts '<CliRunRequest as JSON>'
  */
-import { LocalCloud } from "../scripts/localCloud";
+import { LocalCloud } from "../test/harness/localCloud";
 import { program } from "../stacks";
 import { controlProgram } from "./control";
 

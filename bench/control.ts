@@ -16,9 +16,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 
-import { roleDefinitionId } from "../components/roles";
-import { resolveWorkloadIdentityArgs } from "../components/workloadIdentityArgs";
-import { serviceAccountAnnotations } from "../components/workloadIdentityNames";
+import { roleDefinitionId } from "../components/identity/roles";
+import { resolveWorkloadIdentityArgs } from "../components/identity/workloadIdentityArgs";
+import { serviceAccountAnnotations } from "../components/identity/workloadIdentityNames";
 import { parseStackConfig, projectConfig } from "../stacks/config";
 import { deployFixedPart } from "../stacks/deploy";
 

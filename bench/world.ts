@@ -9,9 +9,9 @@ import * as path from "node:path";
 
 import * as YAML from "yaml";
 
-import { readProject } from "../scripts/entryPoint";
-import { fleetConfig } from "../scripts/fleet";
-import { LocalCloud, ROOT } from "../scripts/localCloud";
+import { readProject } from "../test/harness/entryPoint";
+import { fleetConfig } from "./fleet";
+import { LocalCloud, ROOT } from "../test/harness/localCloud";
 import { CliRunRequest, CliRunResult, Op, ProgramName } from "./cliRun";
 import { GraphNode } from "./graph";
 import { TreeSampler, TreeUsage } from "./procTree";

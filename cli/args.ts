@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { ParseArgsConfig, parseArgs } from "node:util";
 
-import { nearest } from "../components/suggest";
+import { nearest } from "../components/shared/suggest";
 
 /** A mistake in how the command was called: printed with the command's usage, exit status 2. */
 export class UsageError extends Error {

@@ -11,13 +11,13 @@
  */
 import * as YAML from "yaml";
 
-import { InvalidArgumentError, describeValue } from "../components/errors";
-import { validateDns1123Label } from "../components/kubernetes";
+import { InvalidArgumentError, describeValue } from "../components/shared/errors";
+import { validateDns1123Label } from "../components/shared/kubernetes";
 import {
   MAX_FICS_PER_IDENTITY,
   USE_LABEL,
   parseIdentityResourceId,
-} from "../components/workloadIdentityNames";
+} from "../components/identity/workloadIdentityNames";
 import { describeYamlError } from "./yamlErrors";
 
 /** The pod label AAD Pod Identity matched bindings with. */

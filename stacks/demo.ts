@@ -1,5 +1,5 @@
 /** The optional demo workload: an Azure CLI pod that signs in with its projected token. Pure. */
-import { PodIdentity } from "../components/workloadIdentityNames";
+import { PodIdentity } from "../components/identity/workloadIdentityNames";
 
 /**
  * A pod like the walkthroughs' test pod. It reads the token from AZURE_FEDERATED_TOKEN_FILE (the

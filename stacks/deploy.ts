@@ -9,16 +9,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 
-import { capzManifests } from "../components/capzManifests";
-import { KindOrAksCluster } from "../components/kindOrAksCluster";
-import { namespacesToCreate } from "../components/kubernetes";
-import { OidcIssuer } from "../components/oidcIssuer";
-import { OpenShiftCredentials } from "../components/openShiftCredentials";
-import { OidcIssuerArgs } from "../components/oidcIssuerArgs";
-import { RoleAssignmentOutput } from "../components/roles";
-import { KeyLedger, RotationPhase, describeRotation } from "../components/signingKeys";
-import { Webhook } from "../components/webhook";
-import { WorkloadIdentity } from "../components/workloadIdentity";
+import { capzManifests } from "../components/capz/capzManifests";
+import { KindOrAksCluster } from "../components/cluster/kindOrAksCluster";
+import { namespacesToCreate } from "../components/shared/kubernetes";
+import { OidcIssuer } from "../components/issuer/oidcIssuer";
+import { OpenShiftCredentials } from "../components/openshift/openShiftCredentials";
+import { OidcIssuerArgs } from "../components/issuer/oidcIssuerArgs";
+import { RoleAssignmentOutput } from "../components/identity/roles";
+import { KeyLedger, RotationPhase, describeRotation } from "../components/issuer/signingKeys";
+import { Webhook } from "../components/webhook/webhook";
+import { WorkloadIdentity } from "../components/identity/workloadIdentity";
 import { CONFIG_KEY_FIELDS, StackConfig, configNamed } from "./config";
 import { demoPodSpec } from "./demo";
 

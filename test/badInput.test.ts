@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KindOrAksCluster, OidcIssuer, Webhook, WorkloadIdentity } from "../components";
 import { parseStackConfig } from "../stacks/config";
 import { deployStack } from "../stacks/deploy";
-import { SIMULATED } from "../scripts/simulator";
+import { SIMULATED } from "../testing/simulator";
 import { engineConfig, expectRejected, fixture, simulator } from "./helpers";
 
 type Case = [what: string, field: string, build: () => unknown, pattern?: RegExp];

@@ -10,8 +10,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { SimulatedCloud, sshFingerprint } from "../scripts/simulator";
-import { SIMULATED_TYPES } from "../scripts/simulatedAzure";
+import { SimulatedCloud, sshFingerprint } from "../testing/simulator";
+import { SIMULATED_TYPES } from "../testing/simulatedAzure";
 
 interface Step {
   type: string;

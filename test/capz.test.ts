@@ -16,8 +16,8 @@ import {
 } from "../components";
 import { parseStackConfig, projectConfig } from "../stacks/config";
 import { deployStack } from "../stacks/deploy";
-import { readStackFiles } from "../scripts/stackFiles";
-import { isSecretValue } from "../scripts/simulator";
+import { readStackFiles } from "../cli/stackFiles";
+import { isSecretValue } from "../testing/simulator";
 import { fixture, settled, simulator, valueOf } from "./helpers";
 
 const CLIENT = "00000000-0000-4000-8000-0000000000c1";

@@ -3,8 +3,8 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 
 import { KindOrAksCluster, OidcIssuer } from "../components";
-import { ENV } from "../components/kindCommands";
-import { SIMULATED, isSecretValue, plainStrings } from "../scripts/simulator";
+import { ENV } from "../components/cluster/kindCommands";
+import { SIMULATED, isSecretValue, plainStrings } from "../testing/simulator";
 import { apiServerFlag, fixture, isSecret, settled, simulator, valueOf } from "./helpers";
 
 const CMD = "command:local:Command";

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { CONFIG_KEYS, parseStackConfig, projectConfig } from "../stacks/config";
 import { deployStack } from "../stacks/deploy";
-import { readStackFiles } from "../scripts/stackFiles";
+import { readStackFiles } from "../cli/stackFiles";
 import { fixture, settled, simulator } from "./helpers";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

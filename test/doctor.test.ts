@@ -22,7 +22,7 @@ import {
 import { formatReport } from "../cli/doctor/doctor";
 import { targetFromOutputs } from "../cli/doctor/target";
 import { main } from "../cli/main";
-import { keyId } from "../components/keys";
+import { keyId } from "../components/issuer/keys";
 
 const ISSUER = "https://acct.z6.web.core.windows.net/";
 const AUD = "api://AzureADTokenExchange";

@@ -10,8 +10,8 @@ import {
   keyId,
   serializeDocument,
 } from "../components";
-import { InvalidArgumentError } from "../components/errors";
-import { parseRsaPrivateKey, parseRsaPublicKey } from "../components/keys";
+import { InvalidArgumentError } from "../components/shared/errors";
+import { parseRsaPrivateKey, parseRsaPublicKey } from "../components/issuer/keys";
 import { fixture } from "./helpers";
 
 // Computed with openssl when the fixtures were made (test/fixtures/README.md).

@@ -7,9 +7,9 @@ import * as assert from "node:assert/strict";
 
 import * as pulumi from "@pulumi/pulumi";
 
-import { BUILTIN_ROLES } from "../components/roles";
-import { ANNOTATION, USE_LABEL } from "../components/workloadIdentityNames";
-import { SimulatedCloud, unwrapSecrets } from "../scripts/simulator";
+import { BUILTIN_ROLES } from "../components/identity/roles";
+import { ANNOTATION, USE_LABEL } from "../components/identity/workloadIdentityNames";
+import { SimulatedCloud, unwrapSecrets } from "../testing/simulator";
 import { settled, simulator } from "./helpers";
 
 async function run(sim: SimulatedCloud, example: string): Promise<Record<string, unknown>> {

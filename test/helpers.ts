@@ -8,9 +8,9 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 
-import { InvalidArgumentError } from "../components/errors";
+import { InvalidArgumentError } from "../components/shared/errors";
 import { CONFIG_KEYS, rawDefault } from "../stacks/config";
-import { SimulatedCloud, SimulatedResource, installSimulator } from "../scripts/simulator";
+import { SimulatedCloud, SimulatedResource, installSimulator } from "../testing/simulator";
 
 export const PROJECT = "azure-workload-identity";
 

@@ -10,13 +10,17 @@ import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 import { OidcIssuer } from "../components";
-import { READ_STACK_RESOURCES } from "../components/keyGuard";
-import { StackResources, UnreadableLedger, previousIssuerKeys } from "../components/keyLedger";
-import { keyId } from "../components/keys";
-import { KeyLedger } from "../components/signingKeys";
+import { READ_STACK_RESOURCES } from "../components/issuer/keyGuard";
+import {
+  StackResources,
+  UnreadableLedger,
+  previousIssuerKeys,
+} from "../components/issuer/keyLedger";
+import { keyId } from "../components/issuer/keys";
+import { KeyLedger } from "../components/issuer/signingKeys";
 import { parseStackConfig } from "../stacks/config";
 import { deployStack } from "../stacks/deploy";
-import { SimulatedCloud } from "../scripts/simulator";
+import { SimulatedCloud } from "../testing/simulator";
 import { fixture, settled, simulator, valueOf } from "./helpers";
 
 const URN = "urn:pulumi:test::azure-workload-identity::azure-wi:index:OidcIssuer::oidc";

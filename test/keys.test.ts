@@ -10,7 +10,11 @@ import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 import { InvalidArgumentError, KindOrAksCluster, keyId } from "../components";
-import { normalizePublicKeyPem, parseRsaPrivateKey, parseRsaPublicKey } from "../components/keys";
+import {
+  normalizePublicKeyPem,
+  parseRsaPrivateKey,
+  parseRsaPublicKey,
+} from "../components/issuer/keys";
 import { parseStackConfig } from "../stacks/config";
 import { fixture, settled, simulator } from "./helpers";
 

@@ -17,8 +17,8 @@ import {
   kindDeleteScript,
   kindKeysCreateScript,
   kindKeysUpdateScript,
-} from "../components/kindCommands";
-import { KIND_KEY_FILES } from "../components/kindConfig";
+} from "../components/cluster/kindCommands";
+import { KIND_KEY_FILES } from "../components/cluster/kindConfig";
 import { fixture } from "./helpers";
 
 const FAKE_KIND = `#!/bin/sh

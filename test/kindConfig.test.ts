@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 
 import * as YAML from "yaml";
 
-import { kubeadmShape, renderKindConfig } from "../components/kindConfig";
-import { parseKubernetesVersion } from "../components/kubernetes";
+import { kubeadmShape, renderKindConfig } from "../components/cluster/kindConfig";
+import { parseKubernetesVersion } from "../components/shared/kubernetes";
 
 const ISSUER = "https://oidcab12cd34.z6.web.core.windows.net/";
 

@@ -13,8 +13,8 @@ import * as path from "node:path";
 
 import * as YAML from "yaml";
 
-import { renderKindConfig } from "../components/kindConfig";
-import { parseKubernetesVersion } from "../components/kubernetes";
+import { renderKindConfig } from "../components/cluster/kindConfig";
+import { parseKubernetesVersion } from "../components/shared/kubernetes";
 
 const ROOT = path.resolve(__dirname, "..");
 const ISSUER = "https://oidcab12cd34.z6.web.core.windows.net/";
@@ -65,7 +65,7 @@ describe("kind's own code accepts and applies the rendered configuration", funct
         }),
       );
     }
-    const run = spawnSync(path.join(ROOT, "scripts", "verify-kind.sh"), [dir], {
+    const run = spawnSync(path.join(ROOT, "test", "kind", "verify-kind.sh"), [dir], {
       encoding: "utf8",
     });
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);

@@ -15,7 +15,7 @@ import { main } from "../cli/main";
 import { identitiesYaml, planMigration, readObjects } from "../cli/podIdentity";
 import { parseStackConfig, projectConfig } from "../stacks/config";
 import { deployStack } from "../stacks/deploy";
-import { readStackFiles } from "../scripts/stackFiles";
+import { readStackFiles } from "../cli/stackFiles";
 import { settled, simulator } from "./helpers";
 
 const FIXTURES = path.join(__dirname, "fixtures", "pod-identity");

@@ -9,8 +9,8 @@ import {
   keyId,
   serializeDocument,
 } from "../components";
-import { STORAGE_ACCOUNT_NAME } from "../components/storage";
-import { SIMULATED, plainStrings } from "../scripts/simulator";
+import { STORAGE_ACCOUNT_NAME } from "../components/issuer/storage";
+import { SIMULATED, plainStrings } from "../testing/simulator";
 import { fixture, isSecret, settled, simulator, valueOf } from "./helpers";
 
 const T = {

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 
 import { OpenShiftCredentials } from "../components";
-import { SIMULATED } from "../scripts/simulator";
+import { SIMULATED } from "../testing/simulator";
 import { expectRejected, settled, simulator, valueOf } from "./helpers";
 
 const ISSUER = "https://oidcab12cd34.blob.core.windows.net/oidc";

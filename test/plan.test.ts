@@ -18,7 +18,7 @@ const ROOT = path.resolve(__dirname, "..");
 function runPlan(args: string[]) {
   return spawnSync(
     process.execPath,
-    ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", ...args],
+    ["-r", "ts-node/register/transpile-only", "cli/plan.ts", ...args],
     {
       cwd: ROOT,
       encoding: "utf8",

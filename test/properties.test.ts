@@ -5,13 +5,13 @@ import * as crypto from "node:crypto";
 import * as fc from "fast-check";
 
 import { canonicalIssuer, discoveryDocument, jsonWebKeySet, keyId } from "../components";
-import { InvalidArgumentError } from "../components/errors";
+import { InvalidArgumentError } from "../components/shared/errors";
 import {
   STORAGE_ACCOUNT_NAME,
   storageAccountName,
   validateAccountNamePrefix,
-} from "../components/storage";
-import { MAX_FIC_NAME_LENGTH, ficName } from "../components/workloadIdentityNames";
+} from "../components/issuer/storage";
+import { MAX_FIC_NAME_LENGTH, ficName } from "../components/identity/workloadIdentityNames";
 
 const dnsLabel = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
 const httpsIssuer = fc.webUrl({

@@ -6,8 +6,8 @@
  */
 import * as assert from "node:assert/strict";
 
-import { ProgramFailed, runAsPulumiUp } from "../scripts/entryPoint";
-import { SimulatedCloud, isSecretValue, unwrapSecrets } from "../scripts/simulator";
+import { ProgramFailed, runAsPulumiUp } from "./harness/entryPoint";
+import { SimulatedCloud, isSecretValue, unwrapSecrets } from "../testing/simulator";
 
 describe("the program under Pulumi's entry point and a gRPC engine", function () {
   this.timeout(120_000);

@@ -10,8 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { StackConfig, parseStackConfig, projectConfig } from "../stacks/config";
 import { deployStack } from "../stacks/deploy";
-import { SimulatedCloud, isSecretValue, plainStrings } from "../scripts/simulator";
-import { readStackFiles } from "../scripts/stackFiles";
+import { SimulatedCloud, isSecretValue, plainStrings } from "../testing/simulator";
+import { readStackFiles } from "../cli/stackFiles";
 import { fixture, recordOf, settled, simulator } from "./helpers";
 
 /** Text that must never be seen outside a secret. */

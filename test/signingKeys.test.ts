@@ -5,13 +5,13 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 
 import { OidcIssuer } from "../components";
-import { keyId } from "../components/keys";
+import { keyId } from "../components/issuer/keys";
 import {
   PlannedKey,
   PreviousKeys,
   RotationState,
   planKeyRotation,
-} from "../components/signingKeys";
+} from "../components/issuer/signingKeys";
 import { parseStackConfig } from "../stacks/config";
 import { fixture, settled, simulator, valueOf } from "./helpers";
 

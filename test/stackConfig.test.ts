@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 
 import { CONFIG_KEYS, parseStackConfig, projectConfig } from "../stacks/config";
-import { readStackFiles } from "../scripts/stackFiles";
+import { readStackFiles } from "../cli/stackFiles";
 import { engineConfig, fixture } from "./helpers";
 
 const PROJECT = "azure-workload-identity";

@@ -8,8 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { StackConfig, parseStackConfig, projectConfig } from "../stacks/config";
 import { deployStack } from "../stacks/deploy";
-import { SimulatedCloud, SimulatedResource, isSecretValue } from "../scripts/simulator";
-import { readStackFiles } from "../scripts/stackFiles";
+import { SimulatedCloud, SimulatedResource, isSecretValue } from "../testing/simulator";
+import { readStackFiles } from "../cli/stackFiles";
 import { apiServerFlag, settled, simulator } from "./helpers";
 
 const FIC = "azure-native:managedidentity:FederatedIdentityCredential";

@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SignJWT, createLocalJWKSet, jwtVerify, decodeProtectedHeader } from "jose";
 
 import { OidcIssuer, jsonWebKeySet, keyId, serviceAccountSubject } from "../components";
-import { AZURE_AD_TOKEN_EXCHANGE_AUDIENCE } from "../components/issuer";
+import { AZURE_AD_TOKEN_EXCHANGE_AUDIENCE } from "../components/issuer/issuerUrl";
 import { fixture, settled, simulator, valueOf } from "./helpers";
 
 interface Published {

@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { Webhook } from "../components";
-import { SIMULATED } from "../scripts/simulator";
+import { SIMULATED } from "../testing/simulator";
 import { settled, simulator, valueOf } from "./helpers";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";

@@ -4,8 +4,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { WorkloadIdentity, ficName } from "../components";
-import { MAX_FIC_NAME_LENGTH } from "../components/workloadIdentityNames";
-import { SIMULATED, SimulatedResource } from "../scripts/simulator";
+import { MAX_FIC_NAME_LENGTH } from "../components/identity/workloadIdentityNames";
+import { SIMULATED, SimulatedResource } from "../testing/simulator";
 import { settled, simulator, valueOf } from "./helpers";
 
 const UAI = "azure-native:managedidentity:UserAssignedIdentity";

@@ -12,7 +12,7 @@ import type { DoctorIdentity, DoctorTarget } from "../doctor/doctor";
 /* eslint-disable @typescript-eslint/no-require-imports */
 // Loaded once the arguments parse: --help and usage errors answer without the SDK.
 const heavy = () => ({
-  ...(require("../../components/issuer") as typeof import("../../components/issuer")),
+  ...(require("../../components/issuer/issuerUrl") as typeof import("../../components/issuer/issuerUrl")),
   ...(require("../doctor/arm") as typeof import("../doctor/arm")),
   ...(require("../doctor/doctor") as typeof import("../doctor/doctor")),
   ...(require("../doctor/kubeClient") as typeof import("../doctor/kubeClient")),

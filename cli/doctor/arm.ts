@@ -10,7 +10,7 @@ import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ManagedServiceIdentityClient } from "@azure/arm-msi";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 
-import { parseIdentityResourceId } from "../../components/workloadIdentityNames";
+import { parseIdentityResourceId } from "../../components/identity/workloadIdentityNames";
 
 export const ARM_ENDPOINT = "https://management.azure.com";
 

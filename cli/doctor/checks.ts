@@ -5,7 +5,10 @@
  */
 import * as crypto from "node:crypto";
 
-import { AZURE_AD_TOKEN_EXCHANGE_AUDIENCE, serviceAccountSubject } from "../../components/issuer";
+import {
+  AZURE_AD_TOKEN_EXCHANGE_AUDIENCE,
+  serviceAccountSubject,
+} from "../../components/issuer/issuerUrl";
 import { ArmFederatedCredential, ArmRoleAssignment } from "./arm";
 
 export type Status = "pass" | "warn" | "fail" | "skip";

@@ -3,7 +3,7 @@
  * runs the checks of ./checks.ts on what it read. Every read is made once; a read that fails is
  * reported by the checks that needed it, and the others still run.
  */
-import { AZURE_AD_TOKEN_EXCHANGE_AUDIENCE } from "../../components/issuer";
+import { AZURE_AD_TOKEN_EXCHANGE_AUDIENCE } from "../../components/issuer/issuerUrl";
 import { ArmClient } from "./arm";
 import {
   CheckResult,

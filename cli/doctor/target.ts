@@ -1,7 +1,7 @@
 /** What the doctor checks, from a stack's outputs (`pulumi stack output --json`) or from plain
  * arguments. Pure; bad input is one InvalidArgumentError naming the field. */
-import { InvalidArgumentError, describeValue } from "../../components/errors";
-import { canonicalIssuer } from "../../components/issuer";
+import { InvalidArgumentError, describeValue } from "../../components/shared/errors";
+import { canonicalIssuer } from "../../components/issuer/issuerUrl";
 import { DoctorIdentity, DoctorTarget } from "./doctor";
 
 const SA = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;

@@ -10,20 +10,23 @@ import {
   requireKnownObject,
   requireString,
   withOwner,
-} from "../../components/errors";
-import { CredentialsRequest, credentialsIdentityName } from "../../components/credentialsRequests";
+} from "../../components/shared/errors";
+import {
+  CredentialsRequest,
+  credentialsIdentityName,
+} from "../../components/openshift/credentialsRequests";
 import {
   IdentityClaims,
   createdIdentityKey,
   existingIdentityKey,
-} from "../../components/identityClaims";
-import { validateDns1123Label } from "../../components/kubernetes";
-import { resolveRole, validateScope } from "../../components/roles";
+} from "../../components/identity/identityClaims";
+import { validateDns1123Label } from "../../components/shared/kubernetes";
+import { resolveRole, validateScope } from "../../components/identity/roles";
 import {
   resolveWorkloadIdentityArgs,
   validateIdentityName,
-} from "../../components/workloadIdentityArgs";
-import { parseIdentityResourceId } from "../../components/workloadIdentityNames";
+} from "../../components/identity/workloadIdentityArgs";
+import { parseIdentityResourceId } from "../../components/identity/workloadIdentityNames";
 
 export interface IdentityConfig {
   /** Azure name of the user-assigned identity, and the key of its stack outputs. */

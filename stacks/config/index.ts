@@ -5,7 +5,7 @@
  * `pulumi up` does. Every error is one line naming the key path (and the identity); what cannot
  * be known offline comes back in `warnings`.
  */
-import { InvalidArgumentError, nearest, unknownKeyHint } from "../../components/errors";
+import { InvalidArgumentError, nearest, unknownKeyHint } from "../../components/shared/errors";
 import { IdentityConfig, checkOneWriterPerIdentity, parseIdentities } from "./identities";
 import { IntegrationsConfig, parseCapz, parseOpenShift } from "./integrations";
 import { CONFIG_KEYS } from "./keys";

@@ -2,10 +2,13 @@
  * What the stack makes for other systems: OpenShift's CredentialsRequests (ccoctl's identities)
  * and Cluster API's AzureClusterIdentity, each checked under its config keys.
  */
-import { ClusterFlavor } from "../../components/clusterArgs";
-import { CredentialsRequest, parseCredentialsRequests } from "../../components/credentialsRequests";
-import { validateDns1123Label } from "../../components/kubernetes";
-import { validateScope } from "../../components/roles";
+import { ClusterFlavor } from "../../components/cluster/clusterArgs";
+import {
+  CredentialsRequest,
+  parseCredentialsRequests,
+} from "../../components/openshift/credentialsRequests";
+import { validateDns1123Label } from "../../components/shared/kubernetes";
+import { validateScope } from "../../components/identity/roles";
 import { IdentityConfig } from "./identities";
 import { Raw, fail, list, onlyWith, str, stringList } from "./raw";
 

@@ -4,19 +4,22 @@
  * the webhook, the token lifetime and the demo workload. Values Azure or kind would refuse later
  * are refused here where the rule is stable; where it is not, they come back as warnings.
  */
-import { InvalidArgumentError } from "../../components/errors";
+import { InvalidArgumentError } from "../../components/shared/errors";
 import {
   ClusterFlavor,
   FLAVORS,
   validateImageReference,
   validateVmSize,
-} from "../../components/clusterArgs";
-import { checkAksVersion, checkKindVersion } from "../../components/clusterVersions";
-import { parseKubernetesVersion, validateDns1123Label } from "../../components/kubernetes";
-import { checkRegion } from "../../components/regions";
-import { HOSTINGS, Hosting, validateAccountNamePrefix } from "../../components/storage";
-import { LOG_LEVELS, LogLevel } from "../../components/webhookValues";
-import { MAX_TOKEN_EXPIRATION, MIN_TOKEN_EXPIRATION } from "../../components/workloadIdentityNames";
+} from "../../components/cluster/clusterArgs";
+import { checkAksVersion, checkKindVersion } from "../../components/cluster/clusterVersions";
+import { parseKubernetesVersion, validateDns1123Label } from "../../components/shared/kubernetes";
+import { checkRegion } from "../../components/shared/regions";
+import { HOSTINGS, Hosting, validateAccountNamePrefix } from "../../components/issuer/storage";
+import { LOG_LEVELS, LogLevel } from "../../components/webhook/webhookValues";
+import {
+  MAX_TOKEN_EXPIRATION,
+  MIN_TOKEN_EXPIRATION,
+} from "../../components/identity/workloadIdentityNames";
 import { ConfigKey } from "./keys";
 import { Raw, bool, fail, int, oneOf, onlyWith, str } from "./raw";
 

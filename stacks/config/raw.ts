@@ -3,7 +3,7 @@
  * Each reader checks the type first (a number where a string belongs is said to be a number, not
  * a bad name), then the value, and names the config key in its one-line error.
  */
-import { InvalidArgumentError, describeValue } from "../../components/errors";
+import { InvalidArgumentError, describeValue } from "../../components/shared/errors";
 import { CONFIG_KEYS, ConfigKey, rawDefault } from "./keys";
 
 export type Raw = Record<string, string | undefined>;

@@ -5,18 +5,18 @@
  * the program its decrypted value), so a key that is encrypted, public or another pair's is
  * refused before anything is registered.
  */
-import { InvalidArgumentError, requireKnownObject } from "../../components/errors";
+import { InvalidArgumentError, requireKnownObject } from "../../components/shared/errors";
 import {
   MAX_RSA_BITS,
   MIN_RSA_BITS,
   normalizePublicKeyPem,
   parsePublicKeyList,
-} from "../../components/keys";
+} from "../../components/issuer/keys";
 import {
   DeclaredKey,
   checkProvidedPrivateKey,
   resolveDeclaredKeys,
-} from "../../components/oidcIssuerArgs";
+} from "../../components/issuer/oidcIssuerArgs";
 import { Raw, fail, int, isSet, list, str, stringList } from "./raw";
 
 export interface SigningConfig {

@@ -13,7 +13,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import { PulumiFn } from "@pulumi/pulumi/automation";
 
 import { WorkloadIdentity } from "../../components";
-import { LocalCloud, engineBin } from "../../scripts/localCloud";
+import { LocalCloud, engineBin } from "../harness/localCloud";
 
 const ISSUER = "https://issuer.example/";
 const AUDIENCE = ["api://AzureADTokenExchange"];

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { GraphNode, deploymentBound, realisedChain } from "../../bench/graph";
 import { LATENCY_MS, latencyModelEnv, operationMs } from "../../bench/latencyModel";
 import { OperationRun, StateResource, World, nameOf, span } from "../../bench/world";
-import { engineBin } from "../../scripts/localCloud";
+import { engineBin } from "../harness/localCloud";
 
 const SCALE = 0.01;
 

@@ -13,7 +13,7 @@ import * as path from "node:path";
 
 import * as ts from "typescript";
 
-import { LocalCloud, engineBin } from "../../scripts/localCloud";
+import { LocalCloud, engineBin } from "../harness/localCloud";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 /** A current SDK release, newer than the project's own pin (package.json devDependencies). */
@@ -160,7 +160,7 @@ describe("the packed package in a consumer with a newer SDK", function () {
     for (const module of ["simulator", "simulatedAzure"]) {
       fs.writeFileSync(
         path.join(scratch, `${module}.js`),
-        ts.transpileModule(fs.readFileSync(path.join(ROOT, "scripts", `${module}.ts`), "utf8"), {
+        ts.transpileModule(fs.readFileSync(path.join(ROOT, "testing", `${module}.ts`), "utf8"), {
           compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
         }).outputText,
       );

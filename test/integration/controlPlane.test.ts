@@ -19,9 +19,9 @@ import { createLocalJWKSet, jwtVerify } from "jose";
 
 import { httpsRequest } from "../../cli/doctor/https";
 import { KubeClient } from "../../cli/doctor/kubeClient";
-import { keyId } from "../../components/keys";
-import { CloudObject, ROOT, engineBin } from "../../scripts/localCloud";
-import { LiveCloud } from "../../scripts/liveCloud";
+import { keyId } from "../../components/issuer/keys";
+import { CloudObject, ROOT, engineBin } from "../harness/localCloud";
+import { LiveCloud } from "../harness/liveCloud";
 
 const AUDIENCE = "api://AzureADTokenExchange";
 const CLI = path.join(ROOT, "dist", "cli", "main.js");

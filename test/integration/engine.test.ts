@@ -14,8 +14,8 @@ import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
 
-import { keyId } from "../../components/keys";
-import { CloudObject, LocalCloud, PROJECT, ROOT, engineBin } from "../../scripts/localCloud";
+import { keyId } from "../../components/issuer/keys";
+import { CloudObject, LocalCloud, PROJECT, ROOT, engineBin } from "../harness/localCloud";
 
 type Outputs = Record<string, unknown>;
 

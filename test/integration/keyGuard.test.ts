@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 
 import { program } from "../../stacks";
-import { LocalCloud, PROJECT, engineBin } from "../../scripts/localCloud";
+import { LocalCloud, PROJECT, engineBin } from "../harness/localCloud";
 
 type Outputs = Record<string, unknown>;
 

@@ -1,0 +1,106 @@
+/** Azure built-in roles by name, and how a role becomes a role definition id. Pure. */
+import { InvalidArgumentError, describeValue } from "../shared/errors";
+
+/** Built-in role definition GUIDs: the same in every subscription and tenant. */
+export const BUILTIN_ROLES: Readonly<Record<string, string>> = {
+  Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+  Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+  AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+  "Key Vault Reader": "21090545-7ca7-4776-b22c-e363652d74d2",
+  "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
+  "Key Vault Secrets Officer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+  "Key Vault Crypto User": "12338af0-0e69-4776-bea7-57ae8d297424",
+  "Key Vault Certificate User": "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba",
+  "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+  "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+};
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ROLE_DEFINITION_ID =
+  /^(\/subscriptions\/[0-9a-f-]{36})?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([0-9a-f-]{36})$/i;
+
+/** A role assignment as made: its scope and role definition id. */
+export interface RoleAssignmentOutput {
+  scope: string;
+  roleDefinitionId: string;
+}
+
+/** A role as given: a built-in role name, a role definition GUID, or a full role definition id. */
+export type RoleRef = { guid: string } | { id: string };
+
+export function resolveRole(role: unknown, field: string): RoleRef {
+  if (typeof role === "string") {
+    if (Object.prototype.hasOwnProperty.call(BUILTIN_ROLES, role))
+      return { guid: BUILTIN_ROLES[role] };
+    if (GUID.test(role)) return { guid: role.toLowerCase() };
+    const m = ROLE_DEFINITION_ID.exec(role);
+    if (m && GUID.test(m[2])) return { id: role };
+  }
+  throw new InvalidArgumentError(
+    field,
+    describeValue(role),
+    `expected a role definition GUID or id, or one of ${Object.keys(BUILTIN_ROLES)
+      .map((r) => JSON.stringify(r))
+      .join(", ")}`,
+  );
+}
+
+const SCOPE_EXAMPLE =
+  "/subscriptions/<subscription GUID>[/resourceGroups/<group>[/providers/<Namespace>/<type>/<name>]], or /providers/Microsoft.Management/managementGroups/<name>";
+
+/** Why a scope is not one Resource Manager takes, or undefined when it is. */
+function scopeProblem(scope: string): string | undefined {
+  if (!scope.startsWith("/")) return "it does not start with /";
+  if (scope.endsWith("/")) return "it ends with /";
+  const parts = scope.slice(1).split("/");
+  if (parts.some((p) => p === "")) return "it has an empty part (//)";
+  if (/^providers$/i.test(parts[0])) {
+    return /^Microsoft\.Management$/i.test(parts[1] ?? "") &&
+      /^managementGroups$/i.test(parts[2] ?? "") &&
+      parts.length === 4
+      ? undefined
+      : "a scope under /providers must be a management group";
+  }
+  if (!/^subscriptions$/i.test(parts[0]))
+    return "it starts with neither /subscriptions nor /providers";
+  if (!GUID.test(parts[1] ?? "")) return "the subscription is not a GUID";
+  let rest = parts.slice(2);
+  if (rest.length > 0 && /^resourceGroups$/i.test(rest[0])) {
+    if (rest.length === 1) return "resourceGroups has no name after it";
+    if (!/^[-\w.()]{1,90}$/.test(rest[1])) return "the resource group name is not one Azure allows";
+    rest = rest.slice(2);
+  }
+  if (rest.length === 0) return undefined;
+  if (!/^providers$/i.test(rest[0]) || rest.length < 4) {
+    return "expected /providers/<Namespace>/<type>/<name> after the resource group";
+  }
+  // The namespace, then type and name pairs: a resource, or a child of one.
+  return (rest.length - 2) % 2 === 0 ? undefined : "a resource type has no name after it";
+}
+
+/** Checks a role assignment scope: a Resource Manager id of a subscription, resource group,
+ * resource or management group, as Azure takes it (no trailing slash, GUID subscription). */
+export function validateScope(scope: unknown, field: string): string {
+  const problem = typeof scope === "string" ? scopeProblem(scope) : "it is not a string";
+  if (problem !== undefined) {
+    // Whole: a resource id cut short would hide the part at fault.
+    throw new InvalidArgumentError(
+      field,
+      typeof scope === "string" ? JSON.stringify(scope) : describeValue(scope),
+      `${problem}; expected an Azure resource id: ${SCOPE_EXAMPLE}`,
+    );
+  }
+  return scope as string;
+}
+
+/**
+ * The role definition id to assign at `scope`. A built-in role is addressed in the scope's own
+ * subscription (so cross-subscription assignments work), or at tenant level for a management
+ * group scope.
+ */
+export function roleDefinitionId(role: RoleRef, scope: string): string {
+  if ("id" in role) return role.id;
+  const sub = /^\/subscriptions\/([0-9a-f-]{36})(\/|$)/i.exec(scope);
+  const prefix = sub ? `/subscriptions/${sub[1]}` : "";
+  return `${prefix}/providers/Microsoft.Authorization/roleDefinitions/${role.guid}`;
+}

@@ -1,0 +1,219 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+
+import { withOwner } from "../shared/errors";
+import { canonicalIssuer } from "../issuer/issuerUrl";
+import { namespacesToCreate } from "../shared/kubernetes";
+import { splitKubernetesProvider } from "../shared/providers";
+import { RoleAssignmentOutput, roleDefinitionId } from "./roles";
+import { WorkloadIdentityArgs, resolveWorkloadIdentityArgs } from "./workloadIdentityArgs";
+import { createdIdentityKey, deploymentClaims, existingIdentityKey } from "./identityClaims";
+import { PodIdentity, podIdentityFor, serviceAccountAnnotations } from "./workloadIdentityNames";
+
+/**
+ * An Entra identity that pods of a cluster can use: a user-assigned managed identity (created or
+ * given), one federated credential per trusted ServiceAccount, the annotated ServiceAccounts, and
+ * role assignments for its principal.
+ */
+export class WorkloadIdentity extends pulumi.ComponentResource {
+  public readonly clientId: pulumi.Output<string>;
+  public readonly principalId: pulumi.Output<string>;
+  public readonly tenantId: pulumi.Output<string>;
+  public readonly identityId: pulumi.Output<string>;
+  /** `namespace/name` of every ServiceAccount this identity trusts (created or not). */
+  public readonly serviceAccounts: pulumi.Output<string[]>;
+  /** The ServiceAccounts it created, for `dependsOn`. */
+  public readonly serviceAccountResources: k8s.core.v1.ServiceAccount[];
+  /** The FIC names, in creation order. */
+  public readonly federatedCredentialNames: pulumi.Output<string[]>;
+  /** The role assignments made: where, and which role definition (what `doctor` checks). */
+  public readonly roleAssignments: pulumi.Output<RoleAssignmentOutput[]>;
+  private readonly componentName: string;
+  private readonly trusted: { namespace: string; name: string; create: boolean }[];
+
+  constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+    const cfg = withOwner(`WorkloadIdentity ${name}`, "", () => {
+      const resolved = resolveWorkloadIdentityArgs(name, args);
+      claimIdentity(`WorkloadIdentity ${name}`, args, resolved.identityName);
+      return resolved;
+    });
+    const { kubernetes, rest } = splitKubernetesProvider(opts);
+    super("azure-wi:index:WorkloadIdentity", name, {}, rest);
+    this.componentName = name;
+    this.trusted = cfg.serviceAccounts;
+    const parent = { parent: this };
+
+    let identityRg: pulumi.Input<string>;
+    let identityName: pulumi.Input<string>;
+    if (cfg.existing) {
+      identityRg = cfg.existing.resourceGroupName;
+      identityName = cfg.existing.name;
+      this.clientId = pulumi.output(cfg.existing.clientId);
+      // Empty when not given: the existing identity's roles are managed elsewhere.
+      this.principalId = pulumi.output(cfg.existing.principalId ?? "");
+      this.identityId = pulumi.output(cfg.existing.resourceId);
+      const tenant = args.tenantId ?? cfg.existing.tenantId;
+      this.tenantId =
+        tenant !== undefined
+          ? pulumi.output(tenant)
+          : authorization.getClientConfigOutput(parent).tenantId;
+    } else {
+      const identity = new managedidentity.UserAssignedIdentity(
+        `${name}-identity`,
+        {
+          resourceName: cfg.identityName,
+          resourceGroupName: args.resourceGroupName!,
+          location: args.location,
+          tags: args.tags,
+        },
+        parent,
+      );
+      identityRg = args.resourceGroupName!;
+      identityName = identity.name;
+      this.clientId = identity.clientId;
+      this.principalId = identity.principalId;
+      this.identityId = identity.id;
+      this.tenantId =
+        args.tenantId !== undefined ? pulumi.output(args.tenantId) : identity.tenantId;
+    }
+
+    const issuer = pulumi.output(args.issuerUrl).apply((u) => canonicalIssuer(u, "issuerUrl"));
+
+    // Azure refuses concurrent FIC writes under one identity (HTTP 409,
+    // ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity;
+    // pulumi-azure-native #4343): chain them. Other identities still go in parallel.
+    let previous: managedidentity.FederatedIdentityCredential | undefined;
+    for (const sa of cfg.serviceAccounts) {
+      previous = new managedidentity.FederatedIdentityCredential(
+        `${name}-fic-${sa.key}`,
+        {
+          resourceName: identityName,
+          resourceGroupName: identityRg,
+          federatedIdentityCredentialResourceName: sa.ficName,
+          issuer,
+          subject: sa.subject,
+          audiences: cfg.audiences,
+        },
+        { parent: this, dependsOn: previous ? [previous] : [] },
+      );
+    }
+
+    const annotations = pulumi
+      .all([this.clientId, this.tenantId])
+      .apply(([clientId, tenantId]) =>
+        serviceAccountAnnotations(clientId, tenantId, cfg.tokenExpirationSeconds),
+      );
+    const namespaces = new Map<string, k8s.core.v1.Namespace>();
+    if (cfg.createNamespaces) {
+      for (const ns of namespacesToCreate(
+        cfg.serviceAccounts.filter((s) => s.create).map((s) => s.namespace),
+      )) {
+        namespaces.set(
+          ns,
+          new k8s.core.v1.Namespace(
+            `${name}-ns-${ns}`,
+            { metadata: { name: ns } },
+            { parent: this, provider: kubernetes },
+          ),
+        );
+      }
+    }
+    this.serviceAccountResources = cfg.serviceAccounts
+      .filter((sa) => sa.create)
+      .map(
+        (sa) =>
+          new k8s.core.v1.ServiceAccount(
+            `${name}-sa-${sa.key}`,
+            { metadata: { name: sa.name, namespace: sa.namespace, annotations } },
+            {
+              parent: this,
+              provider: kubernetes,
+              dependsOn: [
+                ...(args.serviceAccountDependsOn ?? []),
+                ...(namespaces.has(sa.namespace) ? [namespaces.get(sa.namespace)!] : []),
+              ],
+            },
+          ),
+      );
+
+    // A scope given as a plain string (the usual case) makes its role definition id plain too:
+    // no Output, no promise, nothing to wait for (npm run bench counts them per identity).
+    const assigned: pulumi.Input<RoleAssignmentOutput>[] = [];
+    for (const ra of cfg.roleAssignments) {
+      const definition =
+        typeof ra.scope === "string"
+          ? roleDefinitionId(ra.role, ra.scope)
+          : pulumi.output(ra.scope).apply((scope) => roleDefinitionId(ra.role, scope));
+      new authorization.RoleAssignment(
+        `${name}-role-${ra.key}`,
+        {
+          principalId: this.principalId,
+          // ServicePrincipal skips Entra's replication check on a just-created identity.
+          principalType: "ServicePrincipal",
+          scope: ra.scope,
+          roleDefinitionId: definition,
+        },
+        parent,
+      );
+      assigned.push(
+        typeof ra.scope === "string" && typeof definition === "string"
+          ? { scope: ra.scope, roleDefinitionId: definition }
+          : pulumi
+              .all([ra.scope, definition])
+              .apply(([scope, roleDefinitionId]) => ({ scope, roleDefinitionId })),
+      );
+    }
+    this.roleAssignments = pulumi.output(assigned);
+
+    this.serviceAccounts = pulumi.output(
+      cfg.serviceAccounts.map((sa) => `${sa.namespace}/${sa.name}`),
+    );
+    // The names are ours (cfg), known before anything exists.
+    this.federatedCredentialNames = pulumi.output(cfg.serviceAccounts.map((sa) => sa.ficName));
+    this.registerOutputs({
+      clientId: this.clientId,
+      principalId: this.principalId,
+      tenantId: this.tenantId,
+      identityId: this.identityId,
+      serviceAccounts: this.serviceAccounts,
+      federatedCredentialNames: this.federatedCredentialNames,
+      roleAssignments: this.roleAssignments,
+    });
+  }
+
+  /**
+   * The pod label and ServiceAccount a pod needs to use this identity: for the given trusted
+   * ServiceAccount, or the first one this identity created.
+   */
+  podIdentity(serviceAccount?: { namespace: string; name: string }): PodIdentity {
+    const trusted = this.trusted;
+    const chosen = serviceAccount ?? trusted.find((sa) => sa.create);
+    if (
+      !chosen ||
+      !trusted.some((sa) => sa.namespace === chosen.namespace && sa.name === chosen.name)
+    ) {
+      throw new Error(
+        `${this.componentName}: ${chosen ? `${chosen.namespace}/${chosen.name} is not` : "no ServiceAccount is"} trusted by this identity`,
+      );
+    }
+    return podIdentityFor(chosen);
+  }
+}
+
+/**
+ * Claims the identity's credentials for this component within the deployment: a second
+ * component reaching the same identity is refused before it registers anything.
+ */
+function claimIdentity(owner: string, args: WorkloadIdentityArgs, identityName: string): void {
+  const claims = deploymentClaims();
+  if (claims === undefined) return;
+  if (args.existingIdentity !== undefined) {
+    const id = args.existingIdentity.resourceId;
+    claims.claim(existingIdentityKey(id), owner, "existingIdentity.resourceId", id);
+  } else if (typeof args.resourceGroupName === "string") {
+    const key = createdIdentityKey(args.resourceGroupName, identityName);
+    claims.claim(key, owner, args.identityName ? "identityName" : "name", identityName);
+  }
+}

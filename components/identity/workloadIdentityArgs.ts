@@ -1,0 +1,312 @@
+import * as crypto from "node:crypto";
+
+import * as pulumi from "@pulumi/pulumi";
+
+import {
+  InvalidArgumentError,
+  describeValue,
+  requireIntegerInRange,
+  requireKnownObject,
+  requireMatch,
+} from "../shared/errors";
+import {
+  AZURE_AD_TOKEN_EXCHANGE_AUDIENCE,
+  canonicalIssuer,
+  serviceAccountSubject,
+} from "../issuer/issuerUrl";
+import { validateDns1123Label } from "../shared/kubernetes";
+import { RoleRef, resolveRole, validateScope } from "./roles";
+import {
+  MAX_FICS_PER_IDENTITY,
+  MAX_TOKEN_EXPIRATION,
+  MIN_TOKEN_EXPIRATION,
+  ficName,
+  parseIdentityResourceId,
+} from "./workloadIdentityNames";
+
+export interface TrustedServiceAccount {
+  namespace: string;
+  name: string;
+  /** Create and annotate the ServiceAccount (default true). With false the identity only trusts
+   * it: its FIC exists, and the ServiceAccount is made elsewhere (another identity, a chart). */
+  create?: boolean;
+}
+
+export interface RoleAssignmentSpec {
+  /** An ARM resource id: a vault, a storage account, a resource group, a subscription. */
+  scope: pulumi.Input<string>;
+  /** A built-in role name (`Key Vault Secrets User`), a role definition GUID or a full id. */
+  role: string;
+}
+
+export interface ExistingIdentity {
+  /** `/subscriptions/.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME`. */
+  resourceId: string;
+  clientId: pulumi.Input<string>;
+  /** Needed only to grant roles (`roleAssignments`). */
+  principalId?: pulumi.Input<string>;
+  /** The tenant for the ServiceAccount annotation (default: args.tenantId). */
+  tenantId?: pulumi.Input<string>;
+}
+
+export interface WorkloadIdentityArgs {
+  /** The issuer, byte for byte as the cluster stamps it (OidcIssuer / KindOrAksCluster.issuerUrl). */
+  issuerUrl: pulumi.Input<string>;
+  /** The ServiceAccounts this identity trusts; one FIC each. */
+  serviceAccounts: TrustedServiceAccount[];
+  /** Resource group for a created identity. */
+  resourceGroupName?: pulumi.Input<string>;
+  location?: pulumi.Input<string>;
+  /** Azure name of a created identity (default: the component name). */
+  identityName?: string;
+  /** Use this identity instead of creating one. */
+  existingIdentity?: ExistingIdentity;
+  /** Tenant for the ServiceAccount annotation (default: the identity's tenant). */
+  tenantId?: pulumi.Input<string>;
+  /** FIC audiences (default `["api://AzureADTokenExchange"]`). */
+  audiences?: string[];
+  /** Token lifetime annotation, 3600 to 86400 seconds (webhook default 3600). */
+  tokenExpirationSeconds?: number;
+  /** Create the namespaces of the ServiceAccounts it creates (default false). */
+  createNamespaces?: boolean;
+  /** What the ServiceAccounts must wait for, such as namespaces made by the caller. Only they
+   * wait: the Azure identity and its credentials go ahead (a component-wide dependsOn would
+   * hold them back too). */
+  serviceAccountDependsOn?: pulumi.Resource[];
+  roleAssignments?: RoleAssignmentSpec[];
+  tags?: Record<string, string>;
+}
+
+export interface ResolvedServiceAccount {
+  namespace: string;
+  name: string;
+  create: boolean;
+  subject: string;
+  ficName: string;
+  /** Pulumi logical-name suffix, unique within the component. */
+  key: string;
+}
+
+export interface ResolvedWorkloadIdentityArgs {
+  identityName: string;
+  existing: (ExistingIdentity & { resourceGroupName: string; name: string }) | undefined;
+  serviceAccounts: ResolvedServiceAccount[];
+  audiences: string[];
+  tokenExpirationSeconds: number | undefined;
+  createNamespaces: boolean;
+  roleAssignments: { scope: pulumi.Input<string>; role: RoleRef; key: string }[];
+}
+
+const WORKLOAD_IDENTITY_ARGS = [
+  "issuerUrl",
+  "serviceAccounts",
+  "resourceGroupName",
+  "location",
+  "identityName",
+  "existingIdentity",
+  "tenantId",
+  "audiences",
+  "tokenExpirationSeconds",
+  "createNamespaces",
+  "serviceAccountDependsOn",
+  "roleAssignments",
+  "tags",
+];
+
+/** A user-assigned identity's name: 3 to 128 letters, digits, '-' and '_'. */
+export function validateIdentityName(value: unknown, field: string, note = ""): string {
+  return requireMatch(
+    value,
+    field,
+    /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/,
+    `expected 3 to 128 letters, digits, '-' and '_', starting with a letter or digit${note ? ` ${note}` : ""}`,
+  );
+}
+
+export function resolveWorkloadIdentityArgs(
+  name: string,
+  args: WorkloadIdentityArgs,
+): ResolvedWorkloadIdentityArgs {
+  requireKnownObject(
+    args,
+    "",
+    WORKLOAD_IDENTITY_ARGS,
+    "WorkloadIdentityArgs: { issuerUrl, serviceAccounts, ... }",
+  );
+  if (args.issuerUrl === undefined) {
+    throw new InvalidArgumentError("issuerUrl", "undefined", "expected the cluster's issuer URL");
+  }
+  if (typeof args.issuerUrl === "string") canonicalIssuer(args.issuerUrl, "issuerUrl");
+
+  const identityName = args.identityName ?? name;
+  if (args.existingIdentity === undefined) {
+    validateIdentityName(identityName, "identityName", "(it defaults to the component name)");
+    if (args.resourceGroupName === undefined) {
+      throw new InvalidArgumentError(
+        "resourceGroupName",
+        "undefined",
+        "a created identity needs a resource group",
+      );
+    }
+  } else if (args.identityName !== undefined) {
+    throw new InvalidArgumentError(
+      "identityName",
+      describeValue(args.identityName),
+      "not used with existingIdentity; omit it",
+    );
+  }
+  let existing: ResolvedWorkloadIdentityArgs["existing"];
+  if (args.existingIdentity !== undefined) {
+    const given = args.existingIdentity;
+    requireKnownObject(
+      given,
+      "existingIdentity",
+      ["resourceId", "clientId", "principalId", "tenantId"],
+      "{ resourceId, clientId, principalId?, tenantId? }",
+    );
+    const id = parseIdentityResourceId(given.resourceId);
+    if (given.clientId === undefined) {
+      throw new InvalidArgumentError(
+        "existingIdentity.clientId",
+        "undefined",
+        "an existing identity needs its client id (the ServiceAccount annotation names it)",
+      );
+    }
+    if (given.principalId === undefined && (args.roleAssignments ?? []).length > 0) {
+      throw new InvalidArgumentError(
+        "existingIdentity.principalId",
+        "undefined",
+        "needed to grant roleAssignments; give the identity's principal (object) id or omit roleAssignments",
+      );
+    }
+    existing = { ...given, resourceGroupName: id.resourceGroupName, name: id.name };
+  }
+
+  if (!Array.isArray(args.serviceAccounts)) {
+    throw new InvalidArgumentError(
+      "serviceAccounts",
+      describeValue(args.serviceAccounts),
+      "expected a list of { namespace, name }",
+    );
+  }
+  if (args.serviceAccounts.length > MAX_FICS_PER_IDENTITY) {
+    throw new InvalidArgumentError(
+      "serviceAccounts",
+      `${args.serviceAccounts.length} service accounts`,
+      `expected at most ${MAX_FICS_PER_IDENTITY}: Entra allows ${MAX_FICS_PER_IDENTITY} federated credentials per identity`,
+    );
+  }
+  const subjects = new Map<string, number>();
+  const serviceAccounts = args.serviceAccounts.map((sa, i): ResolvedServiceAccount => {
+    const field = `serviceAccounts[${i}]`;
+    requireKnownObject(sa, field, ["namespace", "name", "create"], "{ namespace, name, create? }");
+    const namespace = validateDns1123Label(sa.namespace, `${field}.namespace`);
+    // ServiceAccount names are DNS-1123 subdomains in Kubernetes; a label is what every
+    // FIC subject and pod spec in practice uses, and what the webhook docs require.
+    const saName = validateDns1123Label(sa.name, `${field}.name`, 253);
+    if (sa.create !== undefined && typeof sa.create !== "boolean") {
+      throw new InvalidArgumentError(
+        `${field}.create`,
+        describeValue(sa.create),
+        "expected true or false",
+      );
+    }
+    if (saName === "default" && sa.create !== false) {
+      throw new InvalidArgumentError(
+        field,
+        `${namespace}/default`,
+        "every namespace has its default ServiceAccount, so it cannot be created: trust it with create: false, or give the workload a ServiceAccount of its own",
+      );
+    }
+    const subject = serviceAccountSubject(namespace, saName);
+    const twin = subjects.get(subject);
+    if (twin !== undefined) {
+      throw new InvalidArgumentError(
+        field,
+        `a second ${subject}`,
+        `expected each subject once per identity (same as serviceAccounts[${twin}]); issuer and subject must be unique within an identity`,
+      );
+    }
+    subjects.set(subject, i);
+    return {
+      namespace,
+      name: saName,
+      create: sa.create ?? true,
+      subject,
+      ficName: ficName(namespace, saName),
+      key: `${namespace}-${saName}`,
+    };
+  });
+
+  const audiences = args.audiences ?? [AZURE_AD_TOKEN_EXCHANGE_AUDIENCE];
+  if (
+    !Array.isArray(audiences) ||
+    audiences.length !== 1 ||
+    typeof audiences[0] !== "string" ||
+    audiences[0] === ""
+  ) {
+    throw new InvalidArgumentError(
+      "audiences",
+      describeValue(audiences),
+      `expected exactly one audience (Entra accepts one), normally "${AZURE_AD_TOKEN_EXCHANGE_AUDIENCE}"`,
+    );
+  }
+  const tokenExpirationSeconds =
+    args.tokenExpirationSeconds === undefined
+      ? undefined
+      : requireIntegerInRange(
+          args.tokenExpirationSeconds,
+          "tokenExpirationSeconds",
+          MIN_TOKEN_EXPIRATION,
+          MAX_TOKEN_EXPIRATION,
+        );
+
+  if (args.roleAssignments !== undefined && !Array.isArray(args.roleAssignments)) {
+    throw new InvalidArgumentError(
+      "roleAssignments",
+      describeValue(args.roleAssignments),
+      "expected a list of { scope, role }",
+    );
+  }
+  const grants = new Map<string, number>();
+  const roleAssignments = (args.roleAssignments ?? []).map((ra, i) => {
+    const field = `roleAssignments[${i}]`;
+    requireKnownObject(ra, field, ["scope", "role"], "{ scope, role }");
+    if (ra.scope === undefined)
+      throw new InvalidArgumentError(
+        `${field}.scope`,
+        "undefined",
+        "expected an Azure resource id",
+      );
+    if (typeof ra.scope === "string") validateScope(ra.scope, `${field}.scope`);
+    const role = resolveRole(ra.role, `${field}.role`);
+    if (typeof ra.scope !== "string") return { scope: ra.scope, role, key: String(i) };
+    // A known scope gives a key that survives reordering the list; Azure refuses the same role
+    // twice on one scope for one principal (RoleAssignmentExists), so catch that here.
+    const grant = `${ra.scope.toLowerCase()}\n${"guid" in role ? role.guid : role.id.toLowerCase()}`;
+    const twin = grants.get(grant);
+    if (twin !== undefined) {
+      throw new InvalidArgumentError(
+        field,
+        `the same role and scope as roleAssignments[${twin}]`,
+        "expected each role once per scope",
+      );
+    }
+    grants.set(grant, i);
+    return {
+      scope: ra.scope,
+      role,
+      key: crypto.createHash("sha256").update(grant).digest("hex").slice(0, 8),
+    };
+  });
+
+  return {
+    identityName,
+    existing,
+    serviceAccounts,
+    audiences: [...audiences],
+    tokenExpirationSeconds,
+    createNamespaces: args.createNamespaces ?? false,
+    roleAssignments,
+  };
+}
