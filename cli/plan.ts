@@ -111,17 +111,13 @@ export function yamlMarked(value: unknown): string {
   return doc.toString({ lineWidth: 0 });
 }
 
-/** The files a reviewer reads, from what the program registered. */
-export function collectArtifacts(
-  sim: SimulatedCloud,
-  stackOutputs: Record<string, unknown>,
-): Artifacts {
+/** The kind configuration and the issuer's documents (kind), or where AKS serves them. */
+function issuerArtifacts(sim: SimulatedCloud, stackOutputs: Record<string, unknown>): Artifacts {
   const files: Artifacts = {};
   const kindConfig = stackOutputs.kindConfig;
   if (typeof kindConfig === "string") {
     files["kind-config.yaml"] = yamlMarked(YAML.parse(kindConfig));
   }
-
   for (const blob of sim.byType("azure-native:storage:Blob")) {
     const source = blob.inputs.source as { text?: string } | undefined;
     const name = String(blob.inputs.blobName);
@@ -130,7 +126,6 @@ export function collectArtifacts(
     if (name === ".well-known/openid-configuration") files["openid-configuration.json"] = pretty;
     if (name === "openid/v1/jwks") files["jwks.json"] = pretty;
   }
-
   if (
     files["openid-configuration.json"] === undefined &&
     typeof stackOutputs.issuerUrl === "string"
@@ -145,7 +140,12 @@ export function collectArtifacts(
       "",
     ].join("\n");
   }
+  return files;
+}
 
+/** The manifests the stack outputs for OpenShift and Cluster API, secrets left out. */
+function manifestArtifacts(stackOutputs: Record<string, unknown>): Artifacts {
+  const files: Artifacts = {};
   const secrets = stackOutputs.openshiftSecrets;
   if (Array.isArray(secrets)) {
     files["openshift-secrets.yaml"] = secrets
@@ -157,7 +157,6 @@ export function collectArtifacts(
       YAML.parse(stackOutputs.openshiftAuthentication),
     );
   }
-
   if (typeof stackOutputs.capzAzureClusterIdentity === "string") {
     files["capz-azureclusteridentity.yaml"] = yamlMarked(
       YAML.parse(stackOutputs.capzAzureClusterIdentity),
@@ -171,47 +170,61 @@ export function collectArtifacts(
     secret.data["tls.key"] = "[secret]";
     files["capz-service-account-secret.yaml"] = yamlMarked(secret);
   }
+  return files;
+}
 
+/** The ServiceAccounts, federated credentials and role assignments the program registered. */
+function identityArtifacts(sim: SimulatedCloud): Artifacts {
   const sas = sim.byType("kubernetes:core/v1:ServiceAccount").map((sa) => ({
     apiVersion: "v1",
     kind: "ServiceAccount",
     metadata: sa.inputs.metadata,
   }));
-  files["serviceaccounts.yaml"] = sas.map((m) => yamlMarked(m)).join("---\n");
-
   const owner = new Map(sim.resources.map((r) => [r.urn, r]));
   const fics = sim.byType("azure-native:managedidentity:FederatedIdentityCredential");
-  files["federated-credentials.md"] = [
-    "| identity | credential | issuer | subject | audiences |",
-    "| --- | --- | --- | --- | --- |",
-    ...fics
-      .map((f) =>
-        [
-          owner.get(f.parent)?.name ?? "",
-          text(f.inputs.federatedIdentityCredentialResourceName),
-          markSimulated(text(f.inputs.issuer)),
-          text(f.inputs.subject),
-          (f.inputs.audiences as string[]).join(", "),
-        ].join(" | "),
-      )
-      .map((row) => `| ${row} |`),
-    "",
-  ].join("\n");
-
   const ras = sim.byType("azure-native:authorization:RoleAssignment");
-  files["role-assignments.md"] = [
-    "| identity | scope | role definition | principal |",
-    "| --- | --- | --- | --- |",
-    ...ras.map(
-      (r) =>
-        `| ${[r.inputs.scope, r.inputs.roleDefinitionId, r.inputs.principalId].reduce<string>(
-          (row, cell) => `${row} | ${markSimulated(text(cell))}`,
-          owner.get(r.parent)?.name ?? "",
-        )} |`,
-    ),
-    "",
-  ].join("\n");
-  return files;
+  return {
+    "serviceaccounts.yaml": sas.map((m) => yamlMarked(m)).join("---\n"),
+    "federated-credentials.md": [
+      "| identity | credential | issuer | subject | audiences |",
+      "| --- | --- | --- | --- | --- |",
+      ...fics.map(
+        (f) =>
+          `| ${[
+            owner.get(f.parent)?.name ?? "",
+            text(f.inputs.federatedIdentityCredentialResourceName),
+            markSimulated(text(f.inputs.issuer)),
+            text(f.inputs.subject),
+            (f.inputs.audiences as string[]).join(", "),
+          ].join(" | ")} |`,
+      ),
+      "",
+    ].join("\n"),
+    "role-assignments.md": [
+      "| identity | scope | role definition | principal |",
+      "| --- | --- | --- | --- |",
+      ...ras.map(
+        (r) =>
+          `| ${[r.inputs.scope, r.inputs.roleDefinitionId, r.inputs.principalId].reduce<string>(
+            (row, cell) => `${row} | ${markSimulated(text(cell))}`,
+            owner.get(r.parent)?.name ?? "",
+          )} |`,
+      ),
+      "",
+    ].join("\n"),
+  };
+}
+
+/** The files a reviewer reads, from what the program registered. */
+export function collectArtifacts(
+  sim: SimulatedCloud,
+  stackOutputs: Record<string, unknown>,
+): Artifacts {
+  return {
+    ...issuerArtifacts(sim, stackOutputs),
+    ...manifestArtifacts(stackOutputs),
+    ...identityArtifacts(sim),
+  };
 }
 
 /** Stack outputs for display and for outputs.json: secrets replaced by "[secret]", invented

@@ -207,9 +207,24 @@ function uniqueName(
   return taken.has(name.toLowerCase()) ? `${name.slice(0, 119)}-${taken.size}` : name;
 }
 
-/** Plans the migration of every binding found in `objects`. */
-export function planMigration(objects: KubeObject[]): Migration {
-  const identities = new Map<string, { object: KubeObject; type: number }>();
+type Found = { object: KubeObject; type: number };
+interface Binding {
+  object: KubeObject;
+  identity: string;
+  selector: string;
+}
+
+/** What a migration gathers as it goes: the entries, the report's rows, what it left out. */
+interface Progress {
+  migrated: Map<string, MigratedIdentity>;
+  rows: string[];
+  notMigrated: string[];
+  used: Set<string>;
+}
+
+/** The AzureIdentities by `namespace/name`, each with its type checked. */
+function identitiesOf(objects: KubeObject[]): Map<string, Found> {
+  const identities = new Map<string, Found>();
   for (const o of objects.filter((x) => x.kind === "AzureIdentity")) {
     const type = Number(field(o.spec, "type") ?? 0);
     if (!(type in IDENTITY_TYPES)) {
@@ -222,6 +237,112 @@ export function planMigration(objects: KubeObject[]): Migration {
     }
     identities.set(`${o.metadata.namespace ?? "default"}/${o.metadata.name}`, { object: o, type });
   }
+  return identities;
+}
+
+/** A user-assigned identity's resource id and client id, or the reason it cannot be migrated. */
+function usableIdentity(
+  found: Found,
+):
+  | { resourceId: string; clientId: string; ref: { name: string; resourceGroupName: string } }
+  | string {
+  const resourceId = requireString(found.object, "resourceID");
+  const clientId = requireString(found.object, "clientID");
+  let ref: ReturnType<typeof parseIdentityResourceId>;
+  try {
+    ref = parseIdentityResourceId(resourceId, "spec.resourceID");
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) {
+      throw new InvalidArgumentError(err.field, err.value, err.allowed, where(found.object));
+    }
+    throw err;
+  }
+  if (!GUID.test(clientId)) {
+    return `- ${where(found.object)}: its clientID \`${clientId}\` is not a GUID, so no ServiceAccount can name it; fix the AzureIdentity, then migrate again.`;
+  }
+  return { resourceId, clientId, ref };
+}
+
+/** The workloads of one binding become ServiceAccounts of its identity's entry, and rows. */
+function migrateWorkloads(
+  b: Binding,
+  users: Workload[],
+  entry: MigratedIdentity,
+  p: Progress,
+): void {
+  const clientId = entry.existingIdentity.clientId;
+  for (const w of users) {
+    const saName =
+      w.serviceAccountName ??
+      validateDns1123Label(w.name, `${w.kind} ${w.namespace}/${w.name}: metadata.name`, 253);
+    if (!entry.serviceAccounts.some((s) => s.namespace === w.namespace && s.name === saName)) {
+      entry.serviceAccounts.push({
+        namespace: w.namespace,
+        name: saName,
+        create: w.serviceAccountName === undefined,
+      });
+    }
+    p.rows.push(
+      `| ${w.kind} ${w.namespace}/${w.name} | ${entry.name} (${clientId}) | ` +
+        (w.serviceAccountName === undefined
+          ? `set \`serviceAccountName: ${saName}\` (the stack creates it, annotated)`
+          : `keeps \`${saName}\`; annotate it: \`kubectl -n ${w.namespace} annotate sa ${saName} azure.workload.identity/client-id=${clientId}\``) +
+        ` | remove label \`${POD_IDENTITY_LABEL}: ${b.selector}\`, add label \`${USE_LABEL}: "true"\` on the pod template |`,
+    );
+  }
+}
+
+/** One binding: its identity's entry grows by its workloads, or the report says why not. */
+function migrateBinding(
+  b: Binding,
+  identities: Map<string, Found>,
+  workloads: Workload[],
+  p: Progress,
+): void {
+  const ns = b.object.metadata.namespace ?? "default";
+  const found = identities.get(`${ns}/${b.identity}`);
+  if (found === undefined) {
+    p.notMigrated.push(
+      `- ${where(b.object)}: its AzureIdentity ${ns}/${b.identity} is not in the input; nothing to migrate.`,
+    );
+    return;
+  }
+  const users = workloads.filter((w) => w.selector === b.selector);
+  users.forEach((w) => p.used.add(`${w.kind}/${w.namespace}/${w.name}`));
+  if (found.type !== 0) {
+    p.notMigrated.push(
+      `- ${where(found.object)} (${IDENTITY_TYPES[found.type]}), bound by ${where(b.object)} for ` +
+        `${users.map((w) => `${w.kind} ${w.namespace}/${w.name}`).join(", ") || "no workload"}: not migrated. ` +
+        "This tool federates user-assigned managed identities only, and a service principal's secret or certificate " +
+        "has no place in workload identity: create a user-assigned identity (an entry under \`identities\`), grant it the " +
+        "service principal's roles, and retire the secret.",
+    );
+    return;
+  }
+  const usable = usableIdentity(found);
+  if (typeof usable === "string") {
+    p.notMigrated.push(usable);
+    return;
+  }
+  if (users.length === 0) {
+    p.notMigrated.push(
+      `- ${where(b.object)} (selector \`${b.selector}\`): no workload in the input uses it; delete the binding.`,
+    );
+    return;
+  }
+  const key = usable.resourceId.toLowerCase();
+  const entry = p.migrated.get(key) ?? {
+    name: uniqueName(usable.ref, p.migrated),
+    existingIdentity: { resourceId: usable.resourceId, clientId: usable.clientId },
+    serviceAccounts: [],
+  };
+  p.migrated.set(key, entry);
+  migrateWorkloads(b, users, entry, p);
+}
+
+/** Plans the migration of every binding found in `objects`. */
+export function planMigration(objects: KubeObject[]): Migration {
+  const identities = identitiesOf(objects);
   const bindings = objects
     .filter((o) => o.kind === "AzureIdentityBinding")
     .map((o) => ({
@@ -229,111 +350,47 @@ export function planMigration(objects: KubeObject[]): Migration {
       identity: requireString(o, "azureIdentity"),
       selector: requireString(o, "selector"),
     }));
-  const exceptions = objects.filter((o) => o.kind === "AzurePodIdentityException");
   const workloads = workloadsOf(objects);
-
-  const migrated = new Map<string, MigratedIdentity>();
-  const rows: string[] = [];
-  const notMigrated: string[] = [];
-  const used = new Set<string>();
-  for (const b of bindings) {
-    const ns = b.object.metadata.namespace ?? "default";
-    const found = identities.get(`${ns}/${b.identity}`);
-    if (found === undefined) {
-      notMigrated.push(
-        `- ${where(b.object)}: its AzureIdentity ${ns}/${b.identity} is not in the input; nothing to migrate.`,
-      );
-      continue;
-    }
-    const users = workloads.filter((w) => w.selector === b.selector);
-    users.forEach((w) => used.add(`${w.kind}/${w.namespace}/${w.name}`));
-    if (found.type !== 0) {
-      notMigrated.push(
-        `- ${where(found.object)} (${IDENTITY_TYPES[found.type]}), bound by ${where(b.object)} for ` +
-          `${users.map((w) => `${w.kind} ${w.namespace}/${w.name}`).join(", ") || "no workload"}: not migrated. ` +
-          "This tool federates user-assigned managed identities only, and a service principal's secret or certificate " +
-          "has no place in workload identity: create a user-assigned identity (an entry under `identities`), grant it the " +
-          "service principal's roles, and retire the secret.",
-      );
-      continue;
-    }
-    const resourceId = requireString(found.object, "resourceID");
-    const clientId = requireString(found.object, "clientID");
-    let ref: ReturnType<typeof parseIdentityResourceId>;
-    try {
-      ref = parseIdentityResourceId(resourceId, "spec.resourceID");
-    } catch (err) {
-      if (err instanceof InvalidArgumentError) {
-        throw new InvalidArgumentError(err.field, err.value, err.allowed, where(found.object));
-      }
-      throw err;
-    }
-    if (!GUID.test(clientId)) {
-      notMigrated.push(
-        `- ${where(found.object)}: its clientID \`${clientId}\` is not a GUID, so no ServiceAccount can name it; fix the AzureIdentity, then migrate again.`,
-      );
-      continue;
-    }
-    if (users.length === 0) {
-      notMigrated.push(
-        `- ${where(b.object)} (selector \`${b.selector}\`): no workload in the input uses it; delete the binding.`,
-      );
-      continue;
-    }
-    const entry = migrated.get(resourceId.toLowerCase()) ?? {
-      name: uniqueName(ref, migrated),
-      existingIdentity: { resourceId, clientId },
-      serviceAccounts: [],
-    };
-    migrated.set(resourceId.toLowerCase(), entry);
-    for (const w of users) {
-      const saName =
-        w.serviceAccountName ??
-        validateDns1123Label(w.name, `${w.kind} ${w.namespace}/${w.name}: metadata.name`, 253);
-      if (!entry.serviceAccounts.some((s) => s.namespace === w.namespace && s.name === saName)) {
-        entry.serviceAccounts.push({
-          namespace: w.namespace,
-          name: saName,
-          create: w.serviceAccountName === undefined,
-        });
-      }
-      rows.push(
-        `| ${w.kind} ${w.namespace}/${w.name} | ${entry.name} (${clientId}) | ` +
-          (w.serviceAccountName === undefined
-            ? `set \`serviceAccountName: ${saName}\` (the stack creates it, annotated)`
-            : `keeps \`${saName}\`; annotate it: \`kubectl -n ${w.namespace} annotate sa ${saName} azure.workload.identity/client-id=${clientId}\``) +
-          ` | remove label \`${POD_IDENTITY_LABEL}: ${b.selector}\`, add label \`${USE_LABEL}: "true"\` on the pod template |`,
-      );
-    }
-  }
+  const p: Progress = { migrated: new Map(), rows: [], notMigrated: [], used: new Set() };
+  for (const b of bindings) migrateBinding(b, identities, workloads, p);
   for (const w of workloads) {
-    if (!used.has(`${w.kind}/${w.namespace}/${w.name}`)) {
-      notMigrated.push(
+    if (!p.used.has(`${w.kind}/${w.namespace}/${w.name}`)) {
+      p.notMigrated.push(
         `- ${w.kind} ${w.namespace}/${w.name}: its label \`${POD_IDENTITY_LABEL}: ${w.selector}\` matches no binding; remove it.`,
       );
     }
   }
-  for (const [key, id] of migrated) {
+  for (const [key, id] of p.migrated) {
     if (id.serviceAccounts.length > MAX_FICS_PER_IDENTITY) {
-      migrated.delete(key);
-      notMigrated.push(
+      p.migrated.delete(key);
+      p.notMigrated.push(
         `- identity ${id.name}: ${id.serviceAccounts.length} ServiceAccounts use it, more than the ${MAX_FICS_PER_IDENTITY} federated credentials Entra allows one identity; split its workloads over more identities (entries of your own), or trust some through an AKS identity binding.`,
       );
     }
   }
+  const exceptions = objects.filter((o) => o.kind === "AzurePodIdentityException");
+  return {
+    identities: [...p.migrated.values()],
+    notMigrated: p.notMigrated.length,
+    report: migrationReport(p, exceptions),
+  };
+}
 
-  const report = [
+/** MIGRATION.md: the workloads to change, what replaces exceptions, what was not migrated. */
+function migrationReport(p: Progress, exceptions: KubeObject[]): string {
+  const n = p.migrated.size;
+  return [
     "# Migrating from AAD Pod Identity",
     "",
-    `${migrated.size} identit${migrated.size === 1 ? "y" : "ies"} reused as they are (same resource and client id, same roles), ` +
-      `${rows.length} workload${rows.length === 1 ? "" : "s"} to change. Add \`identities.yaml\` to the stack file, run \`pulumi up\` ` +
+    `${n} identit${n === 1 ? "y" : "ies"} reused as they are (same resource and client id, same roles), ` +
+      `${p.rows.length} workload${p.rows.length === 1 ? "" : "s"} to change. Add \`identities.yaml\` to the stack file, run \`pulumi up\` ` +
       "(it creates one federated credential per ServiceAccount and the ServiceAccounts the table says it creates), then change each workload:",
     "",
     "| workload | identity | ServiceAccount | labels |",
     "| --- | --- | --- | --- |",
-    ...rows,
+    ...p.rows,
     "",
-    "Workloads must read `AZURE_FEDERATED_TOKEN_FILE` and use an Azure SDK credential that supports workload identity; " +
+    "Workloads must read \`AZURE_FEDERATED_TOKEN_FILE\` and use an Azure SDK credential that supports workload identity; " +
       "they no longer reach the instance metadata endpoint for tokens.",
     "",
     "## AzurePodIdentityException",
@@ -344,10 +401,9 @@ export function planMigration(objects: KubeObject[]): Migration {
     "",
     "## Not migrated",
     "",
-    notMigrated.length === 0 ? "Nothing." : notMigrated.join("\n"),
+    p.notMigrated.length === 0 ? "Nothing." : p.notMigrated.join("\n"),
     "",
   ].join("\n");
-  return { identities: [...migrated.values()], notMigrated: notMigrated.length, report };
 }
 
 /** The stack config entries, as YAML to put under `azure-workload-identity:identities`. */

@@ -188,6 +188,176 @@ export function text(v: unknown): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Where a resource's simulated outputs are computed from: its type, name and inputs, and the
+ * ids Azure would build from them. */
+interface OutputContext {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  sub: string;
+  rg: string;
+  rgId: string;
+  /** azure-native's auto-name: the logical name and a random 8-character suffix. */
+  autoName: (explicit: unknown) => string;
+}
+
+/** A Namespace's or ServiceAccount's outputs: its name (auto-named if need be) and a uid. */
+function kubernetesObjectOutputs({
+  type,
+  inputs,
+  autoName,
+}: OutputContext): Record<string, unknown> {
+  const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
+  const n = autoName(metadata.name);
+  return {
+    id: metadata.namespace ? `${text(metadata.namespace)}/${n}` : n,
+    metadata: { ...metadata, name: n, uid: stableGuid("uid", type, n) },
+  };
+}
+
+/** What the real provider computes for each type, beyond the inputs (behaviours.json). */
+const OUTPUTS: Record<string, (c: OutputContext) => Record<string, unknown>> = {
+  "azure-native:resources:ResourceGroup": ({ inputs, sub, autoName }) => {
+    const n = autoName(inputs.resourceGroupName);
+    return {
+      id: `${sub}/resourceGroups/${n}`,
+      name: n,
+      location: inputs.location ?? SIMULATED.location,
+    };
+  },
+  "random:index/randomString:RandomString": ({ type, name, inputs }) => {
+    const length = Number(inputs.length ?? 8);
+    return { id: name, result: stableAlnum(length, type, name) };
+  },
+  "azure-native:storage:StorageAccount": ({ inputs, rgId }) => {
+    const n = text(inputs.accountName);
+    return {
+      id: `${rgId}/providers/Microsoft.Storage/storageAccounts/${n}`,
+      name: n,
+      location: inputs.location ?? SIMULATED.location,
+      primaryEndpoints: {
+        blob: `https://${n}.blob.core.windows.net/`,
+        dfs: `https://${n}.dfs.core.windows.net/`,
+        file: `https://${n}.file.core.windows.net/`,
+        queue: `https://${n}.queue.core.windows.net/`,
+        table: `https://${n}.table.core.windows.net/`,
+        web: `https://${n}.${SIMULATED.webZone}.web.core.windows.net/`,
+      },
+      provisioningState: "Succeeded",
+    };
+  },
+  "azure-native:storage:StorageAccountStaticWebsite": ({ inputs, rgId }) => {
+    return {
+      id: `${rgId}/providers/Microsoft.Storage/storageAccounts/${text(inputs.accountName)}/staticWebsite`,
+      containerName: "$web",
+    };
+  },
+  "azure-native:storage:BlobContainer": ({ inputs, rgId, autoName }) => {
+    const n = autoName(inputs.containerName);
+    return {
+      id: `${rgId}/providers/Microsoft.Storage/storageAccounts/${text(inputs.accountName)}/blobServices/default/containers/${n}`,
+      name: n,
+    };
+  },
+  "azure-native:storage:Blob": ({ inputs, autoName }) => {
+    const n = autoName(inputs.blobName);
+    const url = `https://${text(inputs.accountName)}.blob.core.windows.net/${text(inputs.containerName)}/${n}`;
+    return { id: url, name: n, url };
+  },
+  "azure-native:managedidentity:UserAssignedIdentity": ({ inputs, rg, rgId, autoName }) => {
+    const n = autoName(inputs.resourceName);
+    return {
+      id: `${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${n}`,
+      name: n,
+      clientId: stableGuid("clientId", rg, n),
+      principalId: stableGuid("principalId", rg, n),
+      tenantId: SIMULATED.tenantId,
+      location: inputs.location ?? SIMULATED.location,
+    };
+  },
+  "azure-native:managedidentity:FederatedIdentityCredential": ({ inputs, rgId, autoName }) => {
+    const n = autoName(inputs.federatedIdentityCredentialResourceName);
+    return {
+      id: `${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${text(inputs.resourceName)}/federatedIdentityCredentials/${n}`,
+      name: n,
+    };
+  },
+  "azure-native:authorization:RoleAssignment": ({ name, inputs }) => {
+    const n =
+      typeof inputs.roleAssignmentName === "string"
+        ? inputs.roleAssignmentName
+        : stableGuid("ra", name);
+    return {
+      id: `${text(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${n}`,
+      name: n,
+    };
+  },
+  "azure-native:containerservice:ManagedCluster": ({ inputs, sub, rg, rgId, autoName }) => {
+    const n = autoName(inputs.resourceName);
+    const profile = (inputs.oidcIssuerProfile ?? {}) as Record<string, unknown>;
+    return {
+      id: `${rgId}/providers/Microsoft.ContainerService/managedClusters/${n}`,
+      name: n,
+      fqdn: `${n}-dns-${stableAlnum(8, n)}.hcp.${SIMULATED.location}.azmk8s.io`,
+      oidcIssuerProfile: {
+        ...profile,
+        issuerURL: profile.enabled
+          ? `https://${SIMULATED.location}.oic.prod-aks.azure.com/${SIMULATED.tenantId}/${stableGuid("aks-issuer", n)}/`
+          : undefined,
+      },
+      identityProfile: {
+        kubeletidentity: {
+          clientId: stableGuid("kubelet-client", n),
+          objectId: stableGuid("kubelet-object", n),
+          resourceId: `${sub}/resourceGroups/MC_${rg}_${n}_${SIMULATED.location}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${n}-agentpool`,
+        },
+      },
+      provisioningState: "Succeeded",
+    };
+  },
+  "azure-native:keyvault:Vault": ({ inputs, rgId, autoName }) => {
+    const n = autoName(inputs.vaultName);
+    return {
+      id: `${rgId}/providers/Microsoft.KeyVault/vaults/${n}`,
+      name: n,
+      properties: {
+        ...((inputs.properties ?? {}) as Record<string, unknown>),
+        vaultUri: `https://${n}.vault.azure.net/`,
+      },
+    };
+  },
+  "command:local:Command": ({ name, inputs }) => {
+    const env = (inputs.environment ?? {}) as Record<string, string>;
+    const cluster = env.WI_KIND_CLUSTER_NAME;
+    // The cluster's create script prints the kubeconfig; the key script prints nothing.
+    if (cluster && String(inputs.create).includes("get kubeconfig")) {
+      return {
+        id: `kind-${cluster}`,
+        stdout: simulatedKubeconfig(`kind-${cluster}`, "https://127.0.0.1:40123"),
+        stderr: "",
+      };
+    }
+    return { id: name, stdout: "", stderr: "" };
+  },
+  "kubernetes:core/v1:Namespace": (c) => kubernetesObjectOutputs(c),
+  "kubernetes:core/v1:ServiceAccount": (c) => kubernetesObjectOutputs(c),
+  "kubernetes:helm.sh/v3:Release": ({ inputs, autoName }) => {
+    const n = autoName(inputs.name);
+    return {
+      id: `${text(inputs.namespace)}/${n}`,
+      name: n,
+      status: {
+        chart: inputs.chart,
+        version: inputs.version,
+        namespace: inputs.namespace,
+        name: n,
+        status: "deployed",
+        revision: 1,
+      },
+    };
+  },
+};
+
 export class SimulatedCloud implements pulumi.runtime.Mocks {
   readonly resources: SimulatedResource[] = [];
   readonly invokes: { token: string; inputs: Record<string, unknown> }[] = [];
@@ -412,162 +582,24 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
   outputsFor(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     const sub = `/subscriptions/${SIMULATED.subscriptionId}`;
     const rg = text(inputs.resourceGroupName);
-    const rgId = `${sub}/resourceGroups/${rg}`;
-    // azure-native auto-names resources by appending a random 8-character suffix.
     const autoName = (explicit: unknown) =>
       typeof explicit === "string" && explicit !== ""
         ? explicit
         : `${name}${stableAlnum(8, type, name)}`;
-    switch (type) {
-      case "azure-native:resources:ResourceGroup": {
-        const n = autoName(inputs.resourceGroupName);
-        return {
-          id: `${sub}/resourceGroups/${n}`,
-          name: n,
-          location: inputs.location ?? SIMULATED.location,
-        };
-      }
-      case "random:index/randomString:RandomString": {
-        const length = Number(inputs.length ?? 8);
-        return { id: name, result: stableAlnum(length, type, name) };
-      }
-      case "azure-native:storage:StorageAccount": {
-        const n = text(inputs.accountName);
-        return {
-          id: `${rgId}/providers/Microsoft.Storage/storageAccounts/${n}`,
-          name: n,
-          location: inputs.location ?? SIMULATED.location,
-          primaryEndpoints: {
-            blob: `https://${n}.blob.core.windows.net/`,
-            dfs: `https://${n}.dfs.core.windows.net/`,
-            file: `https://${n}.file.core.windows.net/`,
-            queue: `https://${n}.queue.core.windows.net/`,
-            table: `https://${n}.table.core.windows.net/`,
-            web: `https://${n}.${SIMULATED.webZone}.web.core.windows.net/`,
-          },
-          provisioningState: "Succeeded",
-        };
-      }
-      case "azure-native:storage:StorageAccountStaticWebsite":
-        return {
-          id: `${rgId}/providers/Microsoft.Storage/storageAccounts/${text(inputs.accountName)}/staticWebsite`,
-          containerName: "$web",
-        };
-      case "azure-native:storage:BlobContainer": {
-        const n = autoName(inputs.containerName);
-        return {
-          id: `${rgId}/providers/Microsoft.Storage/storageAccounts/${text(inputs.accountName)}/blobServices/default/containers/${n}`,
-          name: n,
-        };
-      }
-      case "azure-native:storage:Blob": {
-        const n = autoName(inputs.blobName);
-        const url = `https://${text(inputs.accountName)}.blob.core.windows.net/${text(inputs.containerName)}/${n}`;
-        return { id: url, name: n, url };
-      }
-      case "azure-native:managedidentity:UserAssignedIdentity": {
-        const n = autoName(inputs.resourceName);
-        return {
-          id: `${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${n}`,
-          name: n,
-          clientId: stableGuid("clientId", rg, n),
-          principalId: stableGuid("principalId", rg, n),
-          tenantId: SIMULATED.tenantId,
-          location: inputs.location ?? SIMULATED.location,
-        };
-      }
-      case "azure-native:managedidentity:FederatedIdentityCredential": {
-        const n = autoName(inputs.federatedIdentityCredentialResourceName);
-        return {
-          id: `${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${text(inputs.resourceName)}/federatedIdentityCredentials/${n}`,
-          name: n,
-        };
-      }
-      case "azure-native:authorization:RoleAssignment": {
-        const n =
-          typeof inputs.roleAssignmentName === "string"
-            ? inputs.roleAssignmentName
-            : stableGuid("ra", name);
-        return {
-          id: `${text(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${n}`,
-          name: n,
-        };
-      }
-      case "azure-native:containerservice:ManagedCluster": {
-        const n = autoName(inputs.resourceName);
-        const profile = (inputs.oidcIssuerProfile ?? {}) as Record<string, unknown>;
-        return {
-          id: `${rgId}/providers/Microsoft.ContainerService/managedClusters/${n}`,
-          name: n,
-          fqdn: `${n}-dns-${stableAlnum(8, n)}.hcp.${SIMULATED.location}.azmk8s.io`,
-          oidcIssuerProfile: {
-            ...profile,
-            issuerURL: profile.enabled
-              ? `https://${SIMULATED.location}.oic.prod-aks.azure.com/${SIMULATED.tenantId}/${stableGuid("aks-issuer", n)}/`
-              : undefined,
-          },
-          identityProfile: {
-            kubeletidentity: {
-              clientId: stableGuid("kubelet-client", n),
-              objectId: stableGuid("kubelet-object", n),
-              resourceId: `${sub}/resourceGroups/MC_${rg}_${n}_${SIMULATED.location}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${n}-agentpool`,
-            },
-          },
-          provisioningState: "Succeeded",
-        };
-      }
-      case "azure-native:keyvault:Vault": {
-        const n = autoName(inputs.vaultName);
-        return {
-          id: `${rgId}/providers/Microsoft.KeyVault/vaults/${n}`,
-          name: n,
-          properties: {
-            ...((inputs.properties ?? {}) as Record<string, unknown>),
-            vaultUri: `https://${n}.vault.azure.net/`,
-          },
-        };
-      }
-      case "command:local:Command": {
-        const env = (inputs.environment ?? {}) as Record<string, string>;
-        const cluster = env.WI_KIND_CLUSTER_NAME;
-        // The cluster's create script prints the kubeconfig; the key script prints nothing.
-        if (cluster && String(inputs.create).includes("get kubeconfig")) {
-          return {
-            id: `kind-${cluster}`,
-            stdout: simulatedKubeconfig(`kind-${cluster}`, "https://127.0.0.1:40123"),
-            stderr: "",
-          };
-        }
-        return { id: name, stdout: "", stderr: "" };
-      }
-      case "kubernetes:core/v1:Namespace":
-      case "kubernetes:core/v1:ServiceAccount": {
-        const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
-        const n = autoName(metadata.name);
-        return {
-          id: metadata.namespace ? `${text(metadata.namespace)}/${n}` : n,
-          metadata: { ...metadata, name: n, uid: stableGuid("uid", type, n) },
-        };
-      }
-      case "kubernetes:helm.sh/v3:Release": {
-        const n = autoName(inputs.name);
-        return {
-          id: `${text(inputs.namespace)}/${n}`,
-          name: n,
-          status: {
-            chart: inputs.chart,
-            version: inputs.version,
-            namespace: inputs.namespace,
-            name: n,
-            status: "deployed",
-            revision: 1,
-          },
-        };
-      }
-      default:
-        if (type.startsWith("pulumi:providers:")) return { id: `${name}-provider` };
-        return { id: `${name}-id` };
+    const compute = OUTPUTS[type];
+    if (compute !== undefined) {
+      return compute({
+        type,
+        name,
+        inputs,
+        sub,
+        rg,
+        rgId: `${sub}/resourceGroups/${rg}`,
+        autoName,
+      });
     }
+    if (type.startsWith("pulumi:providers:")) return { id: `${name}-provider` };
+    return { id: `${name}-id` };
   }
 }
 

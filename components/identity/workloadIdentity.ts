@@ -8,7 +8,11 @@ import { canonicalIssuer } from "../issuer/issuerUrl";
 import { namespacesToCreate } from "../shared/kubernetes";
 import { splitKubernetesProvider } from "../shared/providers";
 import { RoleAssignmentOutput, roleDefinitionId } from "./roles";
-import { WorkloadIdentityArgs, resolveWorkloadIdentityArgs } from "./workloadIdentityArgs";
+import {
+  ResolvedWorkloadIdentityArgs,
+  WorkloadIdentityArgs,
+  resolveWorkloadIdentityArgs,
+} from "./workloadIdentityArgs";
 import { createdIdentityKey, deploymentClaims, existingIdentityKey } from "./identityClaims";
 import { PodIdentity, podIdentityFor, serviceAccountAnnotations } from "./workloadIdentityNames";
 
@@ -43,54 +47,88 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
     super("azure-wi:index:WorkloadIdentity", name, {}, rest);
     this.componentName = name;
     this.trusted = cfg.serviceAccounts;
-    const parent = { parent: this };
 
-    let identityRg: pulumi.Input<string>;
-    let identityName: pulumi.Input<string>;
+    const identity = this.identity(name, cfg, args);
+    this.clientId = identity.clientId;
+    this.principalId = identity.principalId;
+    this.identityId = identity.identityId;
+    this.tenantId = identity.tenantId;
+    this.federatedCredentials(name, cfg, args, identity);
+    this.serviceAccountResources = this.kubernetesObjects(name, cfg, args, kubernetes);
+    this.roleAssignments = this.roles(name, cfg);
+    this.serviceAccounts = pulumi.output(
+      cfg.serviceAccounts.map((sa) => `${sa.namespace}/${sa.name}`),
+    );
+    // The names are ours (cfg), known before anything exists.
+    this.federatedCredentialNames = pulumi.output(cfg.serviceAccounts.map((sa) => sa.ficName));
+    this.registerOutputs({
+      clientId: this.clientId,
+      principalId: this.principalId,
+      tenantId: this.tenantId,
+      identityId: this.identityId,
+      serviceAccounts: this.serviceAccounts,
+      federatedCredentialNames: this.federatedCredentialNames,
+      roleAssignments: this.roleAssignments,
+    });
+  }
+
+  /** The user-assigned identity: the existing one's ids, or a new one's. */
+  private identity(name: string, cfg: ResolvedWorkloadIdentityArgs, args: WorkloadIdentityArgs) {
     if (cfg.existing) {
-      identityRg = cfg.existing.resourceGroupName;
-      identityName = cfg.existing.name;
-      this.clientId = pulumi.output(cfg.existing.clientId);
-      // Empty when not given: the existing identity's roles are managed elsewhere.
-      this.principalId = pulumi.output(cfg.existing.principalId ?? "");
-      this.identityId = pulumi.output(cfg.existing.resourceId);
       const tenant = args.tenantId ?? cfg.existing.tenantId;
-      this.tenantId =
-        tenant !== undefined
-          ? pulumi.output(tenant)
-          : authorization.getClientConfigOutput(parent).tenantId;
-    } else {
-      const identity = new managedidentity.UserAssignedIdentity(
-        `${name}-identity`,
-        {
-          resourceName: cfg.identityName,
-          resourceGroupName: args.resourceGroupName!,
-          location: args.location,
-          tags: args.tags,
-        },
-        parent,
-      );
-      identityRg = args.resourceGroupName!;
-      identityName = identity.name;
-      this.clientId = identity.clientId;
-      this.principalId = identity.principalId;
-      this.identityId = identity.id;
-      this.tenantId =
-        args.tenantId !== undefined ? pulumi.output(args.tenantId) : identity.tenantId;
+      return {
+        // Plain where they are known: no Output, no promise per credential (npm run bench).
+        resourceGroupName: cfg.existing.resourceGroupName as pulumi.Input<string>,
+        name: cfg.existing.name as pulumi.Input<string>,
+        clientId: pulumi.output(cfg.existing.clientId),
+        // Empty when not given: the existing identity's roles are managed elsewhere.
+        principalId: pulumi.output(cfg.existing.principalId ?? ""),
+        identityId: pulumi.output(cfg.existing.resourceId),
+        tenantId:
+          tenant !== undefined
+            ? pulumi.output(tenant)
+            : authorization.getClientConfigOutput({ parent: this }).tenantId,
+      };
     }
+    const identity = new managedidentity.UserAssignedIdentity(
+      `${name}-identity`,
+      {
+        resourceName: cfg.identityName,
+        resourceGroupName: args.resourceGroupName!,
+        location: args.location,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    return {
+      resourceGroupName: args.resourceGroupName!,
+      name: identity.name as pulumi.Input<string>,
+      clientId: identity.clientId,
+      principalId: identity.principalId,
+      identityId: identity.id,
+      tenantId: args.tenantId !== undefined ? pulumi.output(args.tenantId) : identity.tenantId,
+    };
+  }
 
+  /**
+   * One FIC per ServiceAccount. Azure refuses concurrent FIC writes under one identity (HTTP
+   * 409, ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity;
+   * pulumi-azure-native #4343): they are chained. Other identities still go in parallel.
+   */
+  private federatedCredentials(
+    name: string,
+    cfg: ResolvedWorkloadIdentityArgs,
+    args: WorkloadIdentityArgs,
+    identity: { resourceGroupName: pulumi.Input<string>; name: pulumi.Input<string> },
+  ): void {
     const issuer = pulumi.output(args.issuerUrl).apply((u) => canonicalIssuer(u, "issuerUrl"));
-
-    // Azure refuses concurrent FIC writes under one identity (HTTP 409,
-    // ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity;
-    // pulumi-azure-native #4343): chain them. Other identities still go in parallel.
     let previous: managedidentity.FederatedIdentityCredential | undefined;
     for (const sa of cfg.serviceAccounts) {
       previous = new managedidentity.FederatedIdentityCredential(
         `${name}-fic-${sa.key}`,
         {
-          resourceName: identityName,
-          resourceGroupName: identityRg,
+          resourceName: identity.name,
+          resourceGroupName: identity.resourceGroupName,
           federatedIdentityCredentialResourceName: sa.ficName,
           issuer,
           subject: sa.subject,
@@ -99,7 +137,15 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
         { parent: this, dependsOn: previous ? [previous] : [] },
       );
     }
+  }
 
+  /** The namespaces it creates (createNamespaces) and the annotated ServiceAccounts. */
+  private kubernetesObjects(
+    name: string,
+    cfg: ResolvedWorkloadIdentityArgs,
+    args: WorkloadIdentityArgs,
+    kubernetes: pulumi.ProviderResource | undefined,
+  ): k8s.core.v1.ServiceAccount[] {
     const annotations = pulumi
       .all([this.clientId, this.tenantId])
       .apply(([clientId, tenantId]) =>
@@ -120,7 +166,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
         );
       }
     }
-    this.serviceAccountResources = cfg.serviceAccounts
+    return cfg.serviceAccounts
       .filter((sa) => sa.create)
       .map(
         (sa) =>
@@ -137,7 +183,13 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
             },
           ),
       );
+  }
 
+  /** Its principal's role assignments, and where and what each is (what `doctor` checks). */
+  private roles(
+    name: string,
+    cfg: ResolvedWorkloadIdentityArgs,
+  ): pulumi.Output<RoleAssignmentOutput[]> {
     // A scope given as a plain string (the usual case) makes its role definition id plain too:
     // no Output, no promise, nothing to wait for (npm run bench counts them per identity).
     const assigned: pulumi.Input<RoleAssignmentOutput>[] = [];
@@ -155,7 +207,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
           scope: ra.scope,
           roleDefinitionId: definition,
         },
-        parent,
+        { parent: this },
       );
       assigned.push(
         typeof ra.scope === "string" && typeof definition === "string"
@@ -165,22 +217,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
               .apply(([scope, roleDefinitionId]) => ({ scope, roleDefinitionId })),
       );
     }
-    this.roleAssignments = pulumi.output(assigned);
-
-    this.serviceAccounts = pulumi.output(
-      cfg.serviceAccounts.map((sa) => `${sa.namespace}/${sa.name}`),
-    );
-    // The names are ours (cfg), known before anything exists.
-    this.federatedCredentialNames = pulumi.output(cfg.serviceAccounts.map((sa) => sa.ficName));
-    this.registerOutputs({
-      clientId: this.clientId,
-      principalId: this.principalId,
-      tenantId: this.tenantId,
-      identityId: this.identityId,
-      serviceAccounts: this.serviceAccounts,
-      federatedCredentialNames: this.federatedCredentialNames,
-      roleAssignments: this.roleAssignments,
-    });
+    return pulumi.output(assigned);
   }
 
   /**

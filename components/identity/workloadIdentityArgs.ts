@@ -137,8 +137,31 @@ export function resolveWorkloadIdentityArgs(
     throw new InvalidArgumentError("issuerUrl", "undefined", "expected the cluster's issuer URL");
   }
   if (typeof args.issuerUrl === "string") canonicalIssuer(args.issuerUrl, "issuerUrl");
-
   const identityName = args.identityName ?? name;
+  return {
+    identityName,
+    existing: resolveIdentity(args, identityName),
+    serviceAccounts: resolveServiceAccounts(args.serviceAccounts),
+    audiences: resolveAudiences(args.audiences),
+    tokenExpirationSeconds:
+      args.tokenExpirationSeconds === undefined
+        ? undefined
+        : requireIntegerInRange(
+            args.tokenExpirationSeconds,
+            "tokenExpirationSeconds",
+            MIN_TOKEN_EXPIRATION,
+            MAX_TOKEN_EXPIRATION,
+          ),
+    createNamespaces: args.createNamespaces ?? false,
+    roleAssignments: resolveRoleAssignments(args.roleAssignments),
+  };
+}
+
+/** The identity: created under identityName in a resource group, or an existing one. */
+function resolveIdentity(
+  args: WorkloadIdentityArgs,
+  identityName: string,
+): ResolvedWorkloadIdentityArgs["existing"] {
   if (args.existingIdentity === undefined) {
     validateIdentityName(identityName, "identityName", "(it defaults to the component name)");
     if (args.resourceGroupName === undefined) {
@@ -148,97 +171,106 @@ export function resolveWorkloadIdentityArgs(
         "a created identity needs a resource group",
       );
     }
-  } else if (args.identityName !== undefined) {
+    return undefined;
+  }
+  if (args.identityName !== undefined) {
     throw new InvalidArgumentError(
       "identityName",
       describeValue(args.identityName),
       "not used with existingIdentity; omit it",
     );
   }
-  let existing: ResolvedWorkloadIdentityArgs["existing"];
-  if (args.existingIdentity !== undefined) {
-    const given = args.existingIdentity;
-    requireKnownObject(
-      given,
-      "existingIdentity",
-      ["resourceId", "clientId", "principalId", "tenantId"],
-      "{ resourceId, clientId, principalId?, tenantId? }",
+  const given = args.existingIdentity;
+  requireKnownObject(
+    given,
+    "existingIdentity",
+    ["resourceId", "clientId", "principalId", "tenantId"],
+    "{ resourceId, clientId, principalId?, tenantId? }",
+  );
+  const id = parseIdentityResourceId(given.resourceId);
+  if (given.clientId === undefined) {
+    throw new InvalidArgumentError(
+      "existingIdentity.clientId",
+      "undefined",
+      "an existing identity needs its client id (the ServiceAccount annotation names it)",
     );
-    const id = parseIdentityResourceId(given.resourceId);
-    if (given.clientId === undefined) {
-      throw new InvalidArgumentError(
-        "existingIdentity.clientId",
-        "undefined",
-        "an existing identity needs its client id (the ServiceAccount annotation names it)",
-      );
-    }
-    if (given.principalId === undefined && (args.roleAssignments ?? []).length > 0) {
-      throw new InvalidArgumentError(
-        "existingIdentity.principalId",
-        "undefined",
-        "needed to grant roleAssignments; give the identity's principal (object) id or omit roleAssignments",
-      );
-    }
-    existing = { ...given, resourceGroupName: id.resourceGroupName, name: id.name };
   }
+  if (given.principalId === undefined && (args.roleAssignments ?? []).length > 0) {
+    throw new InvalidArgumentError(
+      "existingIdentity.principalId",
+      "undefined",
+      "needed to grant roleAssignments; give the identity's principal (object) id or omit roleAssignments",
+    );
+  }
+  return { ...given, resourceGroupName: id.resourceGroupName, name: id.name };
+}
 
-  if (!Array.isArray(args.serviceAccounts)) {
+/** One trusted ServiceAccount: its names checked, never the default one created. */
+function resolveServiceAccount(sa: TrustedServiceAccount, field: string): ResolvedServiceAccount {
+  requireKnownObject(sa, field, ["namespace", "name", "create"], "{ namespace, name, create? }");
+  const namespace = validateDns1123Label(sa.namespace, `${field}.namespace`);
+  // ServiceAccount names are DNS-1123 subdomains in Kubernetes; a label is what every
+  // FIC subject and pod spec in practice uses, and what the webhook docs require.
+  const saName = validateDns1123Label(sa.name, `${field}.name`, 253);
+  if (sa.create !== undefined && typeof sa.create !== "boolean") {
+    throw new InvalidArgumentError(
+      `${field}.create`,
+      describeValue(sa.create),
+      "expected true or false",
+    );
+  }
+  if (saName === "default" && sa.create !== false) {
+    throw new InvalidArgumentError(
+      field,
+      `${namespace}/default`,
+      "every namespace has its default ServiceAccount, so it cannot be created: trust it with create: false, or give the workload a ServiceAccount of its own",
+    );
+  }
+  return {
+    namespace,
+    name: saName,
+    create: sa.create ?? true,
+    subject: serviceAccountSubject(namespace, saName),
+    ficName: ficName(namespace, saName),
+    key: `${namespace}-${saName}`,
+  };
+}
+
+/** The ServiceAccounts: at most 20 (one FIC each), each subject once. */
+function resolveServiceAccounts(given: unknown): ResolvedServiceAccount[] {
+  if (!Array.isArray(given)) {
     throw new InvalidArgumentError(
       "serviceAccounts",
-      describeValue(args.serviceAccounts),
+      describeValue(given),
       "expected a list of { namespace, name }",
     );
   }
-  if (args.serviceAccounts.length > MAX_FICS_PER_IDENTITY) {
+  if (given.length > MAX_FICS_PER_IDENTITY) {
     throw new InvalidArgumentError(
       "serviceAccounts",
-      `${args.serviceAccounts.length} service accounts`,
+      `${given.length} service accounts`,
       `expected at most ${MAX_FICS_PER_IDENTITY}: Entra allows ${MAX_FICS_PER_IDENTITY} federated credentials per identity`,
     );
   }
   const subjects = new Map<string, number>();
-  const serviceAccounts = args.serviceAccounts.map((sa, i): ResolvedServiceAccount => {
-    const field = `serviceAccounts[${i}]`;
-    requireKnownObject(sa, field, ["namespace", "name", "create"], "{ namespace, name, create? }");
-    const namespace = validateDns1123Label(sa.namespace, `${field}.namespace`);
-    // ServiceAccount names are DNS-1123 subdomains in Kubernetes; a label is what every
-    // FIC subject and pod spec in practice uses, and what the webhook docs require.
-    const saName = validateDns1123Label(sa.name, `${field}.name`, 253);
-    if (sa.create !== undefined && typeof sa.create !== "boolean") {
-      throw new InvalidArgumentError(
-        `${field}.create`,
-        describeValue(sa.create),
-        "expected true or false",
-      );
-    }
-    if (saName === "default" && sa.create !== false) {
-      throw new InvalidArgumentError(
-        field,
-        `${namespace}/default`,
-        "every namespace has its default ServiceAccount, so it cannot be created: trust it with create: false, or give the workload a ServiceAccount of its own",
-      );
-    }
-    const subject = serviceAccountSubject(namespace, saName);
-    const twin = subjects.get(subject);
+  return given.map((sa: TrustedServiceAccount, i) => {
+    const resolved = resolveServiceAccount(sa, `serviceAccounts[${i}]`);
+    const twin = subjects.get(resolved.subject);
     if (twin !== undefined) {
       throw new InvalidArgumentError(
-        field,
-        `a second ${subject}`,
+        `serviceAccounts[${i}]`,
+        `a second ${resolved.subject}`,
         `expected each subject once per identity (same as serviceAccounts[${twin}]); issuer and subject must be unique within an identity`,
       );
     }
-    subjects.set(subject, i);
-    return {
-      namespace,
-      name: saName,
-      create: sa.create ?? true,
-      subject,
-      ficName: ficName(namespace, saName),
-      key: `${namespace}-${saName}`,
-    };
+    subjects.set(resolved.subject, i);
+    return resolved;
   });
+}
 
-  const audiences = args.audiences ?? [AZURE_AD_TOKEN_EXCHANGE_AUDIENCE];
+/** The FICs' audiences: exactly one, as Entra accepts. */
+function resolveAudiences(given: string[] | undefined): string[] {
+  const audiences = given ?? [AZURE_AD_TOKEN_EXCHANGE_AUDIENCE];
   if (
     !Array.isArray(audiences) ||
     audiences.length !== 1 ||
@@ -251,25 +283,20 @@ export function resolveWorkloadIdentityArgs(
       `expected exactly one audience (Entra accepts one), normally "${AZURE_AD_TOKEN_EXCHANGE_AUDIENCE}"`,
     );
   }
-  const tokenExpirationSeconds =
-    args.tokenExpirationSeconds === undefined
-      ? undefined
-      : requireIntegerInRange(
-          args.tokenExpirationSeconds,
-          "tokenExpirationSeconds",
-          MIN_TOKEN_EXPIRATION,
-          MAX_TOKEN_EXPIRATION,
-        );
+  return [...audiences];
+}
 
-  if (args.roleAssignments !== undefined && !Array.isArray(args.roleAssignments)) {
+/** Role assignments: each scope and role checked, a role once per scope. */
+function resolveRoleAssignments(given: unknown): ResolvedWorkloadIdentityArgs["roleAssignments"] {
+  if (given !== undefined && !Array.isArray(given)) {
     throw new InvalidArgumentError(
       "roleAssignments",
-      describeValue(args.roleAssignments),
+      describeValue(given),
       "expected a list of { scope, role }",
     );
   }
   const grants = new Map<string, number>();
-  const roleAssignments = (args.roleAssignments ?? []).map((ra, i) => {
+  return ((given ?? []) as RoleAssignmentSpec[]).map((ra, i) => {
     const field = `roleAssignments[${i}]`;
     requireKnownObject(ra, field, ["scope", "role"], "{ scope, role }");
     if (ra.scope === undefined)
@@ -299,14 +326,4 @@ export function resolveWorkloadIdentityArgs(
       key: crypto.createHash("sha256").update(grant).digest("hex").slice(0, 8),
     };
   });
-
-  return {
-    identityName,
-    existing,
-    serviceAccounts,
-    audiences: [...audiences],
-    tokenExpirationSeconds,
-    createNamespaces: args.createNamespaces ?? false,
-    roleAssignments,
-  };
 }

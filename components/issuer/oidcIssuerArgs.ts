@@ -336,55 +336,52 @@ export function resolveDeclaredKeys(
   }
   const seenNames = new Set<string>();
   const seenKids = new Map<string, string>();
-  const resolved: ResolvedKey[] = keys.map((raw: unknown, i) => {
-    const at = `keys[${i}]`;
-    if (typeof raw !== "object" || raw === null) {
+  const resolved = keys.map((raw: unknown, i) => {
+    const key = resolveDeclaredKey(raw, `keys[${i}]`);
+    if (seenNames.has(key.name)) {
       throw new InvalidArgumentError(
-        at,
-        describeValue(raw),
-        "expected { name, rsaBits? } or { name, publicKeyPem }",
-      );
-    }
-    const k = raw as Record<string, unknown>;
-    for (const field of Object.keys(k)) {
-      if (!["name", "rsaBits", "publicKeyPem"].includes(field)) {
-        throw new InvalidArgumentError(
-          `${at}.${field}`,
-          describeValue(k[field]),
-          "expected only name, rsaBits or publicKeyPem",
-        );
-      }
-    }
-    const name = validateKeyName(k.name, `${at}.name`);
-    if (seenNames.has(name)) {
-      throw new InvalidArgumentError(
-        `${at}.name`,
-        describeValue(name),
+        `keys[${i}].name`,
+        describeValue(key.name),
         "expected each key name once",
       );
     }
-    seenNames.add(name);
-    if (k.publicKeyPem !== undefined) {
-      if (k.rsaBits !== undefined) {
-        throw new InvalidArgumentError(
-          `${at}.rsaBits`,
-          describeValue(k.rsaBits),
-          "only for a generated key; a brought key has publicKeyPem",
-        );
-      }
-      const publicKeyPem = normalizePublicKeyPem(k.publicKeyPem as string, `${at}.publicKeyPem`);
-      const kid = keyId(publicKeyPem);
-      const twin = seenKids.get(kid);
+    seenNames.add(key.name);
+    if (key.kind === "provided") {
+      const twin = seenKids.get(key.keyId);
       if (twin !== undefined) {
         throw new InvalidArgumentError(
-          `${at}.publicKeyPem`,
-          `the same key as ${twin} (kid ${kid})`,
+          `keys[${i}].publicKeyPem`,
+          `the same key as ${twin} (kid ${key.keyId})`,
           "expected each public key once",
         );
       }
-      seenKids.set(kid, `${at}.publicKeyPem`);
-      return { name, field: at, kind: "provided", publicKeyPem, keyId: kid };
+      seenKids.set(key.keyId, `keys[${i}].publicKeyPem`);
     }
+    return key;
+  });
+  const signing = validateKeyName(signingKeyName, "signingKeyName");
+  const key = resolved.find((k) => k.name === signing);
+  if (!key) {
+    throw new InvalidArgumentError(
+      "signingKeyName",
+      describeValue(signing),
+      `expected the name of one of keys (${resolved.map((k) => JSON.stringify(k.name)).join(", ")})`,
+    );
+  }
+  checkSigningPrivateHalf(key, signingPrivateKeyPem);
+  return { keys: resolved, signingKeyName: signing, signingPrivateKeyPem };
+}
+
+/** One declared key: generated (its size) or brought (its public half, checked). */
+function resolveDeclaredKey(raw: unknown, at: string): ResolvedKey {
+  const k = requireKnownObject(
+    raw,
+    at,
+    ["name", "rsaBits", "publicKeyPem"],
+    "{ name, rsaBits? } or { name, publicKeyPem }",
+  );
+  const name = validateKeyName(k.name, `${at}.name`);
+  if (k.publicKeyPem === undefined) {
     return {
       name,
       field: at,
@@ -396,38 +393,46 @@ export function resolveDeclaredKeys(
         MAX_RSA_BITS,
       ),
     };
-  });
-  const signing = validateKeyName(signingKeyName, "signingKeyName");
-  const key = resolved.find((k) => k.name === signing);
-  if (!key) {
+  }
+  if (k.rsaBits !== undefined) {
     throw new InvalidArgumentError(
-      "signingKeyName",
-      describeValue(signing),
-      `expected the name of one of keys (${resolved.map((k) => JSON.stringify(k.name)).join(", ")})`,
+      `${at}.rsaBits`,
+      describeValue(k.rsaBits),
+      "only for a generated key; a brought key has publicKeyPem",
     );
   }
-  if (key.kind === "provided") {
-    if (signingPrivateKeyPem === undefined || signingPrivateKeyPem === null) {
+  const publicKeyPem = normalizePublicKeyPem(k.publicKeyPem as string, `${at}.publicKeyPem`);
+  return { name, field: at, kind: "provided", publicKeyPem, keyId: keyId(publicKeyPem) };
+}
+
+/** The signing key's private half: given, as a secret, exactly when the signing key is brought. */
+function checkSigningPrivateHalf(
+  key: ResolvedKey,
+  privateKeyPem: pulumi.Input<string> | undefined,
+) {
+  if (key.kind === "generated") {
+    if (privateKeyPem !== undefined) {
       throw new InvalidArgumentError(
         "signingPrivateKeyPem",
-        describeValue(signingPrivateKeyPem),
-        `the signing key ${JSON.stringify(signing)} is brought: give its private half, as a secret`,
+        "a private key (not shown)",
+        `the signing key ${JSON.stringify(key.name)} is generated: give no private key`,
       );
     }
-    if (typeof signingPrivateKeyPem === "string") {
-      checkProvidedPrivateKey(signingPrivateKeyPem, key.publicKeyPem, {
-        private: "signingPrivateKeyPem",
-        public: `${key.field}.publicKeyPem`,
-      });
-    }
-  } else if (signingPrivateKeyPem !== undefined) {
+    return;
+  }
+  if (privateKeyPem === undefined || privateKeyPem === null) {
     throw new InvalidArgumentError(
       "signingPrivateKeyPem",
-      "a private key (not shown)",
-      `the signing key ${JSON.stringify(signing)} is generated: give no private key`,
+      describeValue(privateKeyPem),
+      `the signing key ${JSON.stringify(key.name)} is brought: give its private half, as a secret`,
     );
   }
-  return { keys: resolved, signingKeyName: signing, signingPrivateKeyPem };
+  if (typeof privateKeyPem === "string") {
+    checkProvidedPrivateKey(privateKeyPem, key.publicKeyPem, {
+      private: "signingPrivateKeyPem",
+      public: `${key.field}.publicKeyPem`,
+    });
+  }
 }
 
 /** Where a brought signing key's halves are given: what errors about the pair name. */

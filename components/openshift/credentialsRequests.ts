@@ -32,7 +32,115 @@ export interface CredentialsRequest {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Reads CredentialsRequest objects (as parsed YAML), checking what the component needs. */
+/** The Azure roles a request's providerSpec binds: roleBindings only, each a role we know. */
+function rolesOf(provider: unknown): string[] {
+  if (!isObj(provider) || provider.kind !== "AzureProviderSpec") {
+    throw new InvalidArgumentError(
+      "spec.providerSpec.kind",
+      describeValue(isObj(provider) ? provider.kind : provider),
+      'expected "AzureProviderSpec" (requests for other clouds do not apply)',
+    );
+  }
+  if (provider.permissions !== undefined || provider.dataPermissions !== undefined) {
+    throw new InvalidArgumentError(
+      "spec.providerSpec.permissions",
+      "custom permissions",
+      "expected roleBindings only: create a custom role with those permissions and name its id in roleBindings",
+    );
+  }
+  const bindings = provider.roleBindings ?? [];
+  if (!Array.isArray(bindings)) {
+    throw new InvalidArgumentError(
+      "spec.providerSpec.roleBindings",
+      describeValue(bindings),
+      "expected a list of { role }",
+    );
+  }
+  return bindings.map((b: unknown, j) => {
+    const role = isObj(b) ? b.role : undefined;
+    resolveRole(role, `spec.providerSpec.roleBindings[${j}].role`);
+    return role as string;
+  });
+}
+
+/** The Secret the operator reads its credentials from. */
+function secretRefOf(ref: unknown): CredentialsRequest["secretRef"] {
+  if (!isObj(ref)) {
+    throw new InvalidArgumentError(
+      "spec.secretRef",
+      describeValue(ref),
+      "expected { name, namespace }",
+    );
+  }
+  return {
+    namespace: validateDns1123Label(ref.namespace, "spec.secretRef.namespace"),
+    name: validateDns1123Label(ref.name, "spec.secretRef.name", 253),
+  };
+}
+
+/** The operator's ServiceAccounts: 1 to 20, each once (one federated credential each). */
+function serviceAccountsOf(sas: unknown): string[] {
+  if (!Array.isArray(sas) || sas.length === 0) {
+    throw new InvalidArgumentError(
+      "spec.serviceAccountNames",
+      describeValue(sas),
+      "expected the operator's ServiceAccounts (at least one), which get a federated credential each",
+    );
+  }
+  const names = sas.map((s: unknown, j) => {
+    const sa = validateDns1123Label(s, `spec.serviceAccountNames[${j}]`, 253);
+    if (sas.indexOf(s) !== j) {
+      throw new InvalidArgumentError(
+        `spec.serviceAccountNames[${j}]`,
+        describeValue(s),
+        "expected each ServiceAccount once: each gets one federated credential",
+      );
+    }
+    return sa;
+  });
+  if (names.length > MAX_FICS_PER_IDENTITY) {
+    throw new InvalidArgumentError(
+      "spec.serviceAccountNames",
+      `${names.length} ServiceAccounts`,
+      `expected at most ${MAX_FICS_PER_IDENTITY}: Entra allows ${MAX_FICS_PER_IDENTITY} federated credentials per identity`,
+    );
+  }
+  return names;
+}
+
+/** One request, its fields named under `at` with the request as the owner. */
+function parseCredentialsRequest(item: unknown, at: string): CredentialsRequest {
+  if (
+    !isObj(item) ||
+    item.kind !== "CredentialsRequest" ||
+    !isObj(item.metadata) ||
+    !isObj(item.spec)
+  ) {
+    throw new InvalidArgumentError(
+      at,
+      describeValue(item),
+      "expected a CredentialsRequest with metadata and spec",
+    );
+  }
+  const meta = item.metadata;
+  const name = validateDns1123Label(meta.name, `${at}.metadata.name`, 253);
+  const namespace = validateDns1123Label(
+    meta.namespace ?? "openshift-cloud-credential-operator",
+    `${at}.metadata.namespace`,
+  );
+  return withOwner(`CredentialsRequest ${namespace}/${name}`, `${at}.`, () => {
+    const spec = item.spec as Obj;
+    return {
+      id: `${namespace}/${name}`,
+      secretRef: secretRefOf(spec.secretRef),
+      serviceAccountNames: serviceAccountsOf(spec.serviceAccountNames),
+      roles: rolesOf(spec.providerSpec),
+    };
+  });
+}
+
+/** Reads CredentialsRequest objects (as parsed YAML), checking what the component needs: each
+ * request and its secret once (each gets an identity named after its secret). */
 export function parseCredentialsRequests(
   value: unknown,
   field = "credentialsRequests",
@@ -48,112 +156,28 @@ export function parseCredentialsRequests(
   const secrets = new Set<string>();
   return value.map((item: unknown, i) => {
     const at = `${field}[${i}]`;
-    if (
-      !isObj(item) ||
-      item.kind !== "CredentialsRequest" ||
-      !isObj(item.metadata) ||
-      !isObj(item.spec)
-    ) {
+    const request = parseCredentialsRequest(item, at);
+    const owner = `CredentialsRequest ${request.id}`;
+    const secret = `${request.secretRef.namespace}/${request.secretRef.name}`;
+    if (secrets.has(secret)) {
       throw new InvalidArgumentError(
-        at,
-        describeValue(item),
-        "expected a CredentialsRequest with metadata and spec",
+        `${at}.spec.secretRef`,
+        JSON.stringify(secret),
+        "expected each secretRef once: each request gets an identity named after it",
+        owner,
       );
     }
-    const meta = item.metadata;
-    const name = validateDns1123Label(meta.name, `${at}.metadata.name`, 253);
-    const namespace = validateDns1123Label(
-      meta.namespace ?? "openshift-cloud-credential-operator",
-      `${at}.metadata.namespace`,
-    );
-    const owner = `CredentialsRequest ${namespace}/${name}`;
-    return withOwner(owner, `${at}.`, () => {
-      const spec = item.spec as Obj;
-      const provider = spec.providerSpec;
-      if (!isObj(provider) || provider.kind !== "AzureProviderSpec") {
-        throw new InvalidArgumentError(
-          "spec.providerSpec.kind",
-          describeValue(isObj(provider) ? provider.kind : provider),
-          'expected "AzureProviderSpec" (requests for other clouds do not apply)',
-        );
-      }
-      if (provider.permissions !== undefined || provider.dataPermissions !== undefined) {
-        throw new InvalidArgumentError(
-          "spec.providerSpec.permissions",
-          "custom permissions",
-          "expected roleBindings only: create a custom role with those permissions and name its id in roleBindings",
-        );
-      }
-      const bindings = provider.roleBindings ?? [];
-      if (!Array.isArray(bindings)) {
-        throw new InvalidArgumentError(
-          "spec.providerSpec.roleBindings",
-          describeValue(bindings),
-          "expected a list of { role }",
-        );
-      }
-      const roles = bindings.map((b: unknown, j) => {
-        const role = isObj(b) ? b.role : undefined;
-        resolveRole(role, `spec.providerSpec.roleBindings[${j}].role`);
-        return role as string;
-      });
-      const ref = spec.secretRef;
-      if (!isObj(ref)) {
-        throw new InvalidArgumentError(
-          "spec.secretRef",
-          describeValue(ref),
-          "expected { name, namespace }",
-        );
-      }
-      const secretRef = {
-        namespace: validateDns1123Label(ref.namespace, "spec.secretRef.namespace"),
-        name: validateDns1123Label(ref.name, "spec.secretRef.name", 253),
-      };
-      const sas = spec.serviceAccountNames;
-      if (!Array.isArray(sas) || sas.length === 0) {
-        throw new InvalidArgumentError(
-          "spec.serviceAccountNames",
-          describeValue(sas),
-          "expected the operator's ServiceAccounts (at least one), which get a federated credential each",
-        );
-      }
-      const serviceAccountNames = sas.map((s: unknown, j) => {
-        const sa = validateDns1123Label(s, `spec.serviceAccountNames[${j}]`, 253);
-        if (sas.indexOf(s) !== j) {
-          throw new InvalidArgumentError(
-            `spec.serviceAccountNames[${j}]`,
-            describeValue(s),
-            "expected each ServiceAccount once: each gets one federated credential",
-          );
-        }
-        return sa;
-      });
-      if (serviceAccountNames.length > MAX_FICS_PER_IDENTITY) {
-        throw new InvalidArgumentError(
-          "spec.serviceAccountNames",
-          `${serviceAccountNames.length} ServiceAccounts`,
-          `expected at most ${MAX_FICS_PER_IDENTITY}: Entra allows ${MAX_FICS_PER_IDENTITY} federated credentials per identity`,
-        );
-      }
-      const secret = `${secretRef.namespace}/${secretRef.name}`;
-      if (secrets.has(secret)) {
-        throw new InvalidArgumentError(
-          "spec.secretRef",
-          JSON.stringify(secret),
-          "expected each secretRef once: each request gets an identity named after it",
-        );
-      }
-      secrets.add(secret);
-      const id = `${namespace}/${name}`;
-      if (ids.has(id))
-        throw new InvalidArgumentError(
-          "metadata.name",
-          JSON.stringify(id),
-          "expected each request once",
-        );
-      ids.add(id);
-      return { id, secretRef, serviceAccountNames, roles };
-    });
+    if (ids.has(request.id)) {
+      throw new InvalidArgumentError(
+        `${at}.metadata.name`,
+        JSON.stringify(request.id),
+        "expected each request once",
+        owner,
+      );
+    }
+    secrets.add(secret);
+    ids.add(request.id);
+    return request;
   });
 }
 
