@@ -27,10 +27,10 @@ type kindNode struct {
 		HostPath      string `yaml:"hostPath"`
 		ContainerPath string `yaml:"containerPath"`
 	} `yaml:"extraMounts"`
-	KubeadmConfigPatches         []string `yaml:"kubeadmConfigPatches"`
-	KubeadmConfigPatchesJSON6902 []struct {
-		Patch string `yaml:"patch"`
-	} `yaml:"kubeadmConfigPatchesJSON6902"`
+	KubeadmConfigPatches []string `yaml:"kubeadmConfigPatches"`
+	// The renderer writes none (sa.pub holds every key); a config with some would be applied by
+	// kind but not read here, so it is refused rather than half understood.
+	KubeadmConfigPatchesJSON6902 []any `yaml:"kubeadmConfigPatchesJSON6902"`
 }
 
 type kindConfig struct {
@@ -160,6 +160,9 @@ func checkKindConfig(file string) (map[string][]string, error) {
 		}
 		hostOf[m.ContainerPath] = host
 	}
+	if len(plane.KubeadmConfigPatchesJSON6902) > 0 {
+		return nil, fmt.Errorf("the local cloud's kind does not apply kubeadmConfigPatchesJSON6902")
+	}
 	flags := map[string][]string{}
 	for _, p := range plane.KubeadmConfigPatches {
 		var patch struct {
@@ -171,24 +174,6 @@ func checkKindConfig(file string) (map[string][]string, error) {
 			return nil, err
 		}
 		collectFlags(&patch.APIServer.ExtraArgs, flags)
-	}
-	for _, p := range plane.KubeadmConfigPatchesJSON6902 {
-		var ops []struct {
-			Op    string `yaml:"op"`
-			Path  string `yaml:"path"`
-			Value struct {
-				Name  string `yaml:"name"`
-				Value string `yaml:"value"`
-			} `yaml:"value"`
-		}
-		if err := yaml.Unmarshal([]byte(p.Patch), &ops); err != nil {
-			return nil, err
-		}
-		for _, op := range ops {
-			if op.Op == "add" && op.Path == "/apiServer/extraArgs/-" {
-				flags[op.Value.Name] = append(flags[op.Value.Name], op.Value.Value)
-			}
-		}
 	}
 	for _, f := range flags["service-account-key-file"] {
 		host, ok := hostOf[f]

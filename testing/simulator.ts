@@ -44,11 +44,6 @@ export interface SimulatedResource {
   endedMs: number;
 }
 
-export interface SimulatorOptions {
-  /** RSA key size used when a test asks the simulated TLS provider for smaller keys than requested. */
-  maxRsaBits?: number;
-}
-
 /**
  * Every GUID the simulator invents starts with this: eight zeros cannot be mistaken for an id
  * Azure assigned (real tenant, subscription, client and principal ids are random).
@@ -364,8 +359,6 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
   private readonly started = Date.now();
   private readonly keys = new Map<string, crypto.KeyPairKeyObjectResult>();
 
-  constructor(readonly options: SimulatorOptions = {}) {}
-
   /** Outputs registered by components and the stack, by URN, secret markers kept. */
   readonly registeredOutputs = new Map<string, Record<string, unknown>>();
 
@@ -548,12 +541,11 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
   /** A real RSA key pair, generated off the event loop (as the provider plugin would, in its own
    * process) so that other registrations are not held up meanwhile. */
   private async rsaKey(name: string, bits: number): Promise<crypto.KeyPairKeyObjectResult> {
-    const size = Math.min(bits, this.options.maxRsaBits ?? bits);
-    const cacheKey = `${name}/${size}`;
+    const cacheKey = `${name}/${bits}`;
     let pair = this.keys.get(cacheKey);
     if (!pair) {
       pair = await new Promise<crypto.KeyPairKeyObjectResult>((resolve, reject) =>
-        crypto.generateKeyPair("rsa", { modulusLength: size }, (err, publicKey, privateKey) =>
+        crypto.generateKeyPair("rsa", { modulusLength: bits }, (err, publicKey, privateKey) =>
           err ? reject(err) : resolve({ publicKey, privateKey }),
         ),
       );
@@ -636,7 +628,7 @@ export interface RecordableMonitor {
   __simulated?: boolean;
 }
 
-export interface InstallOptions extends SimulatorOptions {
+export interface InstallOptions {
   project?: string;
   stack?: string;
   /** Stack config as `project:key` => value (strings, or JSON for objects). */
@@ -650,7 +642,7 @@ export interface InstallOptions extends SimulatorOptions {
  * importing a stack program (config is read at import time).
  */
 export function installSimulator(options: InstallOptions = {}): SimulatedCloud {
-  const sim = new SimulatedCloud(options);
+  const sim = new SimulatedCloud();
   pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
   void pulumi.runtime.setMocks(
     sim,
