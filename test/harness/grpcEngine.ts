@@ -18,7 +18,7 @@ import * as resrpc from "@pulumi/pulumi/proto/resource_grpc_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
 
-import { SimulatedCloud, SimulatorOptions } from "../../testing/simulator";
+import { SimulatedCloud } from "../../testing/simulator";
 
 /** What a current engine answers to SupportsFeature: everything the SDK asks about. */
 const ENGINE_FEATURES = new Set([
@@ -62,9 +62,9 @@ function failed(err: unknown): grpc.ServiceError {
 }
 
 export async function startSimulatedEngine(
-  options: SimulatorOptions & { project: string; stack: string },
+  options: { project: string; stack: string },
 ): Promise<SimulatedEngine> {
-  const cloud = new SimulatedCloud(options);
+  const cloud = new SimulatedCloud();
   const problems: string[] = [];
   let rootUrn = "";
 
