@@ -1,5 +1,5 @@
 /**
- * One local cloud with the dev stack of N identities (scripts/fleet.ts), ready for the real CLI,
+ * One local cloud with the dev stack of N identities (bench/fleet.ts), ready for the real CLI,
  * and the means to run one operation in it as a process of its own, sampled as it runs
  * (bench/cliRun.ts, bench/procTree.ts). The bench and its integration test use it.
  */

@@ -1,5 +1,5 @@
 // The real Kubernetes control plane for the tests: kube-apiserver and etcd, built from the Go
-// module proxy at the versions scripts/ci/build-control-plane.sh names. k8s.io/kubernetes
+// module proxy at the versions .ci/build-control-plane.sh names. k8s.io/kubernetes
 // resolves its staging modules from its own tree with replace directives, which a dependency's
 // go.mod cannot pass on; the replaces below pin each staging module to the release's tag.
 module azure-workload-identity/controlplane

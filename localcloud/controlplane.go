@@ -19,7 +19,7 @@ import (
 )
 
 // A real Kubernetes control plane for a kind cluster, when $LOCALCLOUD_CONTROL_PLANE names a
-// folder holding etcd and kube-apiserver (scripts/ci/build-control-plane.sh builds them): the
+// folder holding etcd and kube-apiserver (.ci/build-control-plane.sh builds them): the
 // stand-in kind starts etcd and kube-apiserver on loopback with exactly the API server flags of
 // the rendered kind configuration (file paths in the node mapped back to the host files they are
 // mounted from, so the API server reads the key files the create script wrote), plus what a

@@ -1,7 +1,7 @@
 /**
  * The stack program run the way `pulumi up` runs it: Pulumi's own entry point with Pulumi.yaml's
  * runtime options and tsconfig.json, in a process of its own, against a gRPC engine
- * (scripts/grpcEngine.ts). Catches what the in-process mocks cannot: the project's runtime
+ * (test/harness/grpcEngine.ts). Catches what the in-process mocks cannot: the project's runtime
  * settings, the program's export, and values and secrets as the wire carries them.
  */
 import * as assert from "node:assert/strict";
@@ -14,7 +14,7 @@ describe("the program under Pulumi's entry point and a gRPC engine", function ()
   let cloud: SimulatedCloud | undefined;
 
   before(async () => {
-    // Identity 0 trusts one ServiceAccount and identity 1 two (scripts/fleet.ts).
+    // Identity 0 trusts one ServiceAccount and identity 1 two (bench/fleet.ts).
     await runAsPulumiUp({ identities: 2, inspect: (c) => (cloud = c) });
   });
 

@@ -2,7 +2,7 @@
  * Runs the stack program the way the Node.js language host starts it for `pulumi up`: its
  * command line (node, Pulumi.yaml's nodeargs, `@pulumi/pulumi/cmd/run`, the monitor and engine
  * flags, the project's `main`), its environment (PULUMI_CONFIG, the TypeScript switches), against
- * a gRPC engine in another process (here: this one, scripts/grpcEngine.ts). The real CLI cannot
+ * a gRPC engine in another process (here: this one, test/harness/grpcEngine.ts). The real CLI cannot
  * start the program this way here (pulumi-language-nodejs is not served), so this is what proves
  * the entry point, Pulumi.yaml's runtime options and the values on the wire (test/pulumiUp.test.ts).
  */

@@ -4,7 +4,7 @@
  * Behind the monitor sits the SimulatedCloud, so each resource gets realistic outputs, and every
  * registration is recorded with its dependencies.
  *
- * With it scripts/entryPoint.ts runs the program as the Node.js language host starts it: Pulumi's
+ * With it test/harness/entryPoint.ts runs the program as the Node.js language host starts it: Pulumi's
  * own entry point (`@pulumi/pulumi/cmd/run`) in a process of its own, with Pulumi.yaml's runtime
  * options, talking gRPC to an engine that runs elsewhere.
  */
@@ -61,9 +61,10 @@ function failed(err: unknown): grpc.ServiceError {
   });
 }
 
-export async function startSimulatedEngine(
-  options: { project: string; stack: string },
-): Promise<SimulatedEngine> {
+export async function startSimulatedEngine(options: {
+  project: string;
+  stack: string;
+}): Promise<SimulatedEngine> {
   const cloud = new SimulatedCloud();
   const problems: string[] = [];
   let rootUrn = "";

@@ -1,6 +1,6 @@
 /**
  * The local cloud with real programs behind it: a real kube-apiserver and etcd for each kind
- * cluster (started by the stand-in kind, scripts/ci/build-control-plane.sh builds them), the
+ * cluster (started by the stand-in kind, .ci/build-control-plane.sh builds them), the
  * issuer's documents and Azure Resource Manager reads over HTTPS on loopback (`localcloud
  * serve`), and the real azure-workload-identity webhook, configured from the chart rendered by
  * real Helm with the stack's values. What cannot run here is the kubelet (no pod starts) and

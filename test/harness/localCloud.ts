@@ -1,6 +1,6 @@
 /**
  * The real Pulumi CLI and engine (built from the Go module proxy at the SDK's version by
- * scripts/ci/build-engine.sh) running the stack program against the local cloud (localcloud/).
+ * .ci/build-engine.sh) running the stack program against the local cloud (localcloud/).
  * The program runs in this process as an Automation API inline program (pulumi-language-nodejs
  * is not served here); the CLI plans, diffs, orders, checkpoints and stores state as it does
  * for `pulumi up`: file backend, passphrase secrets, no network.

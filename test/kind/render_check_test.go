@@ -1,4 +1,4 @@
-// This file is copied by scripts/verify-kind.sh into a scratch copy of the kind module, next to
+// This file is copied by test/kind/verify-kind.sh into a scratch copy of the kind module, next to
 // kind's kubeadm config template, so that it can use kind's internal packages: it loads each
 // rendered kind configuration with kind's own loader (strict YAML, validation) and applies the
 // control-plane node's patches to the kubeadm configuration kind would generate, exactly as
