@@ -55,13 +55,21 @@ describe("the component types", function () {
   });
 });
 
-describe("the README's TypeScript", function () {
+describe("the TypeScript of the README and docs/", function () {
   this.timeout(120_000);
 
   it("compiles under the project's strict settings, as a consumer would paste it", () => {
-    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
-    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
-    assert.ok(blocks.length > 0);
+    const root = path.join(__dirname, "..");
+    const pages = [
+      "README.md",
+      ...fs.readdirSync(path.join(root, "docs")).map((f) => path.join("docs", f)),
+    ].filter((f) => f.endsWith(".md"));
+    const blocks = pages.flatMap((page) =>
+      [...fs.readFileSync(path.join(root, page), "utf8").matchAll(/```ts\n([\s\S]*?)```/g)].map(
+        (m) => m[1],
+      ),
+    );
+    assert.ok(blocks.length >= 3, `${blocks.length} blocks`);
     // Inside the repository, so that the package resolves by its own name to dist/.
     const dir = fs.mkdtempSync(path.join(__dirname, "types", ".readme-"));
     try {
