@@ -22,6 +22,7 @@ import { KubeClient } from "../../cli/doctor/kubeClient";
 import { keyId } from "../../components/issuer/keys";
 import { CloudObject, ROOT, engineBin } from "../harness/localCloud";
 import { LiveCloud } from "../harness/liveCloud";
+import { up } from "../harness/day2";
 
 const AUDIENCE = "api://AzureADTokenExchange";
 const CLI = path.join(ROOT, "dist", "cli", "main.js");
@@ -36,18 +37,6 @@ interface Fic {
 async function outputsOf(stack: Stack): Promise<Outputs> {
   const raw = await stack.outputs();
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value as unknown]));
-}
-
-async function up(stack: Stack, what: string): Promise<void> {
-  const log: string[] = [];
-  try {
-    await stack.up({ onOutput: (o) => log.push(o) });
-  } catch (err) {
-    throw new Error(`${what}: pulumi up failed:\n${log.join("")}\n${String(err)}`);
-  }
-  const preview = await stack.preview();
-  const changes = Object.entries(preview.changeSummary).filter(([op, n]) => op !== "same" && n);
-  assert.deepEqual(changes, [], `${what}: the preview after it plans changes`);
 }
 
 /** An anonymous HTTPS GET trusting the tests' CA, as Entra reads the issuer. */

@@ -15,6 +15,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
 
 import { keyId } from "../../components/issuer/keys";
+import { expectNoChanges, up as upThenNoChanges } from "../harness/day2";
 import { CloudObject, LocalCloud, PROJECT, ROOT, engineBin } from "../harness/localCloud";
 
 type Outputs = Record<string, unknown>;
@@ -22,13 +23,6 @@ type Outputs = Record<string, unknown>;
 async function outputsOf(stack: Stack): Promise<Outputs> {
   const raw = await stack.outputs();
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value as unknown]));
-}
-
-/** A preview that plans nothing: every resource the same. */
-async function expectNoChanges(stack: Stack, what: string): Promise<void> {
-  const preview = await stack.preview();
-  const changes = Object.entries(preview.changeSummary).filter(([op, n]) => op !== "same" && n);
-  assert.deepEqual(changes, [], `${what}: the preview after it plans changes`);
 }
 
 interface StateResource {
@@ -122,13 +116,7 @@ async function checkTrustChain(cloud: LocalCloud, stack: Stack, flavor: "kind" |
 
 /** `pulumi up`, which must succeed, then the checks every up is held to. */
 async function up(cloud: LocalCloud, stack: Stack, what: string, flavor: "kind" | "aks" = "kind") {
-  const log: string[] = [];
-  try {
-    await stack.up({ onOutput: (o) => log.push(o) });
-  } catch (err) {
-    throw new Error(`${what}: pulumi up failed:\n${log.join("")}\n${String(err)}`);
-  }
-  await expectNoChanges(stack, what);
+  await upThenNoChanges(stack, what);
   await checkTrustChain(cloud, stack, flavor);
 }
 

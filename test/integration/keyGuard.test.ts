@@ -14,26 +14,13 @@ import { Stack } from "@pulumi/pulumi/automation";
 
 import { program } from "../../stacks";
 import { LocalCloud, PROJECT, engineBin } from "../harness/localCloud";
+import { up } from "../harness/day2";
 
 type Outputs = Record<string, unknown>;
 
 async function outputsOf(stack: Stack): Promise<Outputs> {
   const raw = await stack.outputs();
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value as unknown]));
-}
-
-/** `pulumi up`, which must succeed, then (unless told not to) a preview that plans nothing. */
-async function up(stack: Stack, what: string, thenPreview = true): Promise<void> {
-  const log: string[] = [];
-  try {
-    await stack.up({ onOutput: (o) => log.push(o) });
-  } catch (err) {
-    throw new Error(`${what}: pulumi up failed:\n${log.join("")}\n${String(err)}`);
-  }
-  if (!thenPreview) return;
-  const preview = await stack.preview();
-  const changes = Object.entries(preview.changeSummary).filter(([op, n]) => op !== "same" && n);
-  assert.deepEqual(changes, [], `${what}: the preview after it plans changes`);
 }
 
 /**

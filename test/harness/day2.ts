@@ -1,0 +1,31 @@
+/**
+ * Day-2 assertions shared by the integration suites: after every `pulumi up`, a preview plans
+ * nothing. When it does plan something, the failure carries the engine's own step list, so a
+ * run on CI that cannot be repeated here still says which resources moved and why.
+ */
+import * as assert from "node:assert/strict";
+
+import { Stack } from "@pulumi/pulumi/automation";
+
+/** A preview that plans nothing: every resource the same. */
+export async function expectNoChanges(stack: Stack, what: string): Promise<void> {
+  const preview = await stack.preview({ diff: true });
+  const changes = Object.entries(preview.changeSummary).filter(([op, n]) => op !== "same" && n);
+  if (changes.length) {
+    assert.fail(
+      `${what}: the preview after it plans changes ${JSON.stringify(preview.changeSummary)}:\n` +
+        preview.stdout,
+    );
+  }
+}
+
+/** `pulumi up`, which must succeed, then (unless told not to) a preview that plans nothing. */
+export async function up(stack: Stack, what: string, thenPreview = true): Promise<void> {
+  const log: string[] = [];
+  try {
+    await stack.up({ onOutput: (o) => log.push(o) });
+  } catch (err) {
+    throw new Error(`${what}: pulumi up failed:\n${log.join("")}\n${String(err)}`);
+  }
+  if (thenPreview) await expectNoChanges(stack, what);
+}
