@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
@@ -19,7 +20,8 @@ import (
 // .../ACCOUNT-web/ for the static website), and `localcloud serve` answers there: blobs to
 // anonymous readers where the account and container (or the static website) allow it, and the
 // Resource Manager reads the doctor makes (an identity, its federated credentials, role
-// assignments by principal) to a caller with a bearer token, a page at a time.
+// assignments by principal) to a caller with an access token of the local Entra (entra.go), a
+// page at a time, and the token service itself.
 //
 // Knobs, so that tests meet what Azure does under load or with too few rights:
 //   - $LOCALCLOUD_PAGE_SIZE: entries per page of a list (default 2; the rest via nextLink);
@@ -57,7 +59,12 @@ func serveMain(args []string) int {
 		return 2
 	}
 	azure := openStore("azure")
-	arm := &armServer{azure: azure, pageSize: 2}
+	entra, err := newEntraServer(azure)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	arm := &armServer{azure: azure, pageSize: 2, entraKey: &jose.JSONWebKey{Key: &entra.key.PublicKey}}
 	if n, err := strconv.Atoi(os.Getenv("LOCALCLOUD_PAGE_SIZE")); err == nil && n > 0 {
 		arm.pageSize = n
 	}
@@ -67,6 +74,9 @@ func serveMain(args []string) int {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/subscriptions/", arm)
+	mux.Handle("/.msi/token", entra)
+	mux.Handle("/common/", entra)
+	mux.Handle("/organizations/", entra)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { serveBlob(azure, w, r) })
 	// Resource Manager takes `//subscriptions/...` as Azure SDKs send a scope's list (the scope's
 	// own leading slash after the path's); Go's mux would redirect, and a redirect drops the
@@ -74,6 +84,11 @@ func serveMain(args []string) int {
 	clean := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "//") {
 			r.URL.Path = "/" + strings.TrimLeft(r.URL.Path, "/")
+		}
+		// A tenant's token service: storage account names hold no "-", tenant ids do.
+		if tenantPath.MatchString(r.URL.Path) {
+			entra.ServeHTTP(w, r)
+			return
 		}
 		mux.ServeHTTP(w, r)
 	})
@@ -83,6 +98,8 @@ func serveMain(args []string) int {
 	}
 	return 0
 }
+
+var tenantPath = regexp.MustCompile(`^/[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}/`)
 
 // storageError answers as the Blob service does: an XML error with its code.
 func storageError(w http.ResponseWriter, status int, code, message string) {
@@ -174,6 +191,7 @@ func armType(typ string) string {
 // armServer answers the Resource Manager reads of the doctor, from the Azure stand-in's store.
 type armServer struct {
 	azure         *store
+	entraKey      *jose.JSONWebKey
 	pageSize      int
 	throttleEvery int64
 	requests      atomic.Int64
@@ -187,10 +205,12 @@ func writeARMError(w http.ResponseWriter, status int, code, message string) {
 }
 
 func (a *armServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
-		writeARMError(w, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
+	caller, code, message := bearer(a.entraKey, r.Header.Get("Authorization"), "https://"+r.Host)
+	if code != "" {
+		writeARMError(w, http.StatusUnauthorized, code, message)
 		return
 	}
+	client, object := fmt.Sprint(caller["appid"]), fmt.Sprint(caller["oid"])
 	if r.URL.Query().Get("api-version") == "" {
 		writeARMError(w, http.StatusBadRequest, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
 		return
@@ -198,12 +218,12 @@ func (a *armServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if n := a.requests.Add(1); a.throttleEvery > 0 && n%a.throttleEvery == 0 {
 		w.Header().Set("Retry-After", "1")
 		writeARMError(w, http.StatusTooManyRequests, "SubscriptionRequestsThrottled",
-			fmt.Sprintf("Number of 'read' requests for subscription '%s' actor '%s' exceeded. Please try again after '1' seconds after additional tokens are available.", simulatedSubscription, simulatedClient))
+			fmt.Sprintf("Number of 'read' requests for subscription '%s' actor '%s' exceeded. Please try again after '1' seconds after additional tokens are available.", simulatedSubscription, object))
 		return
 	}
 	if a.forbidden != nil && a.forbidden.MatchString(r.URL.Path) {
 		writeARMError(w, http.StatusForbidden, "AuthorizationFailed",
-			fmt.Sprintf("The client '%s' with object id '%s' does not have authorization to perform action 'read' over scope '%s' or the scope is invalid.", simulatedClient, simulatedClient, r.URL.Path))
+			fmt.Sprintf("The client '%s' with object id '%s' does not have authorization to perform action 'read' over scope '%s' or the scope is invalid.", client, object, r.URL.Path))
 		return
 	}
 	path := r.URL.Path

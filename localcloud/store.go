@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -129,6 +130,15 @@ func (s *store) get(key string) (resource.PropertyMap, bool, error) {
 	}
 	state, err := plugin.UnmarshalProperties(st, marshalState)
 	return state, true, err
+}
+
+// modTime is when the record at key was last written.
+func (s *store) modTime(key string) (time.Time, error) {
+	info, err := os.Stat(s.file(key))
+	if err != nil {
+		return time.Time{}, err
+	}
+	return info.ModTime(), nil
 }
 
 func (s *store) has(key string) bool {
