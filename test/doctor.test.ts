@@ -148,7 +148,8 @@ describe("doctor: checks", () => {
       "fail",
       "AADSTS700213",
     ]);
-    assert.deepEqual(run([])[0], ["federated credential wi apps/api", "fail", "AADSTS70021"]);
+    // No credential of the issuer at all: Entra's first miss is the issuer.
+    assert.deepEqual(run([])[0], ["federated credential wi apps/api", "fail", "AADSTS700211"]);
     const full = Array.from({ length: 20 }, (_, i) =>
       fic({ name: `f${i}`, subject: i ? `s${i}` : fic().subject }),
     );

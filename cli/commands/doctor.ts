@@ -3,9 +3,6 @@
  * identities' federated credentials and role assignments in Azure, the ServiceAccounts and the
  * webhook), one line per check.
  */
-import * as os from "node:os";
-import * as path from "node:path";
-
 import { UsageError, parseCommandArgs, readInput } from "../args";
 import type { DoctorIdentity, DoctorTarget } from "../doctor/doctor";
 
@@ -31,8 +28,12 @@ Checks a live setup end to end and prints one line per check; exit status 1 when
   --issuer <url>              or: the issuer to check, with
   --identity <resource id>    an identity (repeat for more), each followed by
   --service-account <ns/name> the ServiceAccounts it should trust (repeat for more)
-  --kubeconfig <file>         the cluster (default $KUBECONFIG's first file, or ~/.kube/config)
+  --kubeconfig <file>         the cluster (default as kubectl: $KUBECONFIG's files, ~/.kube/config,
+                              or the pod's own ServiceAccount when run in a cluster)
+  --context <name>            the kubeconfig's context (default its current-context)
   --arm-endpoint <url>        Azure Resource Manager (default ${ARM_ENDPOINT})
+                              Azure credentials: $AZURE_ACCESS_TOKEN, else DefaultAzureCredential
+                              (AZURE_* variables, workload identity, managed identity, az login)
   --audience <aud>            the tokens' audience (default api://AzureADTokenExchange)
   --json                      the report as JSON
   -h, --help                  this text`;
@@ -43,6 +44,7 @@ const OPTIONS = {
   identity: { type: "string", multiple: true },
   "service-account": { type: "string", multiple: true },
   kubeconfig: { type: "string" },
+  context: { type: "string" },
   "arm-endpoint": { type: "string" },
   audience: { type: "string" },
   json: { type: "boolean" },
@@ -109,27 +111,18 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError("give --outputs, or --issuer and --identity");
   }
   const target = targetOf(values, identitiesOf(tokens ?? []));
-  const { ArmClient, KubeClient, armToken, canonicalIssuer, doctor, formatReport } = heavy();
+  const { ArmClient, KubeClient, armCredential, canonicalIssuer, doctor, formatReport } = heavy();
   if (typeof values.audience === "string") target.audience = values.audience;
   const armEndpoint =
     typeof values["arm-endpoint"] === "string"
       ? canonicalIssuer(values["arm-endpoint"], "--arm-endpoint").replace(/\/$/, "")
       : ARM_ENDPOINT;
-  const kubeconfig =
-    typeof values.kubeconfig === "string"
-      ? values.kubeconfig
-      : process.env.KUBECONFIG?.split(path.delimiter)[0] ||
-        path.join(os.homedir(), ".kube", "config");
-  const kube = KubeClient.fromKubeconfig(
-    readInput(kubeconfig, "--kubeconfig"),
-    path.dirname(kubeconfig),
-  );
-  let arm: InstanceType<typeof ArmClient> | Error;
-  try {
-    arm = new ArmClient(armEndpoint, armToken(armEndpoint));
-  } catch (err) {
-    arm = err as Error;
-  }
+  // A kubeconfig or context that cannot be used stops here, in one line (KubeconfigError).
+  const kube = await KubeClient.load({
+    kubeconfig: typeof values.kubeconfig === "string" ? values.kubeconfig : undefined,
+    context: typeof values.context === "string" ? values.context : undefined,
+  });
+  const arm = new ArmClient(armEndpoint, await armCredential());
   const report = await doctor(target, { kube, arm });
   process.stdout.write(values.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report));
   return report.ok ? 0 : 1;

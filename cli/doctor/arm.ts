@@ -4,8 +4,6 @@
  * the Azure SDK's management clients, which follow every page (nextLink) and retry what Resource
  * Manager says to retry (429 with Retry-After, 5xx).
  */
-import { execFileSync } from "node:child_process";
-
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ManagedServiceIdentityClient } from "@azure/arm-msi";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
@@ -47,35 +45,30 @@ export class ArmError extends Error {
   }
 }
 
+/** The authority hosts MSAL knows; any other (a private cloud, the local cloud) skips its
+ * instance discovery, which asks login.microsoftonline.com about the host. */
+const KNOWN_AUTHORITIES = [
+  "login.microsoftonline.com",
+  "login.chinacloudapi.cn",
+  "login.microsoftonline.us",
+  "login.microsoftonline.de",
+];
+
 /**
- * A Resource Manager token: $AZURE_ACCESS_TOKEN when set, else the Azure CLI's
- * (`az account get-access-token`), as a user who ran `az login` has one.
+ * The user's Azure credential: $AZURE_ACCESS_TOKEN when set (a token got elsewhere), else
+ * `DefaultAzureCredential`, which tries in turn the AZURE_* variables of a service principal,
+ * workload identity (AZURE_FEDERATED_TOKEN_FILE), a managed identity, and the Azure CLI's
+ * login, as every Azure SDK tool does.
  */
-export function armToken(endpoint: string): string {
-  const fromEnv = process.env.AZURE_ACCESS_TOKEN;
-  if (fromEnv) return fromEnv;
-  try {
-    return execFileSync(
-      "az",
-      [
-        "account",
-        "get-access-token",
-        "--resource",
-        `${endpoint}/`,
-        "--query",
-        "accessToken",
-        "-o",
-        "tsv",
-      ],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
-    ).trim();
-  } catch (err) {
-    throw new ArmError(
-      0,
-      "NoCredentials",
-      `no Azure credentials: set AZURE_ACCESS_TOKEN or run az login (${(err as Error).message.split("\n")[0]})`,
-    );
-  }
+export async function armCredential(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TokenCredential> {
+  if (env.AZURE_ACCESS_TOKEN) return staticCredential(env.AZURE_ACCESS_TOKEN);
+  const { DefaultAzureCredential } = await import("@azure/identity");
+  const host = env.AZURE_AUTHORITY_HOST ? new URL(env.AZURE_AUTHORITY_HOST).hostname : undefined;
+  return new DefaultAzureCredential({
+    disableInstanceDiscovery: host !== undefined && !KNOWN_AUTHORITIES.includes(host),
+  });
 }
 
 /** A token the caller already has, as a credential. */
@@ -86,8 +79,26 @@ function staticCredential(token: string): TokenCredential {
   };
 }
 
+/**
+ * A credential that found no token, in one line: DefaultAzureCredential's answer lists every
+ * source it tried on its own line, which the report folds into one, source by source.
+ */
+function credentialError(err: Error): ArmError {
+  const tried = (err as { errors?: Error[] }).errors ?? [err];
+  const why = tried.map((e) => e.message.split("\n").find((l) => l.trim() !== "") ?? e.name);
+  return new ArmError(0, "NoCredentials", `no Azure credential: ${why.join("; ")}`);
+}
+
 /** What an SDK client threw, as one line: a 403 says what could not be read, not that it is missing. */
 function armError(err: unknown, what: string): ArmError {
+  if (
+    err instanceof Error &&
+    ["AggregateAuthenticationError", "CredentialUnavailableError", "AuthenticationError"].includes(
+      err.name,
+    )
+  ) {
+    return credentialError(err);
+  }
   const e = err as { statusCode?: number; code?: string; message?: string };
   const status = e.statusCode ?? 0;
   const code = e.code ?? (status ? `HTTP${status}` : "RequestFailed");

@@ -9,6 +9,7 @@ import {
   AZURE_AD_TOKEN_EXCHANGE_AUDIENCE,
   serviceAccountSubject,
 } from "../../components/issuer/issuerUrl";
+import { nearest } from "../../components/shared/suggest";
 import { ArmFederatedCredential, ArmRoleAssignment } from "./arm";
 
 export type Status = "pass" | "warn" | "fail" | "skip";
@@ -292,6 +293,36 @@ export function checkToken(
 }
 
 /**
+ * The federated credential that nearly trusts a ServiceAccount, and where it differs: the
+ * subject in letter case only, or the same name in another namespace, or another name (a near
+ * spelling) in the same namespace.
+ */
+export function nearMiss(
+  fics: ArmFederatedCredential[],
+  namespace: string,
+  name: string,
+): { fic: ArmFederatedCredential; differs: "letter case" | "namespace" | "name" } | undefined {
+  const subject = serviceAccountSubject(namespace, name);
+  const cased = fics.find((f) => f.subject.toLowerCase() === subject.toLowerCase());
+  if (cased) return { fic: cased, differs: "letter case" };
+  const parsed = fics.flatMap((fic) => {
+    const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(fic.subject);
+    return m ? [{ fic, namespace: m[1], name: m[2] }] : [];
+  });
+  const otherNamespace = parsed.filter((p) => p.name === name).map((p) => p.namespace);
+  const ns = nearest(namespace, otherNamespace) ?? otherNamespace[0];
+  const inNamespace = parsed.find((p) => p.name === name && p.namespace === ns);
+  if (inNamespace) return { fic: inNamespace.fic, differs: "namespace" };
+  const sameNamespace = parsed.filter((p) => p.namespace === namespace);
+  const close = nearest(
+    name,
+    sameNamespace.map((p) => p.name),
+  );
+  const named = sameNamespace.find((p) => p.name === close);
+  return named ? { fic: named.fic, differs: "name" } : undefined;
+}
+
+/**
  * An identity's federated credentials against the ServiceAccounts that should use it: one FIC
  * per subject, with the cluster's issuer and the audience byte for byte; at most 20.
  */
@@ -319,15 +350,18 @@ export function checkFederatedCredentials(
     const check = `federated credential ${identity} ${sa}`;
     const exact = fics.filter((f) => f.subject === subject);
     if (exact.length === 0) {
-      const near = fics.find((f) => f.subject.toLowerCase() === subject.toLowerCase());
+      const near = nearMiss(fics, ns, name);
       results.push(
         fail(
           check,
           near
-            ? `${near.name} has subject ${JSON.stringify(near.subject)}, which differs in letter case from ${JSON.stringify(subject)}`
+            ? `no federated credential has subject ${JSON.stringify(subject)}; ${near.fic.name} has ${JSON.stringify(near.fic.subject)}, which differs in ${near.differs}`
             : `no federated credential has subject ${JSON.stringify(subject)}`,
-          "add the ServiceAccount to the identity's serviceAccounts in the stack config and pulumi up",
-          near ? "AADSTS700213" : "AADSTS70021",
+          near
+            ? `trust ${sa} byte for byte: correct the ${near.differs} of the ServiceAccount in the stack config (or of ${near.fic.name}'s subject) and pulumi up`
+            : "add the ServiceAccount to the identity's serviceAccounts in the stack config and pulumi up",
+          // Entra matches the issuer first: with no credential of this issuer, that is the miss.
+          fics.some((f) => f.issuer === issuer) ? "AADSTS700213" : "AADSTS700211",
         ),
       );
       continue;
@@ -423,6 +457,8 @@ export function checkServiceAccount(
 interface Container {
   name?: string;
   image?: string;
+  command?: string[];
+  args?: string[];
   env?: { name: string; value?: string }[];
   volumeMounts?: { name: string; mountPath: string }[];
 }
@@ -503,6 +539,75 @@ export function checkWebhook(
   );
 }
 
+/** Where azure-workload-identity before v1.6.0 projected the token; v1.6.0 moved it. */
+export const OLD_TOKEN_DIR = "/var/run/secrets/azure/tokens";
+
+/**
+ * The first Azure Identity releases whose DefaultAzureCredential reads a workload identity
+ * token (the AKS workload identity overview's table of minimum versions), by the names the
+ * package managers pin them under.
+ */
+const MINIMUM_SDK: { pattern: RegExp; minimum: number[]; name: string }[] = [
+  {
+    name: "azure-identity (Python)",
+    pattern: /azure-identity\s*={1,2}\s*(\d+\.\d+\.\d+)/g,
+    minimum: [1, 13, 0],
+  },
+  {
+    name: "@azure/identity",
+    pattern: /@azure\/identity@\^?~?(\d+\.\d+\.\d+)/g,
+    minimum: [3, 2, 0],
+  },
+  { name: "azidentity (Go)", pattern: /azidentity@v(\d+\.\d+\.\d+)/g, minimum: [1, 3, 0] },
+  {
+    name: "Azure.Identity (.NET)",
+    pattern: /Azure\.Identity\s+(?:--version|-v|:)\s*(\d+\.\d+\.\d+)/g,
+    minimum: [1, 9, 0],
+  },
+  {
+    name: "azure-identity (Java)",
+    pattern: /com\.azure:azure-identity:(\d+\.\d+\.\d+)/g,
+    minimum: [1, 9, 0],
+  },
+];
+
+const older = (version: number[], minimum: number[]) => {
+  for (let i = 0; i < minimum.length; i++) {
+    if ((version[i] ?? 0) !== minimum[i]) return (version[i] ?? 0) < minimum[i];
+  }
+  return false;
+};
+
+/**
+ * What a container shows of reading the token the old way: the pre-v1.6.0 token path in its
+ * command, arguments, environment or mounts, or an Azure Identity SDK pinned below the first
+ * release that reads AZURE_FEDERATED_TOKEN_FILE.
+ */
+export function oldTokenReaders(container: Container): string[] {
+  const texts = [
+    ...(container.command ?? []),
+    ...(container.args ?? []),
+    ...(container.env ?? []).map((e) => `${e.name}=${e.value ?? ""}`),
+    ...(container.volumeMounts ?? []).map((m) => m.mountPath),
+  ];
+  const found: string[] = [];
+  if (texts.some((t) => t.includes(OLD_TOKEN_DIR))) {
+    found.push(`reads the token at ${OLD_TOKEN_DIR}/, where webhook v1.6.0 no longer puts it`);
+  }
+  for (const sdk of MINIMUM_SDK) {
+    for (const text of texts) {
+      for (const m of text.matchAll(sdk.pattern)) {
+        if (older(m[1].split(".").map(Number), sdk.minimum)) {
+          found.push(
+            `pins ${sdk.name} ${m[1]}, older than ${sdk.minimum.join(".")}, the first to read AZURE_FEDERATED_TOKEN_FILE`,
+          );
+        }
+      }
+    }
+  }
+  return found;
+}
+
 /** Pods already running as the ServiceAccount: labelled, mutated, no proxy opt-out. */
 export function checkPods(sa: string, pods: Fetched<PodObject[]>): CheckResult {
   const check = `pods ${sa}`;
@@ -520,6 +625,14 @@ export function checkPods(sa: string, pods: Fetched<PodObject[]>): CheckResult {
     } else if (!("AZURE_FEDERATED_TOKEN_FILE" in mutationOf(p).env)) {
       problems.push(`${pod} was not mutated (created before the webhook was ready)`);
       fixes.add("delete the pod so its controller recreates it");
+    }
+    for (const c of p.spec?.containers ?? []) {
+      for (const problem of oldTokenReaders(c)) {
+        problems.push(`${pod} container ${c.name ?? "?"} ${problem}`);
+        fixes.add(
+          "read the token file that AZURE_FEDERATED_TOKEN_FILE names, through an Azure Identity SDK of at least the listed version",
+        );
+      }
     }
     if (p.metadata?.annotations?.[INJECT_PROXY_ANNOTATION] === "false") {
       problems.push(

@@ -1,15 +1,16 @@
 /**
  * `doctor`: reads a live setup (the issuer's documents, the cluster, Azure Resource Manager) and
  * runs the checks of ./checks.ts on what it read. Every read is made once; a read that fails is
- * reported by the checks that needed it, and the others still run.
+ * reported by the checks that needed it, and the others still run. A cluster or Resource
+ * Manager that cannot be reached at all is one line naming it, not one failure per check.
  */
 import { AZURE_AD_TOKEN_EXCHANGE_AUDIENCE } from "../../components/issuer/issuerUrl";
-import { ArmClient } from "./arm";
+import { ArmClient, ArmError, ArmIdentity } from "./arm";
 import {
   CheckResult,
   Fetched,
+  Jwk,
   PodObject,
-  ServiceAccountObject,
   USE_LABEL,
   checkDiscovery,
   checkFederatedCredentials,
@@ -22,7 +23,7 @@ import {
   discoveryUrl,
 } from "./checks";
 import { describeError, httpsRequest } from "./https";
-import { KubeApiError, KubeClient } from "./kubeClient";
+import { KubeClient } from "./kubeClient";
 
 /** One identity to check: where it is in Azure, and which ServiceAccounts should use it. */
 export interface DoctorIdentity {
@@ -63,10 +64,6 @@ async function anonymousGet(url: string): Promise<string> {
   return res.body;
 }
 
-function podPath(sa: string): string {
-  return `/api/v1/namespaces/${encodeURIComponent(sa.split("/")[0])}/pods`;
-}
-
 /** A pod as a user would label it to use the ServiceAccount: what the dry run creates. */
 export function probePod(sa: string): PodObject & { apiVersion: string; kind: string } {
   const [namespace, name] = sa.split("/");
@@ -81,17 +78,10 @@ export function probePod(sa: string): PodObject & { apiVersion: string; kind: st
   };
 }
 
-export async function doctor(
-  target: DoctorTarget,
-  clients: { kube: KubeClient; arm: ArmClient | Error },
-): Promise<DoctorReport> {
-  const { kube, arm } = clients;
-  const audience = target.audience ?? AZURE_AD_TOKEN_EXCHANGE_AUDIENCE;
-  const issuer = target.issuerUrl;
-  const results: CheckResult[] = [];
-
+/** The issuer's two documents, read as Entra reads them; the keys when the set is good. */
+async function issuerChecks(issuer: string) {
   const discovery = await attempt(() => anonymousGet(discoveryUrl(issuer)));
-  results.push(...checkDiscovery(issuer, discovery));
+  const results = checkDiscovery(issuer, discovery);
   // The key set Entra would read: where the discovery document points (or should point).
   let jwksUrl = `${issuer.replace(/\/$/, "")}/openid/v1/jwks`;
   if (discovery.ok) {
@@ -104,70 +94,139 @@ export async function doctor(
   }
   const jwks = checkJwks(jwksUrl, await attempt(() => anonymousGet(jwksUrl)));
   results.push(jwks.result);
+  return { results, keys: jwks.result.status === "pass" ? jwks.keys : undefined };
+}
 
-  const armRead = async <T>(read: (c: ArmClient) => Promise<T>): Promise<Fetched<T>> =>
-    arm instanceof Error ? { ok: false, error: arm.message } : attempt(() => read(arm));
+/**
+ * The cluster, reached once: when it cannot be, that is one line naming the API server, and
+ * the checks that need it are left out rather than each failing with the same reason.
+ */
+async function clusterProbe(kube: KubeClient | Error): Promise<CheckResult | undefined> {
+  const version = kube instanceof Error ? kube : await attempt(() => kube.version());
+  if (!(version instanceof Error) && version.ok) return undefined;
+  const why = version instanceof Error ? version.message : version.error;
+  return {
+    check: "cluster",
+    status: "fail",
+    detail: `${why}; the token, ServiceAccount, webhook and pod checks did not run`,
+    fix: "check the kubeconfig and --context (kubectl version should answer), the network or proxy, and run the doctor again",
+  };
+}
 
-  for (const id of target.identities) {
-    const identity = await armRead((c) => c.identity(id.identityId));
-    const clientId = id.clientId ?? (identity.ok ? identity.value.clientId : undefined);
-    const principalId = id.principalId ?? (identity.ok ? identity.value.principalId : undefined);
-    for (const sa of id.serviceAccounts) {
-      const [ns, name] = sa.split("/");
-      const saPath = `/api/v1/namespaces/${encodeURIComponent(ns)}/serviceaccounts/${encodeURIComponent(name)}`;
-      const token = await attempt(async () => {
-        const r = await kube.json<{ status: { token: string } }>("POST", `${saPath}/token`, {
-          apiVersion: "authentication.k8s.io/v1",
-          kind: "TokenRequest",
-          spec: { audiences: [audience], expirationSeconds: 3600 },
-        });
-        return r.status.token;
-      });
-      results.push(
-        checkToken(
-          sa,
-          issuer,
-          jwks.result.status === "pass" ? jwks.keys : undefined,
-          token,
-          audience,
-        ),
-      );
-      const object = await attempt(async () => {
-        try {
-          return await kube.json<ServiceAccountObject>("GET", saPath);
-        } catch (err) {
-          if (err instanceof KubeApiError && err.status === 404) return undefined;
-          throw err;
-        }
-      });
-      results.push(checkServiceAccount(sa, clientId, object));
-      if (object.ok && object.value) {
-        const dryRun = await attempt(() =>
-          kube.json<PodObject>("POST", `${podPath(sa)}?dryRun=All`, probePod(sa)),
-        );
-        results.push(checkWebhook(sa, clientId, dryRun));
-      }
-      const pods = await attempt(
-        async () => (await kube.json<{ items: PodObject[] }>("GET", podPath(sa))).items,
-      );
-      results.push(checkPods(sa, pods));
+/**
+ * Resource Manager, reached once (the first identity): no answer, or no credential it accepts,
+ * is one line naming the endpoint, and the Azure checks are left out. A 403 or 404 is an answer
+ * about that identity, which its own checks report.
+ */
+async function armProbe(
+  arm: ArmClient | Error,
+  first: DoctorIdentity | undefined,
+): Promise<{ down?: CheckResult; identity?: Fetched<ArmIdentity> }> {
+  if (!(arm instanceof Error) && first === undefined) return {};
+  let identity: Fetched<ArmIdentity> | undefined;
+  let failure: Error | undefined = arm instanceof Error ? arm : undefined;
+  if (!(arm instanceof Error) && first) {
+    try {
+      identity = { ok: true, value: await arm.identity(first.identityId) };
+    } catch (err) {
+      const status = err instanceof ArmError ? err.status : 0;
+      if (status === 0 || status === 401) failure = err as Error;
+      else identity = { ok: false, error: describeError(err) };
     }
-    results.push(
-      ...checkFederatedCredentials(
-        id.name,
-        id.serviceAccounts,
-        issuer,
-        await armRead((c) => c.federatedCredentials(id.identityId)),
-        audience,
-      ),
-    );
-    const expected = id.roleAssignments ?? [];
-    const scopes = [...new Set(expected.map((r) => r.scope))];
-    const found = await armRead(async (c) => {
-      if (principalId === undefined) throw new Error("the identity's principal id is unknown");
-      return (await Promise.all(scopes.map((s) => c.roleAssignments(s, principalId)))).flat();
-    });
-    results.push(checkRoleAssignments(id.name, expected, found));
+  }
+  if (!failure) return { identity };
+  const endpoint = arm instanceof Error ? "Azure Resource Manager" : arm.endpoint;
+  return {
+    down: {
+      check: "azure",
+      status: "fail",
+      detail: `${endpoint}: ${failure.message}; the identity, federated credential and role checks did not run`,
+      fix: "sign in (az login, or the AZURE_* variables of DefaultAzureCredential) and check the network or proxy, then run the doctor again",
+    },
+  };
+}
+
+/** A ServiceAccount in the cluster: a fresh token, its annotation, the webhook, its pods. */
+async function serviceAccountChecks(
+  kube: KubeClient,
+  sa: string,
+  expect: { issuer: string; audience: string; keys?: Map<string, Jwk>; clientId?: string },
+): Promise<CheckResult[]> {
+  const [ns, name] = sa.split("/");
+  const token = await attempt(() => kube.createToken(ns, name, expect.audience));
+  const results = [checkToken(sa, expect.issuer, expect.keys, token, expect.audience)];
+  const object = await attempt(() => kube.serviceAccount(ns, name));
+  results.push(checkServiceAccount(sa, expect.clientId, object));
+  if (object.ok && object.value) {
+    const dryRun = await attempt(() => kube.dryRunPod(probePod(sa)));
+    results.push(checkWebhook(sa, expect.clientId, dryRun));
+  }
+  results.push(checkPods(sa, await attempt(() => kube.pods(ns))));
+  return results;
+}
+
+/** The identity's federated credentials and role assignments, read from Resource Manager. */
+async function azureChecks(
+  arm: ArmClient,
+  id: DoctorIdentity,
+  principalId: string | undefined,
+  expect: { issuer: string; audience: string },
+): Promise<CheckResult[]> {
+  const fics = await attempt(() => arm.federatedCredentials(id.identityId));
+  const results = checkFederatedCredentials(
+    id.name,
+    id.serviceAccounts,
+    expect.issuer,
+    fics,
+    expect.audience,
+  );
+  const expected = id.roleAssignments ?? [];
+  const scopes = [...new Set(expected.map((r) => r.scope))];
+  const found = await attempt(async () => {
+    if (principalId === undefined) throw new Error("the identity's principal id is unknown");
+    return (await Promise.all(scopes.map((s) => arm.roleAssignments(s, principalId)))).flat();
+  });
+  results.push(checkRoleAssignments(id.name, expected, found));
+  return results;
+}
+
+/**
+ * Every check of the target. `kube` and `arm` are the clients, or why one could not be made
+ * (no kubeconfig, no Azure credential): that is reported once, and the rest still runs.
+ */
+export async function doctor(
+  target: DoctorTarget,
+  clients: { kube: KubeClient | Error; arm: ArmClient | Error },
+): Promise<DoctorReport> {
+  const { kube, arm } = clients;
+  const audience = target.audience ?? AZURE_AD_TOKEN_EXCHANGE_AUDIENCE;
+  const issuer = target.issuerUrl;
+  const published = await issuerChecks(issuer);
+  const results = [...published.results];
+  const clusterDown = await clusterProbe(kube);
+  const probe = await armProbe(arm, target.identities[0]);
+  results.push(...[clusterDown, probe.down].filter((r): r is CheckResult => r !== undefined));
+
+  const cluster = clusterDown || kube instanceof Error ? undefined : kube;
+  const azure = probe.down || arm instanceof Error ? undefined : arm;
+  for (const [i, id] of target.identities.entries()) {
+    // The first identity was read by the probe; a failed read leaves the ids unknown, and the
+    // credential checks below report what Resource Manager said.
+    const identity = azure
+      ? i === 0 && probe.identity
+        ? probe.identity
+        : await attempt(() => azure.identity(id.identityId))
+      : undefined;
+    const read = identity?.ok ? identity.value : undefined;
+    const clientId = id.clientId ?? read?.clientId;
+    const expect = { issuer, audience, keys: published.keys, clientId };
+    for (const sa of id.serviceAccounts) {
+      if (cluster) results.push(...(await serviceAccountChecks(cluster, sa, expect)));
+    }
+    if (azure) {
+      const principalId = id.principalId ?? read?.principalId;
+      results.push(...(await azureChecks(azure, id, principalId, { issuer, audience })));
+    }
   }
   return { ok: results.every((r) => r.status !== "fail"), results };
 }

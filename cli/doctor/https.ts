@@ -1,6 +1,11 @@
 /** One HTTPS request with a deadline, for the doctor's reads (node:https: it honours
- * NODE_EXTRA_CA_CERTS and takes a client certificate). */
+ * NODE_EXTRA_CA_CERTS and takes a client certificate), through $HTTPS_PROXY where the
+ * environment names one for the URL, as curl and kubectl would go. */
 import * as https from "node:https";
+
+import { HttpsProxyAgent } from "hpagent";
+
+import { proxyFromEnvironment } from "./proxy";
 
 export interface HttpsResponse {
   status: number;
@@ -25,10 +30,12 @@ export function httpsRequest(url: string, req: HttpsRequest = {}): Promise<Https
   if (target.protocol !== "https:") {
     return Promise.reject(new Error(`${url}: not an https URL`));
   }
+  const proxy = proxyFromEnvironment(url);
   return new Promise((resolve, reject) => {
     const r = https.request(
       target,
       {
+        agent: proxy ? new HttpsProxyAgent({ proxy }) : undefined,
         method: req.method ?? "GET",
         headers: req.headers,
         ca: req.ca,

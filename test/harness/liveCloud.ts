@@ -7,6 +7,7 @@
  * Azure itself.
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
@@ -58,6 +59,9 @@ async function waitForPort(port: number, what: string, timeoutMs = 30_000): Prom
 /** The webhook's fixed port (controller-runtime's default; the manager has no flag for it). */
 export const WEBHOOK_PORT = 9443;
 
+/** The tenant of the local cloud's identities and of its Entra (localcloud/azure.go). */
+export const SIMULATED_TENANT = "00000000-0000-4000-8000-000000000002";
+
 export class LiveCloud extends LocalCloud {
   readonly tlsDir = path.join(this.root, "tls");
   readonly caFile = path.join(this.tlsDir, "ca.crt");
@@ -71,7 +75,9 @@ export class LiveCloud extends LocalCloud {
       LOCALCLOUD_CONTROL_PLANE: controlPlaneBin(),
       LOCALCLOUD_STORAGE_ENDPOINT: `https://127.0.0.1:${storagePort}`,
     });
-    this.localcloud("tls", this.tlsDir, "storage", "127.0.0.1");
+    // Resource Manager and Entra answer as arm.wi.test too: a name that is not loopback, which
+    // a proxy must carry (the doctor's proxy test maps it to 127.0.0.1).
+    this.localcloud("tls", this.tlsDir, "storage", "127.0.0.1", "arm.wi.test");
     this.localcloud("tls", this.tlsDir, "webhook", "127.0.0.1");
   }
 
@@ -82,6 +88,24 @@ export class LiveCloud extends LocalCloud {
   /** Where the tools of the tests find Azure Resource Manager (doctor's --arm-endpoint). */
   get armEndpoint(): string {
     return `https://127.0.0.1:${this.armPort}`;
+  }
+
+  /** The app registration the tests' tools sign in as, with its secret (localcloud/entra.go). */
+  readonly app = { clientId: "7e57c11e-0000-4000-8000-00000000d0c7", secret: crypto.randomUUID() };
+  /** The secret header of the local managed identity endpoint (App Service's IDENTITY_HEADER). */
+  readonly identityHeader = crypto.randomUUID();
+
+  /**
+   * A service principal's sign-in as DefaultAzureCredential reads it from the environment,
+   * against the local Entra (served beside Resource Manager).
+   */
+  servicePrincipalEnv(): Record<string, string> {
+    return {
+      AZURE_TENANT_ID: SIMULATED_TENANT,
+      AZURE_CLIENT_ID: this.app.clientId,
+      AZURE_CLIENT_SECRET: this.app.secret,
+      AZURE_AUTHORITY_HOST: this.armEndpoint,
+    };
   }
 
   private localcloud(...args: string[]): void {
@@ -132,7 +156,17 @@ export class LiveCloud extends LocalCloud {
           path.join(this.tlsDir, "storage.crt"),
           path.join(this.tlsDir, "storage.key"),
         ],
-        { LOCALCLOUD_DIR: this.cloud, PATH: process.env.PATH ?? "", ...this.armKnobs },
+        {
+          LOCALCLOUD_DIR: this.cloud,
+          PATH: process.env.PATH ?? "",
+          LOCALCLOUD_CA_FILE: this.caFile,
+          LOCALCLOUD_ENTRA_CLIENTS: `${this.app.clientId}=${this.app.secret}`,
+          LOCALCLOUD_IDENTITY_HEADER: this.identityHeader,
+          // Federated credentials honoured at once: the stack's are minutes old by the time a
+          // test exchanges a token; localcloud/entra_test.go holds the delay Entra has.
+          LOCALCLOUD_FIC_PROPAGATION_MS: "0",
+          ...this.armKnobs,
+        },
       );
       await waitForPort(port, `localcloud serve (${name})`);
     }
@@ -228,7 +262,7 @@ export class LiveCloud extends LocalCloud {
     });
     await waitForPort(WEBHOOK_PORT, "the webhook");
 
-    const kube = KubeClient.fromKubeconfig(kubeconfig);
+    const kube = await KubeClient.fromKubeconfig(kubeconfig);
     const mwc = find("MutatingWebhookConfiguration") as unknown as {
       metadata: { name: string };
       webhooks: { clientConfig: Record<string, unknown> }[];
@@ -250,7 +284,7 @@ export class LiveCloud extends LocalCloud {
 
   /** Takes the webhook away: its configuration and its process, as an uninstall would. */
   async stopWebhook(kubeconfig: string): Promise<void> {
-    const kube = KubeClient.fromKubeconfig(kubeconfig);
+    const kube = await KubeClient.fromKubeconfig(kubeconfig);
     await kube.request(
       "DELETE",
       "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/azure-wi-webhook-mutating-webhook-configuration",

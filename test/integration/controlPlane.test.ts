@@ -9,19 +9,21 @@
  * mutation, `doctor` on a healthy setup and on each planted fault, and a key rotation.
  */
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { Stack } from "@pulumi/pulumi/automation";
 import { createLocalJWKSet, jwtVerify } from "jose";
+import * as YAML from "yaml";
 
 import { httpsRequest } from "../../cli/doctor/https";
 import { KubeClient } from "../../cli/doctor/kubeClient";
 import { keyId } from "../../components/issuer/keys";
 import { CloudObject, ROOT, engineBin } from "../harness/localCloud";
-import { LiveCloud } from "../harness/liveCloud";
+import { LiveCloud, SIMULATED_TENANT, freePort } from "../harness/liveCloud";
+import { connectProxy, writeAzStandIn } from "../harness/standIns";
 import { up } from "../harness/day2";
 
 const AUDIENCE = "api://AzureADTokenExchange";
@@ -78,7 +80,16 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
   let issuer: string;
   const trusted: string[] = [];
 
-  const doctor = (...extra: string[]) => {
+  /**
+   * The doctor's command line and environment: the stack's outputs, Resource Manager, and by
+   * default the kubeconfig file and a service principal's sign-in (DefaultAzureCredential's
+   * environment source); `env` replaces the sign-in, `kubeconfigFile: false` leaves the
+   * kubeconfig to $KUBECONFIG.
+   */
+  const doctorCall = (
+    opts: { env?: Record<string, string>; kubeconfigFile?: boolean; armEndpoint?: string },
+    extra: string[],
+  ) => {
     const outputsFile = path.join(cloud.root, "outputs.json");
     const out = spawnSync(
       path.join(engineBin(), "pulumi"),
@@ -89,29 +100,35 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
     fs.writeFileSync(outputsFile, out.stdout);
     const kubeconfigFile = path.join(cloud.root, "kubeconfig");
     fs.writeFileSync(kubeconfigFile, kubeconfig, { mode: 0o600 });
-    const run = spawnSync(
-      process.execPath,
-      [
-        CLI,
-        "doctor",
-        "--outputs",
-        outputsFile,
-        "--kubeconfig",
-        kubeconfigFile,
-        "--arm-endpoint",
-        cloud.armEndpoint,
-        ...extra,
-      ],
-      {
-        encoding: "utf8",
-        env: {
-          PATH: process.env.PATH ?? "",
-          NODE_EXTRA_CA_CERTS: cloud.caFile,
-          AZURE_ACCESS_TOKEN: "a token of the user's az login",
-        },
-      },
-    );
+    const args = [CLI, "doctor", "--outputs", outputsFile];
+    if (opts.kubeconfigFile !== false) args.push("--kubeconfig", kubeconfigFile);
+    args.push("--arm-endpoint", opts.armEndpoint ?? cloud.armEndpoint, ...extra);
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: cloud.root,
+      NODE_EXTRA_CA_CERTS: cloud.caFile,
+      ...(opts.env ?? cloud.servicePrincipalEnv()),
+    };
+    return { args, env };
+  };
+  const doctor = (...extra: string[]) => {
+    const { args, env } = doctorCall({}, extra);
+    const run = spawnSync(process.execPath, args, { encoding: "utf8", env });
     return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  };
+  /** The doctor as a child that leaves this process free (to serve the proxy it goes through). */
+  const doctorAsync = (
+    opts: Parameters<typeof doctorCall>[0],
+    ...extra: string[]
+  ): Promise<{ status: number | null; stdout: string; stderr: string }> => {
+    const { args, env } = doctorCall(opts, extra);
+    return new Promise((resolve, reject) => {
+      execFile(process.execPath, args, { encoding: "utf8", env }, (err, stdout, stderr) => {
+        const status = err ? (typeof err.code === "number" ? err.code : null) : 0;
+        if (err && status === null) reject(new Error(err.message));
+        else resolve({ status, stdout, stderr });
+      });
+    });
   };
 
   before(async () => {
@@ -124,7 +141,7 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
     outputs = await outputsOf(stack);
     issuer = String(outputs.issuerUrl);
     kubeconfig = String(outputs.kubeconfig);
-    kube = KubeClient.fromKubeconfig(kubeconfig);
+    kube = await KubeClient.fromKubeconfig(kubeconfig);
     for (const id of Object.values(
       outputs.identities as Record<string, { serviceAccounts: string[] }>,
     )) {
@@ -463,6 +480,35 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
       assert.match(failures[0].detail, /cannot be read anonymously over HTTPS: HTTP 404/);
     });
 
+    it("a pod that reads the token where webhooks before v1.6.0 put it: named, with the fix", async () => {
+      const pod = {
+        metadata: { name: "exporter", labels: { "azure.workload.identity/use": "true" } },
+        spec: {
+          serviceAccountName: "secrets-reader",
+          containers: [
+            {
+              name: "exporter",
+              image: "exporter:1",
+              args: ["--token-file=/var/run/secrets/azure/tokens/azure-identity-token"],
+            },
+          ],
+        },
+      };
+      const failures = await withFault(
+        async () => void (await kube.json("POST", "/api/v1/namespaces/apps/pods", pod)),
+        async () => void (await kube.request("DELETE", "/api/v1/namespaces/apps/pods/exporter")),
+      );
+      assert.deepEqual(
+        failures.map((f) => f.check),
+        ["pods apps/secrets-reader"],
+      );
+      assert.match(
+        failures[0].detail,
+        /exporter container exporter reads the token at \/var\/run\/secrets\/azure\/tokens\/, where webhook v1\.6\.0 no longer puts it/,
+      );
+      assert.match(failures[0].fix ?? "", /AZURE_FEDERATED_TOKEN_FILE/);
+    });
+
     it("no permission to read role assignments: says so, and never calls them missing", async () => {
       const knobs = cloud.armKnobs;
       const failures = await withFault(
@@ -486,6 +532,159 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
   });
 
   // Last: it changes the keys. (Mocha runs a suite's own tests before its nested suites.)
+  describe("doctor, where users run it: each sign-in of DefaultAzureCredential, kubeconfigs as kubectl reads them, a proxy", () => {
+    const identities = () => outputs.identities as Record<string, { clientId: string }>;
+    const signIn = (extra: Record<string, string>) => ({
+      AZURE_TENANT_ID: SIMULATED_TENANT,
+      AZURE_AUTHORITY_HOST: cloud.armEndpoint,
+      ...extra,
+    });
+    /** The report's failing lines, when the doctor failed as it should. */
+    const failing = (run: { status: number | null; stdout: string; stderr: string }) => {
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      return run.stdout.split("\n").filter((l) => l.startsWith("FAIL"));
+    };
+    const passes = (run: { status: number | null; stdout: string; stderr: string }) => {
+      assert.equal(run.status, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, /all checks passed/);
+    };
+
+    it("a workload identity's token file (AZURE_FEDERATED_TOKEN_FILE), exchanged under its federated credential", async () => {
+      const tokenFile = path.join(cloud.root, "azure-identity-token");
+      const asReader = signIn({
+        AZURE_CLIENT_ID: identities()["wi-dev-secrets-reader"].clientId,
+        AZURE_FEDERATED_TOKEN_FILE: tokenFile,
+      });
+      fs.writeFileSync(tokenFile, await tokenFor(kube, "apps/secrets-reader"), { mode: 0o600 });
+      passes(await doctorAsync({ env: asReader }));
+      // A token of a ServiceAccount the identity does not trust: Entra's refusal, in one line.
+      await kube.json("POST", "/api/v1/namespaces/apps/serviceaccounts", {
+        metadata: { name: "stranger" },
+      });
+      fs.writeFileSync(tokenFile, await tokenFor(kube, "apps/stranger"), { mode: 0o600 });
+      const lines = failing(await doctorAsync({ env: asReader }));
+      assert.equal(lines.length, 1, lines.join("\n"));
+      assert.match(
+        lines[0],
+        /^FAIL +azure: https:\/\/127\.0\.0\.1:\d+: no Azure credential: .*AADSTS700213/,
+      );
+    });
+
+    it("a managed identity (App Service's IDENTITY_ENDPOINT and IDENTITY_HEADER)", async () => {
+      const managed = (header: string) =>
+        signIn({
+          AZURE_CLIENT_ID: identities()["wi-dev-blob-writer"].clientId,
+          IDENTITY_ENDPOINT: `${cloud.armEndpoint}/.msi/token`,
+          IDENTITY_HEADER: header,
+        });
+      passes(await doctorAsync({ env: managed(cloud.identityHeader) }));
+      const lines = failing(await doctorAsync({ env: managed("not-the-header") }));
+      assert.equal(lines.length, 1, lines.join("\n"));
+      assert.match(lines[0], /^FAIL +azure: .*no Azure credential/);
+    });
+
+    it("the Azure CLI's login (a stand-in az: the real one cannot sign in offline)", async () => {
+      const bin = path.join(cloud.root, "az-bin");
+      fs.mkdirSync(bin, { recursive: true });
+      writeAzStandIn(path.join(bin, "az"), cloud, false);
+      const env = {
+        PATH: `${bin}:${process.env.PATH ?? ""}`,
+        AZURE_AUTHORITY_HOST: cloud.armEndpoint,
+      };
+      passes(await doctorAsync({ env }));
+      writeAzStandIn(path.join(bin, "az"), cloud, true);
+      const lines = failing(await doctorAsync({ env }));
+      assert.equal(lines.length, 1, lines.join("\n"));
+      assert.match(lines[0], /^FAIL +azure: .*no Azure credential: .*az login/);
+    });
+
+    it("an API server that cannot be reached: one line naming it, the cluster's checks left out", async () => {
+      const dead = `https://127.0.0.1:${await freePort()}`;
+      const file = path.join(cloud.root, "dead-kubeconfig");
+      fs.writeFileSync(
+        file,
+        kubeconfig.replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: ${dead}`),
+        {
+          mode: 0o600,
+        },
+      );
+      const run = await doctorAsync({
+        kubeconfigFile: false,
+        env: { ...cloud.servicePrincipalEnv(), KUBECONFIG: file },
+      });
+      const lines = failing(run);
+      assert.deepEqual(lines.length, 1, run.stdout);
+      assert.match(
+        lines[0],
+        new RegExp(
+          `^FAIL +cluster: the API server ${dead.replace(/\./g, "\\.")} cannot be reached: connect ECONNREFUSED`,
+        ),
+      );
+      assert.doesNotMatch(run.stdout, /^\S+ +(token|serviceaccount|webhook|pods) /m);
+      assert.match(run.stdout, /^ok +federated credential /m, "the Azure checks still ran");
+    });
+
+    it("a $KUBECONFIG list, --context, tls-server-name, and everything through $HTTPS_PROXY", async () => {
+      const proxy = await connectProxy();
+      try {
+        const parsed = YAML.parse(kubeconfig) as {
+          clusters: { name: string; cluster: Record<string, unknown> }[];
+          contexts: { name: string; context: { cluster: string; user: string } }[];
+          users: { name: string }[];
+        };
+        const port = /:(\d+)$/.exec(String(parsed.clusters[0].cluster.server))?.[1];
+        // The first file's current context is a cluster that is gone; the second file has the
+        // stack's cluster under a name only a proxy can resolve, its certificate's name given.
+        const gone = path.join(cloud.root, "kubeconfig-1");
+        fs.writeFileSync(
+          gone,
+          YAML.stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            "current-context": "old",
+            clusters: [
+              { name: "old", cluster: { server: `https://127.0.0.1:${await freePort()}` } },
+            ],
+            contexts: [{ name: "old", context: { cluster: "old", user: "old" } }],
+            users: [{ name: "old", user: { token: "x" } }],
+          }),
+          { mode: 0o600 },
+        );
+        const viaProxy = path.join(cloud.root, "kubeconfig-2");
+        parsed.clusters[0].cluster.server = `https://cluster.wi.test:${port}`;
+        parsed.clusters[0].cluster["tls-server-name"] = "kubernetes";
+        parsed.contexts[0].name = "wi-dev";
+        fs.writeFileSync(viaProxy, YAML.stringify({ ...parsed, "current-context": "" }), {
+          mode: 0o600,
+        });
+        const armViaProxy = cloud.armEndpoint.replace("127.0.0.1", "arm.wi.test");
+        const env = {
+          ...cloud.servicePrincipalEnv(),
+          AZURE_AUTHORITY_HOST: armViaProxy,
+          KUBECONFIG: [gone, viaProxy].join(path.delimiter),
+          HTTPS_PROXY: proxy.url,
+        };
+        const opts = { kubeconfigFile: false, armEndpoint: armViaProxy, env };
+        const current = failing(await doctorAsync(opts));
+        assert.match(
+          current[0],
+          /^FAIL +cluster: the API server https:\/\/127\.0\.0\.1:\d+ cannot be reached/,
+        );
+        passes(await doctorAsync(opts, "--context", "wi-dev"));
+        assert.ok(proxy.seen.has(`cluster.wi.test:${port}`), [...proxy.seen].join(" "));
+        assert.ok(proxy.seen.has(armViaProxy.replace("https://", "")), [...proxy.seen].join(" "));
+        const unknown = await doctorAsync(opts, "--context", "wi-prod");
+        assert.equal(unknown.status, 1);
+        assert.equal(
+          unknown.stderr.trim(),
+          "error: the kubeconfig has no context wi-prod (it has old, wi-dev)",
+        );
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+
   describe("key rotation as declared: three ups, the running cluster kept", () => {
     const published = async () =>
       (
