@@ -18,9 +18,9 @@ import (
 
 const (
 	entraIdentity = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/reader"
-	testClientID = "11111111-1111-4111-8111-111111111111"
-	testSubject  = "system:serviceaccount:apps:reader"
-	testAudience = "api://AzureADTokenExchange"
+	testClientID  = "11111111-1111-4111-8111-111111111111"
+	testSubject   = "system:serviceaccount:apps:reader"
+	testAudience  = "api://AzureADTokenExchange"
 )
 
 // issuerFixture is an OIDC issuer over HTTPS (as a cluster's would be published) and its key.
