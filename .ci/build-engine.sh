@@ -9,6 +9,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${PAWI_CACHE:-$HOME/.cache/pulumi-azure-workload-identity}
 version=$(sed -n 's/.*"@pulumi\/pulumi": "\([0-9][0-9.]*\)".*/\1/p' "$root/package.json" | tail -n 1)
+[ -n "$version" ] || {
+  echo "package.json must pin @pulumi/pulumi exactly (devDependencies): the engine is built at that version" >&2
+  exit 1
+}
 grep -q "github.com/pulumi/pulumi/pkg/v3 v$version" "$root/localcloud/go.mod" || {
   echo "localcloud/go.mod must require github.com/pulumi/pulumi/pkg/v3 v$version (the SDK's version)" >&2
   exit 1

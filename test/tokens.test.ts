@@ -8,11 +8,13 @@ import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 
 import * as pulumi from "@pulumi/pulumi";
-import { SignJWT, createLocalJWKSet, jwtVerify, decodeProtectedHeader } from "jose";
 
 import { OidcIssuer, jsonWebKeySet, keyId, serviceAccountSubject } from "../components";
 import { AZURE_AD_TOKEN_EXCHANGE_AUDIENCE } from "../components/issuer/issuerUrl";
 import { fixture, settled, simulator, valueOf } from "./helpers";
+
+// jose is an ES module, and these tests are CommonJS: loaded as Node loads ES modules.
+const jose = () => import("jose");
 
 interface Published {
   issuer: string;
@@ -30,6 +32,7 @@ async function kubeToken(
     opts.kid ??
     keyId(crypto.createPublicKey(key).export({ type: "spki", format: "pem" }).toString());
   const now = Math.floor(Date.now() / 1000);
+  const { SignJWT } = await jose();
   return new SignJWT({
     "kubernetes.io": {
       namespace: opts.namespace ?? "apps",
@@ -48,6 +51,7 @@ async function kubeToken(
 
 /** What Entra does with a FIC: verify signature by kid, then issuer, subject and audience exactly. */
 async function verifyAsEntra(token: string, published: Published, subject: string) {
+  const { createLocalJWKSet, jwtVerify } = await jose();
   const { payload, protectedHeader } = await jwtVerify(
     token,
     createLocalJWKSet(published.jwks as never),
@@ -150,7 +154,7 @@ describe("tokens verify against the published documents", () => {
       const token = await kubeToken(fixture("unpublished.key"), published.issuer, {
         kid: keyId(fixture("signing.pub")),
       });
-      assert.equal(decodeProtectedHeader(token).kid, keyId(fixture("signing.pub")));
+      assert.equal((await jose()).decodeProtectedHeader(token).kid, keyId(fixture("signing.pub")));
       await assert.rejects(verifyAsEntra(token, published, "system:serviceaccount:apps:reader"), {
         code: "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
       });

@@ -13,7 +13,6 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as enginerpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
-import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as resrpc from "@pulumi/pulumi/proto/resource_grpc_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
@@ -131,7 +130,12 @@ export async function startSimulatedEngine(options: {
     resp.setHassupport(ENGINE_FEATURES.has(call.request.getId()));
     cb(null, resp);
   };
-  const invoke: Unary<resproto.ResourceInvokeRequest, provproto.InvokeResponse> = (call, cb) => {
+  // ResourceMonitor.Invoke answers with resource.proto's ResourceInvokeResponse in the SDK 3.276
+  // protocol (3.255's answered with provider.proto's InvokeResponse).
+  const invoke: Unary<resproto.ResourceInvokeRequest, resproto.ResourceInvokeResponse> = (
+    call,
+    cb,
+  ) => {
     try {
       const result = cloud.call({
         token: call.request.getTok(),
@@ -141,7 +145,7 @@ export async function startSimulatedEngine(options: {
         >,
         provider: call.request.getProvider(),
       });
-      const resp = new provproto.InvokeResponse();
+      const resp = new resproto.ResourceInvokeResponse();
       resp.setReturn(toStruct(result));
       cb(null, resp);
     } catch (err) {
