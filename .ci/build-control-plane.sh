@@ -52,9 +52,9 @@ build azure-wi-webhook-manager "$wi" "$root/controlplane/webhook" -ldflags "\
 -X github.com/Azure/azure-workload-identity/pkg/version.BuildVersion=$wi" \
   github.com/Azure/azure-workload-identity/cmd/webhook
 
-build helm "$(version_of "$root/controlplane/helm" helm.sh/helm/v3)" "$root/controlplane/helm" \
-  -ldflags "-X helm.sh/helm/v3/internal/version.version=$(version_of "$root/controlplane/helm" helm.sh/helm/v3)" \
-  helm.sh/helm/v3/cmd/helm
+helm=$(version_of "$root/controlplane/helm" helm.sh/helm/v4)
+build helm "$helm" "$root/controlplane/helm" \
+  -ldflags "-X helm.sh/helm/v4/internal/version.version=$helm" helm.sh/helm/v4/cmd/helm
 
 chart="$cache/workload-identity-webhook-chart-$wi"
 if [ ! -f "$chart/Chart.yaml" ]; then
@@ -72,4 +72,6 @@ apiserver_says=$("$bin/kube-apiserver" --version)
 etcd_says=$("$bin/etcd" --version)
 grep -qx "Kubernetes $k8s" <<<"$apiserver_says" || { echo "kube-apiserver is not $k8s: $apiserver_says" >&2; exit 1; }
 grep -qx "etcd Version: ${etcd#v}" <<<"$etcd_says" || { echo "etcd is not $etcd: $etcd_says" >&2; exit 1; }
+helm_says=$("$bin/helm" version --template '{{.Version}}')
+grep -qx "$helm" <<<"$helm_says" || { echo "helm is not $helm: $helm_says" >&2; exit 1; }
 echo "$bin"
