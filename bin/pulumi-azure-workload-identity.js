@@ -12,4 +12,4 @@ try {
   }
   throw err;
 }
-void cli.main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+void cli.main(process.argv.slice(2)).then(cli.exitWith);

@@ -8,6 +8,7 @@ import { InputError, UsageError } from "./args";
 const USAGE = `usage: pulumi-azure-workload-identity <command> [options]
 
 commands:
+  plan <stack>             plan a program offline: no cloud, no Pulumi CLI, no credentials
   doctor                   check a live setup end to end, one line per check
   migrate pod-identity     plan the move from AAD Pod Identity: stack config and a report
 
@@ -21,6 +22,9 @@ interface Command {
 /** The command named by the first words, loaded when it runs. */
 function commandOf(words: string[]): { command: () => Command; rest: string[] } | undefined {
   /* eslint-disable @typescript-eslint/no-require-imports */
+  if (words[0] === "plan") {
+    return { command: () => require("./commands/plan") as Command, rest: words.slice(1) };
+  }
   if (words[0] === "doctor") {
     return { command: () => require("./commands/doctor") as Command, rest: words.slice(1) };
   }
@@ -35,7 +39,8 @@ function commandOf(words: string[]): { command: () => Command; rest: string[] } 
 function isUserError(err: unknown): err is Error {
   return (
     err instanceof InputError ||
-    (err instanceof Error && ["InvalidArgumentError", "KubeconfigError"].includes(err.name)) ||
+    (err instanceof Error &&
+      ["InvalidArgumentError", "KubeconfigError", "StackFileError"].includes(err.name)) ||
     // A file a file named (a kubeconfig's client certificate) that cannot be read.
     (err instanceof Error && "code" in err && "path" in err)
   );
@@ -68,6 +73,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Ends the process with the command's status. After a failure, at once: a program the plan ran
+ * may leave rejected promises behind, which Node would otherwise report as a second, uncaught
+ * error with a stack trace below the one line already printed.
+ */
+export function exitWith(code: number): void {
+  if (code === 0) process.exitCode = 0;
+  else process.exit(code);
+}
+
 if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+  void main(process.argv.slice(2)).then(exitWith);
 }

@@ -1,9 +1,11 @@
 /**
- * `npm run plan -- <stack> [--out <dir>] [--signing-key <file>]`: runs the stack's program (index.ts) with no cloud and
- * no Pulumi CLI. The simulated cloud answers every resource (RSA keys are real; ids, endpoints,
- * client ids and kubeconfigs are stand-ins, labelled as such), then the plan prints the resource
- * tree and writes what a reviewer wants to read: the Kind configuration, the discovery document
- * and JWKS, the ServiceAccount manifests and a table of federated credentials.
+ * The offline plan (`pulumi-azure-workload-identity plan`, cli/commands/plan.ts): runs a Pulumi
+ * program that uses the components with no cloud and no Pulumi CLI. The simulated cloud answers
+ * every resource (RSA keys are real; ids, endpoints, client ids and kubeconfigs are stand-ins,
+ * labelled as such; a provider it does not simulate gets its inputs back, labelled too), then the
+ * plan renders the resource tree and writes what a reviewer wants to read: the Kind
+ * configuration, the discovery document and JWKS, the ServiceAccount manifests and tables of
+ * federated credentials and role assignments.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -22,16 +24,18 @@ import {
   mapSecrets,
   text,
 } from "../testing/simulator";
-import { StackFileError, readStackFiles, stacksIn } from "./stackFiles";
-import { InputError, parseCommandArgs, readInput } from "./args";
+import { AccessMap, AccessMapIdentity, accessMapMermaid } from "./accessMap";
+import { checkSameSdk, loadProgram, readProgram } from "./program";
+import { StackFileError, readStackFiles } from "./stackFiles";
 
-const SIMULATED_NOTE =
+/** The label of a resource whose provider the plan does not simulate. */
+export const NOT_SIMULATED = "(not simulated: no stand-in for this provider; outputs not shown)";
+
+export const SIMULATED_NOTE =
   "Simulated: nothing was created. Values Azure or kind would assign (account suffixes, endpoints, " +
   "ids, client and principal ids, kubeconfigs) are stand-ins, marked (simulated): invented GUIDs " +
   `start with ${SIMULATED_GUID_PREFIX} and invented name suffixes with "${SIMULATED_SUFFIX_PREFIX}". ` +
   "The RSA keys are real but throwaway.";
-
-const USAGE = "usage: npm run plan -- <stack> [--out <dir>] [--signing-key <private key PEM file>]";
 
 /** Marks a text that holds an invented value, for formats without comments. */
 export function markSimulated(value: string): string {
@@ -69,19 +73,23 @@ function shortType(type: string): string {
 }
 
 /** The resource tree: children under parents, inputs, then simulated outputs. */
-export function renderTree(resources: SimulatedResource[]): string {
+export function renderTree(
+  resources: SimulatedResource[],
+  notSimulated: ReadonlySet<string> = new Set(),
+): string {
   const byParent = new Map<string, SimulatedResource[]>();
   for (const r of resources) byParent.set(r.parent, [...(byParent.get(r.parent) ?? []), r]);
   const urns = new Set(resources.map((r) => r.urn));
   const lines: string[] = [];
   const walk = (r: SimulatedResource, depth: number) => {
     const pad = "  ".repeat(depth);
-    lines.push(`${pad}${r.custom ? "+" : "•"} ${shortType(r.type)}  ${r.name}`);
+    const label = notSimulated.has(r.type) ? `  ${NOT_SIMULATED}` : "";
+    lines.push(`${pad}${r.custom ? "+" : "•"} ${shortType(r.type)}  ${r.name}${label}`);
     for (const [k, v] of Object.entries(r.raw)) {
       const shown = display(v);
       lines.push(`${pad}    ${k}: ${shown}${isSimulatedText(shown) ? "  (simulated)" : ""}`);
     }
-    if (r.custom) {
+    if (r.custom && !notSimulated.has(r.type)) {
       for (const [k, v] of Object.entries(r.outputs)) {
         if (k in r.raw || k === "id" || k.startsWith("__")) continue;
         lines.push(
@@ -215,6 +223,35 @@ function identityArtifacts(sim: SimulatedCloud): Artifacts {
   };
 }
 
+/** The access map of what the program registered: the identities (their components), the
+ * ServiceAccounts their federated credentials trust and their roles at scopes. */
+export function accessMapOf(sim: SimulatedCloud, stackOutputs: Record<string, unknown>): AccessMap {
+  const owner = new Map(sim.resources.map((r) => [r.urn, r]));
+  const identities = new Map<string, AccessMapIdentity>();
+  const identityOf = (child: SimulatedResource) => {
+    const name = owner.get(child.parent)?.name ?? child.name;
+    if (!identities.has(name)) identities.set(name, { name, serviceAccounts: [], roles: [] });
+    return identities.get(name) as AccessMapIdentity;
+  };
+  let issuer = typeof stackOutputs.issuerUrl === "string" ? stackOutputs.issuerUrl : "";
+  for (const fic of sim.byType("azure-native:managedidentity:FederatedIdentityCredential")) {
+    const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(text(fic.inputs.subject));
+    if (m) identityOf(fic).serviceAccounts.push(`${m[1]}/${m[2]}`);
+    issuer ||= text(fic.inputs.issuer);
+  }
+  for (const ra of sim.byType("azure-native:authorization:RoleAssignment")) {
+    identityOf(ra).roles.push({
+      scope: text(ra.inputs.scope),
+      roleDefinitionId: text(ra.inputs.roleDefinitionId),
+    });
+  }
+  const cluster =
+    typeof stackOutputs.clusterName === "string"
+      ? stackOutputs.clusterName
+      : sim.byType("azure-wi:index:KindOrAksCluster")[0]?.name;
+  return { issuer: markSimulated(issuer), cluster, identities: [...identities.values()] };
+}
+
 /** The files a reviewer reads, from what the program registered. */
 export function collectArtifacts(
   sim: SimulatedCloud,
@@ -224,6 +261,17 @@ export function collectArtifacts(
     ...issuerArtifacts(sim, stackOutputs),
     ...manifestArtifacts(stackOutputs),
     ...identityArtifacts(sim),
+    "access-map.md": [
+      "# Access map",
+      "",
+      "Which pod can do what, where: the issuer the cluster signs under, the ServiceAccounts",
+      "each identity's federated credentials trust, and the identity's roles at their scopes.",
+      "",
+      "```mermaid",
+      accessMapMermaid(accessMapOf(sim, stackOutputs)).trimEnd(),
+      "```",
+      "",
+    ].join("\n"),
   };
 }
 
@@ -265,15 +313,24 @@ export interface PlanOptions {
   outDir: string;
   /** The brought signing key's private half, when the stack file holds it encrypted. */
   signingPrivateKeyPem?: string;
+  /** The program's folder: its Pulumi.yaml, stack files and entry (default: this one). */
+  programDir?: string;
 }
 
-export async function plan(
-  stack: string,
-  options: PlanOptions,
-): Promise<{ tree: string; files: string[]; outputs: unknown }> {
+export interface PlanResult {
+  tree: string;
+  files: string[];
+  outputs: unknown;
+  /** Resource types the simulated cloud has no stand-in for: answered with their inputs. */
+  notSimulated: string[];
+}
+
+export async function plan(stack: string, options: PlanOptions): Promise<PlanResult> {
   // Before anything is read: a run that fails on the stack file leaves no plan that looks current.
   clearOutDir(options.outDir);
-  const files = readStackFiles(stack);
+  const program = readProgram(options.programDir ?? process.cwd());
+  checkSameSdk(program);
+  const files = readStackFiles(stack, program.dir);
   const privateKeyKey = `${files.project}:signingPrivateKeyPem`;
   const config = { ...files.config };
   const secretKeys: string[] = [];
@@ -286,7 +343,7 @@ export async function plan(
     throw new StackFileError(
       key === privateKeyKey
         ? `Pulumi.${stack}.yaml holds ${key} encrypted, and the offline plan decrypts nothing; ` +
-            "plan with the key pair's private half from a file: npm run plan -- " +
+            "plan with the key pair's private half from a file: pulumi-azure-workload-identity plan " +
             `${stack} --signing-key <private key PEM> (read into memory as a secret, never written)`
         : `Pulumi.${stack}.yaml holds ${key} encrypted, and the offline plan decrypts nothing; ` +
             "plan a copy of the stack file that sets it in clear text",
@@ -299,19 +356,25 @@ export async function plan(
     );
   }
 
-  const sim = installSimulator({ project: files.project, stack, config, secretKeys });
+  const sim = installSimulator({
+    project: files.project,
+    stack,
+    config,
+    secretKeys,
+    otherTypes: "echo",
+  });
   // The program's exports become the stack's outputs, as under `pulumi up`.
-  const outputs = ((await pulumi.runtime.runInPulumiStack(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return Promise.resolve(require("../index") as Record<string, unknown>);
-  })) ?? {}) as Record<string, unknown>;
+  const outputs = ((await pulumi.runtime.runInPulumiStack(() =>
+    Promise.resolve(loadProgram(program)),
+  )) ?? {}) as Record<string, unknown>;
   await sim.settled();
   const stackResource = sim.one("pulumi:pulumi:Stack");
   const rawOutputs = sim.registeredOutputs.get(stackResource.urn) ?? {};
   const redacted = redactOutputs(rawOutputs);
 
   const artifacts = collectArtifacts(sim, outputs);
-  const tree = renderTree(sim.resources);
+  const notSimulated = [...sim.notSimulated].sort();
+  const tree = renderTree(sim.resources, sim.notSimulated);
   artifacts["resources.txt"] = `${SIMULATED_NOTE}\n\n${tree}\n`;
   artifacts["outputs.json"] = `${JSON.stringify(redacted, null, 2)}\n`;
   artifacts["README.md"] = [
@@ -324,6 +387,9 @@ export async function plan(
     "byte for byte as they would be uploaded, so they carry no marks: their issuer and jwks_uri",
     "hold the simulated storage account name.",
     "",
+    ...(notSimulated.length > 0
+      ? [`Not simulated (listed with their inputs only): ${notSimulated.join(", ")}.`, ""]
+      : []),
     ...Object.keys(artifacts)
       .sort()
       .map((f) => `- \`${f}\``),
@@ -335,92 +401,5 @@ export async function plan(
     fs.writeFileSync(path.join(options.outDir, name), content, { mode: 0o600 });
   }
   fs.writeFileSync(path.join(options.outDir, PLAN_MARKER), `${stack}\n`, { mode: 0o600 });
-  return { tree, files: Object.keys(artifacts).sort(), outputs: redacted };
-}
-
-export interface PlanArgs {
-  stack: string;
-  outDir: string;
-  signingKeyFile?: string;
-}
-
-const HELP = `${USAGE}
-
-Runs the stack's program (index.ts) with no cloud and no Pulumi CLI against a simulated cloud,
-prints the resource tree and writes what a reviewer reads to <dir> (default plan/<stack>).
-
-  --out <dir>            where to write (it must be empty or hold an earlier plan)
-  --signing-key <file>   the brought signing key's private half, when the stack file holds it
-                         encrypted (read into memory as a secret, never written)
-  -h, --help             this text`;
-
-/** Parses `<stack> [--out <dir>] [--signing-key <file>]`, flags anywhere; undefined: --help. */
-export function parsePlanArgs(argv: string[]): PlanArgs | undefined {
-  let parsed;
-  try {
-    parsed = parseCommandArgs(argv, {
-      out: { type: "string" },
-      "signing-key": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    });
-  } catch (err) {
-    throw new StackFileError(`${(err as Error).message}; ${USAGE}`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return undefined;
-  if (positionals.length !== 1) {
-    throw new StackFileError(
-      `${positionals.length === 0 ? "no stack given" : `one stack at a time, not ${positionals.join(" ")}`}; ${USAGE} (stacks here: ${stacksIn(path.resolve(__dirname, "..")).join(", ")})`,
-    );
-  }
-  const stack = positionals[0];
-  return {
-    stack,
-    outDir: path.resolve(typeof values.out === "string" ? values.out : path.join("plan", stack)),
-    signingKeyFile: typeof values["signing-key"] === "string" ? values["signing-key"] : undefined,
-  };
-}
-
-async function main(args: PlanArgs): Promise<void> {
-  const signingPrivateKeyPem =
-    args.signingKeyFile === undefined ? undefined : readInput(args.signingKeyFile, "--signing-key");
-  const result = await plan(args.stack, { outDir: args.outDir, signingPrivateKeyPem });
-  console.log(`Offline plan of stack "${args.stack}". ${SIMULATED_NOTE}\n`);
-  console.log(result.tree);
-  const shown = { ...(result.outputs as Record<string, unknown>) };
-  if (typeof shown.kindConfig === "string") shown.kindConfig = "(see kind-config.yaml)";
-  console.log(`\nStack outputs:\n${JSON.stringify(shown, null, 2)}`);
-  console.log(
-    `\nWrote ${result.files.length} files to ${path.relative(process.cwd(), args.outDir) || "."}: ${result.files.join(", ")}`,
-  );
-}
-
-/** Errors the user can fix (arguments, config, files), printed as one line; anything else is a
- * bug and keeps its stack. */
-function userMessage(err: unknown): string | undefined {
-  if (!(err instanceof Error)) return undefined;
-  if (err.name === "InvalidArgumentError" || err instanceof StackFileError) return err.message;
-  if (err instanceof InputError) return err.message;
-  // A file the user named that cannot be read (--signing-key).
-  if ("code" in err && "path" in err) return err.message;
-  return undefined;
-}
-
-if (require.main === module) {
-  let args: PlanArgs | undefined;
-  try {
-    args = parsePlanArgs(process.argv.slice(2));
-  } catch (err) {
-    console.error(`error: ${userMessage(err) ?? String(err)}`);
-    process.exit(2);
-  }
-  if (args === undefined) {
-    console.log(HELP);
-    process.exit(0);
-  }
-  main(args).catch((err: unknown) => {
-    const message = userMessage(err);
-    console.error(message === undefined ? err : `error: ${message}`);
-    process.exit(1);
-  });
+  return { tree, files: Object.keys(artifacts).sort(), outputs: redacted, notSimulated };
 }

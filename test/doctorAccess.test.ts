@@ -13,6 +13,7 @@ import * as path from "node:path";
 
 import * as YAML from "yaml";
 
+import { accessMapMermaid, brokenLinks, roleName } from "../cli/accessMap";
 import { ArmClient, armCredential } from "../cli/doctor/arm";
 import { nearMiss, oldTokenReaders } from "../cli/doctor/checks";
 import { doctor } from "../cli/doctor/doctor";
@@ -287,5 +288,69 @@ describe("doctor: near misses and old token readers", () => {
       }),
       [],
     );
+  });
+});
+
+describe("the access map", () => {
+  const map = {
+    issuer: "https://acct.z6.web.core.windows.net/",
+    cluster: "kind-wi-dev",
+    identities: [
+      {
+        name: "reader",
+        serviceAccounts: ["apps/reader", "apps/shared"],
+        roles: [
+          {
+            scope: "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/v",
+            roleDefinitionId:
+              "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6",
+          },
+        ],
+      },
+      { name: "writer", serviceAccounts: ["apps/shared"], roles: [] },
+    ],
+  };
+
+  it("links issuer, cluster, each ServiceAccount once, identities and roles by name", () => {
+    assert.equal(
+      accessMapMermaid(map),
+      [
+        "flowchart LR",
+        '  i0["issuer https://acct.z6.web.core.windows.net/"]',
+        '  c1["cluster kind-wi-dev"]',
+        "  i0 -->|signs tokens| c1",
+        '  id2["identity reader"]',
+        '  sa3["ServiceAccount apps/reader"]',
+        "  c1 --> sa3",
+        "  sa3 -->|federated credential| id2",
+        '  sa4["ServiceAccount apps/shared"]',
+        "  c1 --> sa4",
+        "  sa4 -->|federated credential| id2",
+        '  s5["…/vaults/v"]',
+        "  id2 -->|Key Vault Secrets User| s5",
+        '  id6["identity writer"]',
+        "  sa4 -->|federated credential| id6",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("marks the links the doctor's failures break, in red", () => {
+    const broken = brokenLinks([
+      { check: "federated credential writer apps/shared" },
+      { check: "token apps/reader" },
+    ]);
+    const mermaid = accessMapMermaid(map, broken);
+    assert.match(mermaid, /c1 -->\|FAIL\| sa3/);
+    assert.match(mermaid, /sa4 -->\|FAIL federated credential\| id6/);
+    assert.match(mermaid, /linkStyle 1 stroke:#d00/);
+    assert.match(mermaid, /linkStyle 6 stroke:#d00/);
+    assert.equal((mermaid.match(/linkStyle/g) ?? []).length, 2);
+  });
+
+  it("names a custom role by its GUID, and escapes what would end a label", () => {
+    assert.equal(roleName("/providers/Microsoft.Authorization/roleDefinitions/0000"), "0000");
+    const odd = accessMapMermaid({ issuer: 'https://x/"<a>', identities: [] });
+    assert.match(odd, /issuer https:\/\/x\/#quot;#lt;a#gt;/);
   });
 });

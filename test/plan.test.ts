@@ -18,7 +18,7 @@ const ROOT = path.resolve(__dirname, "..");
 function runPlan(args: string[]) {
   return spawnSync(
     process.execPath,
-    ["-r", "ts-node/register/transpile-only", "cli/plan.ts", ...args],
+    ["-r", "ts-node/register/transpile-only", "cli/main.ts", "plan", ...args],
     {
       cwd: ROOT,
       encoding: "utf8",
@@ -60,6 +60,7 @@ describe("npm run plan", function () {
     it("writes the artifacts a reviewer reads", () => {
       assert.deepEqual(Object.keys(files).sort(), [
         "README.md",
+        "access-map.md",
         "federated-credentials.md",
         "jwks.json",
         "kind-config.yaml",
@@ -69,6 +70,20 @@ describe("npm run plan", function () {
         "role-assignments.md",
         "serviceaccounts.yaml",
       ]);
+    });
+
+    it("draws the access map: issuer, cluster, each trusted ServiceAccount, identity and role", () => {
+      const map = files["access-map.md"];
+      const mermaid = /```mermaid\n([\s\S]*?)```/.exec(map)?.[1] ?? "";
+      assert.match(mermaid, /^flowchart LR\n/);
+      const outputs = JSON.parse(files["outputs.json"]) as { issuerUrl: string };
+      assert.ok(mermaid.includes(`issuer ${outputs.issuerUrl}`), mermaid);
+      for (const sa of ["apps/secrets-reader", "apps/blob-writer", "jobs/nightly-export"]) {
+        assert.ok(mermaid.includes(`ServiceAccount ${sa}`), sa);
+      }
+      assert.match(mermaid, /-->\|federated credential\| id\d+\n/);
+      assert.match(mermaid, /-->\|Key Vault Secrets User\|/);
+      assert.doesNotMatch(mermaid, /FAIL|linkStyle/);
     });
 
     it("labels itself simulated, and prints the tree", () => {
@@ -213,7 +228,13 @@ describe("npm run plan", function () {
       for (const args of [[], ["dev", "--dry"], ["dev", "--out"]]) {
         const result = runPlan(args);
         assert.equal(result.status, 2, args.join(" "));
-        assert.match(oneLine(result.stderr), /usage: npm run plan -- <stack>/);
+        // One line saying what is wrong, then the command's usage, as every command answers.
+        const [first, ...rest] = result.stderr.split("\n");
+        assert.match(first, /^error: (no stack given|unknown option --dry|--out needs a value)/);
+        assert.match(
+          rest.join("\n"),
+          /^usage: pulumi-azure-workload-identity plan \[options\] <stack>$/m,
+        );
       }
     });
 
@@ -240,7 +261,7 @@ describe("npm run plan", function () {
     it("answers --help, and names a bad file, in one line", () => {
       const help = runPlan(["--help"]);
       assert.equal(help.status, 0);
-      assert.match(help.stdout, /usage: npm run plan -- <stack>/);
+      assert.match(help.stdout, /usage: pulumi-azure-workload-identity plan \[options\] <stack>/);
       const dir = runPlan(["dev", "--out", path.join(tmp, "d"), "--signing-key", tmp]);
       assert.equal(dir.status, 1);
       assert.match(

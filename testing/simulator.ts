@@ -359,6 +359,11 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
   private readonly started = Date.now();
   private readonly keys = new Map<string, crypto.KeyPairKeyObjectResult>();
 
+  /** What to do with a resource type it has no stand-in for (InstallOptions.otherTypes). */
+  otherTypes: "refuse" | "echo" = "refuse";
+  /** The types answered with their own inputs (otherTypes "echo"). */
+  readonly notSimulated = new Set<string>();
+
   /** Outputs registered by components and the stack, by URN, secret markers kept. */
   readonly registeredOutputs = new Map<string, Record<string, unknown>>();
 
@@ -383,6 +388,7 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
     this.previousResources = {};
     this.previousReadError = undefined;
     this.made.clear();
+    this.notSimulated.clear();
   }
 
   byType(type: string): SimulatedResource[] {
@@ -412,7 +418,11 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
     const custom = args.custom !== false && !args.type.startsWith("pulumi:providers:");
     if (custom && !SIMULATED_TYPES.has(args.type)) {
       // A made-up answer would let a plan pass that no deployment could (behaviours.json).
-      throw new Error(`the simulated cloud has no stand-in for ${args.type}`);
+      if (this.otherTypes !== "echo") {
+        throw new Error(`the simulated cloud has no stand-in for ${args.type}`);
+      }
+      this.notSimulated.add(args.type);
+      return { id: `${args.name}-id`, state: inputs };
     }
     // The mock monitor hands inputs over with secret markers (hoisted to the enclosing object).
     const plain = unwrapSecrets(inputs) as Record<string, unknown>;
@@ -635,6 +645,12 @@ export interface InstallOptions {
   config?: Record<string, string>;
   /** Config keys whose values are secrets, as the CLI marks `--secret` ones. */
   secretKeys?: string[];
+  /**
+   * A custom resource of a type the simulated cloud has no stand-in for: refused (the default,
+   * so that no test passes on a made-up answer), or, `"echo"`, answered with its own inputs and
+   * listed in `notSimulated` (the offline plan of a program that also uses other providers).
+   */
+  otherTypes?: "refuse" | "echo";
 }
 
 /**
@@ -643,6 +659,7 @@ export interface InstallOptions {
  */
 export function installSimulator(options: InstallOptions = {}): SimulatedCloud {
   const sim = new SimulatedCloud();
+  sim.otherTypes = options.otherTypes ?? "refuse";
   pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
   void pulumi.runtime.setMocks(
     sim,

@@ -3,6 +3,7 @@
  * identities' federated credentials and role assignments in Azure, the ServiceAccounts and the
  * webhook), one line per check.
  */
+import { accessMapMermaid, brokenLinks } from "../accessMap";
 import { UsageError, parseCommandArgs, readInput } from "../args";
 import type { DoctorIdentity, DoctorTarget } from "../doctor/doctor";
 
@@ -36,6 +37,8 @@ Checks a live setup end to end and prints one line per check; exit status 1 when
                               (AZURE_* variables, workload identity, managed identity, az login)
   --audience <aud>            the tokens' audience (default api://AzureADTokenExchange)
   --json                      the report as JSON
+  --map                       after the report, the access map (Mermaid): issuer, cluster,
+                              ServiceAccounts, identities, roles at scopes; failing links red
   -h, --help                  this text`;
 
 const OPTIONS = {
@@ -48,6 +51,7 @@ const OPTIONS = {
   "arm-endpoint": { type: "string" },
   audience: { type: "string" },
   json: { type: "boolean" },
+  map: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -125,5 +129,18 @@ export async function run(argv: string[]): Promise<number> {
   const arm = new ArmClient(armEndpoint, await armCredential());
   const report = await doctor(target, { kube, arm });
   process.stdout.write(values.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report));
+  if (values.map) {
+    const map = {
+      issuer: target.issuerUrl,
+      cluster: kube.context,
+      identities: target.identities.map((id) => ({
+        name: id.name,
+        serviceAccounts: id.serviceAccounts,
+        roles: id.roleAssignments ?? [],
+      })),
+    };
+    const failed = report.results.filter((r) => r.status === "fail");
+    process.stdout.write(`\n\`\`\`mermaid\n${accessMapMermaid(map, brokenLinks(failed))}\`\`\`\n`);
+  }
   return report.ok ? 0 : 1;
 }

@@ -1,8 +1,9 @@
 /**
  * The package as another team's program gets it: `npm pack`, then an install into a scratch
- * project that pins a newer `@pulumi/pulumi` than this repository's. The consumer must end up
- * with one copy of the SDK (two copies break Pulumi's Output and Resource checks), type-check
- * examples/kind/index.ts against the installed declarations, and run it under Pulumi's mocks.
+ * project with the newest `@pulumi/pulumi` the registry offers. The consumer must end up with
+ * one copy of the SDK (two copies break Pulumi's Output and Resource checks), type-check
+ * examples/kind/index.ts against the installed declarations, plan it offline with the package's
+ * command line, and test it with the package's simulated cloud as docs/components.md shows.
  * Needs the npm registry (CI has it); slow, so it runs in `npm run test:integration`.
  */
 import * as assert from "node:assert/strict";
@@ -16,8 +17,10 @@ import * as ts from "typescript";
 import { LocalCloud, engineBin } from "../harness/localCloud";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-/** A current SDK release, newer than the project's own pin (package.json devDependencies). */
-const CONSUMER_SDK = "3.270.0";
+/** The newest SDK the registry offers, as a consumer starting today gets it. */
+const CONSUMER_SDK = execFileSync("npm", ["view", "@pulumi/pulumi", "version"], {
+  encoding: "utf8",
+}).trim();
 
 const sh = (cmd: string, args: string[], cwd: string) =>
   execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -42,7 +45,7 @@ function copiesOf(dir: string, name: string): string[] {
   return found;
 }
 
-describe("the packed package in a consumer with a newer SDK", function () {
+describe("the packed package in a consumer with the newest SDK", function () {
   this.timeout(900_000);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "wi-consumer-"));
   let installLog = "";
@@ -68,6 +71,10 @@ describe("the packed package in a consumer with a newer SDK", function () {
           "pulumi-azure-workload-identity": `file:${tarball}`,
           typescript: own.devDependencies.typescript,
           "@types/node": own.devDependencies["@types/node"],
+          // What a consumer's own tests run on (docs/components.md#testing-your-program).
+          mocha: own.devDependencies.mocha,
+          "@types/mocha": own.devDependencies["@types/mocha"],
+          "ts-node": own.devDependencies["ts-node"],
         },
       }),
     );
@@ -154,44 +161,113 @@ describe("the packed package in a consumer with a newer SDK", function () {
     assert.equal(exported.trim(), "function function function");
   });
 
-  it("runs the kind example under Pulumi's mocks with the consumer's SDK", () => {
-    // The project's simulated cloud, compiled into the consumer so that it loads the consumer's
-    // @pulumi/pulumi, as the package does.
-    for (const module of ["simulator", "simulatedAzure"]) {
-      fs.writeFileSync(
-        path.join(scratch, `${module}.js`),
-        ts.transpileModule(fs.readFileSync(path.join(ROOT, "testing", `${module}.ts`), "utf8"), {
-          compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
-        }).outputText,
+  it("answers --help for every command, exit status 0", () => {
+    for (const words of [[], ["plan"], ["doctor"], ["migrate", "pod-identity"]]) {
+      const help = spawnSync(
+        "npx",
+        ["--no-install", "pulumi-azure-workload-identity", ...words, "--help"],
+        {
+          cwd: scratch,
+          encoding: "utf8",
+        },
       );
+      assert.equal(help.status, 0, `${words.join(" ")}: ${help.stderr}`);
+      assert.match(help.stdout, /^usage: pulumi-azure-workload-identity/, words.join(" "));
     }
-    fs.writeFileSync(
-      path.join(scratch, "run.js"),
-      [
-        'const pulumi = require("@pulumi/pulumi");',
-        'const { installSimulator } = require("./simulator");',
-        'const sim = installSimulator({ project: "wi-kind-example", stack: "dev" });',
-        'pulumi.runtime.runInPulumiStack(() => Promise.resolve(require("./out/index.js")))',
-        "  .then(() => sim.settled())",
-        "  .then(() => console.log(JSON.stringify({",
-        "    types: sim.resources.map((r) => r.type),",
-        '    sdk: require("@pulumi/pulumi/package.json").version,',
-        '    library: require.resolve("pulumi-azure-workload-identity"),',
-        "  })));",
-      ].join("\n"),
+  });
+
+  it("plans the consumer's own program offline: npx pulumi-azure-workload-identity plan dev", () => {
+    fs.copyFileSync(
+      path.join(ROOT, "examples", "kind", "index.ts"),
+      path.join(scratch, "index.ts"),
     );
-    const result = JSON.parse(sh(process.execPath, ["run.js"], scratch)) as {
-      types: string[];
-      sdk: string;
-      library: string;
-    };
-    assert.equal(result.sdk, CONSUMER_SDK);
-    assert.ok(result.library.startsWith(path.join(scratch, "node_modules")));
-    for (const type of ["OidcIssuer", "KindOrAksCluster", "Webhook", "WorkloadIdentity"]) {
-      assert.ok(result.types.includes(`azure-wi:index:${type}`), type);
-    }
-    assert.ok(result.types.includes("azure-native:managedidentity:FederatedIdentityCredential"));
-    assert.ok(result.types.includes("kubernetes:apps/v1:Deployment"));
+    // A resource of a provider the package does not simulate, as a real program has them.
+    fs.appendFileSync(
+      path.join(scratch, "index.ts"),
+      '\nnew pulumi.CustomResource("acme:dns:Record", "www", { name: "www", target: issuerUrl });\n',
+    );
+    fs.copyFileSync(
+      path.join(ROOT, "examples", "kind", "Pulumi.yaml"),
+      path.join(scratch, "Pulumi.yaml"),
+    );
+    fs.writeFileSync(
+      path.join(scratch, "Pulumi.dev.yaml"),
+      "config:\n  wi-kind-example:location: northeurope\n",
+    );
+    const printed = sh(
+      "npx",
+      ["--no-install", "pulumi-azure-workload-identity", "plan", "dev"],
+      scratch,
+    );
+    assert.match(printed, /^Offline plan of stack "dev"\./);
+    assert.match(printed, /\+ acme:dns:Record {2}www {2}\(not simulated/);
+    assert.match(printed, /Not simulated \(listed with their inputs only\): acme:dns:Record/);
+    const out = path.join(scratch, "plan", "dev");
+    const fics = fs.readFileSync(path.join(out, "federated-credentials.md"), "utf8");
+    assert.match(fics, /system:serviceaccount:apps:blob-reader/);
+    assert.match(
+      fs.readFileSync(path.join(out, "resources.txt"), "utf8"),
+      /location: "northeurope"/,
+    );
+    const unknown = spawnSync(
+      "npx",
+      ["--no-install", "pulumi-azure-workload-identity", "plan", "prod"],
+      {
+        cwd: scratch,
+        encoding: "utf8",
+      },
+    );
+    assert.equal(unknown.status, 1);
+    assert.equal(
+      unknown.stderr.trim(),
+      'error: unknown stack "prod": there is no Pulumi.prod.yaml; stacks here: dev',
+    );
+  });
+
+  it("tests the consumer's program on the package's simulated cloud, as docs/components.md shows", () => {
+    fs.copyFileSync(
+      path.join(ROOT, "examples", "kind", "index.ts"),
+      path.join(scratch, "index.ts"),
+    );
+    const docs = fs.readFileSync(path.join(ROOT, "docs", "components.md"), "utf8");
+    const section = docs.slice(docs.indexOf("## Testing your program"));
+    const example = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(example, "the docs' test");
+    fs.writeFileSync(path.join(scratch, "program.test.ts"), example);
+    // The tsconfig.json `pulumi new typescript` writes (node10 resolution: the package's
+    // typesVersions map /testing and /doctor to their declarations), and a type-checked run.
+    fs.writeFileSync(
+      path.join(scratch, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          outDir: "bin",
+          target: "es2020",
+          module: "commonjs",
+          moduleResolution: "node",
+          sourceMap: true,
+          experimentalDecorators: true,
+          pretty: true,
+          noFallthroughCasesInSwitch: true,
+          noImplicitReturns: true,
+          forceConsistentCasingInFileNames: true,
+        },
+        files: ["index.ts"],
+      }),
+    );
+    const run = spawnSync(
+      "npx",
+      ["--no-install", "mocha", "-r", "ts-node/register", "program.test.ts"],
+      { cwd: scratch, encoding: "utf8" },
+    );
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /2 passing/);
+    const sdk = sh(
+      process.execPath,
+      ["-p", 'require("@pulumi/pulumi/package.json").version'],
+      scratch,
+    );
+    assert.equal(sdk.trim(), CONSUMER_SDK);
   });
 
   it("guards a program's own OidcIssuer through the real engine: a published key never changes", () => {

@@ -1,6 +1,6 @@
 /**
  * The stack against real programs: `pulumi up` through the real Pulumi CLI and engine, with kind
- * clusters whose control plane is a real kube-apiserver and etcd (v1.37.2, v3.7.0) started with
+ * clusters whose control plane is a real kube-apiserver and etcd (v1.37.2, v3.7.3) started with
  * the flags of the rendered kind config and the key files the create script wrote; the issuer's
  * documents served over HTTPS on loopback; the real azure-workload-identity webhook (v1.6.0)
  * configured from the chart that real Helm renders with the stack's values. Then the checks a
@@ -15,7 +15,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { Stack } from "@pulumi/pulumi/automation";
-import { createLocalJWKSet, jwtVerify } from "jose";
 import * as YAML from "yaml";
 
 import { httpsRequest } from "../../cli/doctor/https";
@@ -62,6 +61,8 @@ async function tokenFor(kube: KubeClient, sa: string, expirationSeconds = 3600):
 }
 
 async function verify(cloud: LiveCloud, issuer: string, token: string) {
+  // jose is an ES module, and this test is CommonJS: loaded as Node loads ES modules.
+  const { createLocalJWKSet, jwtVerify } = await import("jose");
   const jwks = JSON.parse(
     await anonymous(cloud, `${issuer.replace(/\/$/, "")}/openid/v1/jwks`),
   ) as Parameters<typeof createLocalJWKSet>[0];
@@ -354,6 +355,27 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
         failures.map((f) => [f.check, f.aadsts]),
         [["federated credential wi-dev-secrets-reader apps/secrets-reader", "AADSTS700212"]],
       );
+    });
+
+    it("--map: the access map, the one broken link in red", () => {
+      const mermaidOf = (out: string) => /```mermaid\n([\s\S]*?)```/.exec(out)?.[1] ?? "";
+      const healthy = mermaidOf(doctor("--map").stdout);
+      for (const sa of trusted) assert.ok(healthy.includes(`ServiceAccount ${sa}`), sa);
+      assert.doesNotMatch(healthy, /FAIL|linkStyle/);
+      editFic(SECRETS_READER, (f) => (f.audiences = ["api://AzureADTokenExchange/"]));
+      try {
+        const run = doctor("--map");
+        assert.equal(run.status, 1);
+        const broken = mermaidOf(run.stdout);
+        const failing = broken.split("\n").filter((l) => l.includes("FAIL"));
+        assert.equal(failing.length, 1, broken);
+        assert.match(failing[0], /^ {2}sa\d+ -->\|FAIL federated credential\| id\d+$/);
+        const sa = /^ {2}(sa\d+)/.exec(failing[0])?.[1];
+        assert.ok(broken.includes(`${sa}["ServiceAccount apps/secrets-reader"]`), broken);
+        assert.equal((broken.match(/linkStyle \d+ stroke:#d00/g) ?? []).length, 1);
+      } finally {
+        editFic(SECRETS_READER, (f) => (f.audiences = [AUDIENCE]));
+      }
     });
 
     it("a JWKS without the signing key's kid: AADSTS7000272 for every token", async () => {
