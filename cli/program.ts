@@ -36,7 +36,12 @@ function entryOf(target: string): string | undefined {
   if (fs.statSync(target).isFile()) return target;
   const pkg = path.join(target, "package.json");
   if (fs.existsSync(pkg)) {
-    const main = (JSON.parse(fs.readFileSync(pkg, "utf8")) as { main?: unknown }).main;
+    let main: unknown;
+    try {
+      main = (JSON.parse(fs.readFileSync(pkg, "utf8")) as { main?: unknown }).main;
+    } catch (err) {
+      throw new StackFileError(`${pkg}: not JSON (${(err as Error).message.split("\n")[0]})`);
+    }
     // A package whose main is its library (this project's own) names the program in Pulumi.yaml.
     if (typeof main === "string" && fs.existsSync(path.resolve(target, main))) {
       return path.resolve(target, main);

@@ -5,7 +5,7 @@
  */
 import { accessMapMermaid, brokenLinks } from "../accessMap";
 import { UsageError, parseCommandArgs, readInput } from "../args";
-import type { DoctorIdentity, DoctorTarget } from "../doctor/doctor";
+import type { DoctorIdentity, DoctorReport, DoctorTarget } from "../doctor/doctor";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 // Loaded once the arguments parse: --help and usage errors answer without the SDK.
@@ -39,6 +39,7 @@ Checks a live setup end to end and prints one line per check; exit status 1 when
   --json                      the report as JSON
   --map                       after the report, the access map (Mermaid): issuer, cluster,
                               ServiceAccounts, identities, roles at scopes; failing links red
+                              (with --json: the report's "map")
   -h, --help                  this text`;
 
 const OPTIONS = {
@@ -100,6 +101,20 @@ function targetOf(values: Record<string, unknown>, identities: DoctorIdentity[])
   return { issuerUrl, identities };
 }
 
+/** The access map of what was checked (Mermaid), each link a failed check breaks in red. */
+function mapOf(target: DoctorTarget, cluster: string, report: DoctorReport): string {
+  const map = {
+    issuer: target.issuerUrl,
+    cluster,
+    identities: target.identities.map((id) => ({
+      name: id.name,
+      serviceAccounts: id.serviceAccounts,
+      roles: id.roleAssignments ?? [],
+    })),
+  };
+  return accessMapMermaid(map, brokenLinks(report.results.filter((r) => r.status === "fail")));
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values, tokens } = parseCommandArgs(argv, OPTIONS, false);
   if (values.help) {
@@ -128,19 +143,11 @@ export async function run(argv: string[]): Promise<number> {
   });
   const arm = new ArmClient(armEndpoint, await armCredential());
   const report = await doctor(target, { kube, arm });
-  process.stdout.write(values.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report));
-  if (values.map) {
-    const map = {
-      issuer: target.issuerUrl,
-      cluster: kube.context,
-      identities: target.identities.map((id) => ({
-        name: id.name,
-        serviceAccounts: id.serviceAccounts,
-        roles: id.roleAssignments ?? [],
-      })),
-    };
-    const failed = report.results.filter((r) => r.status === "fail");
-    process.stdout.write(`\n\`\`\`mermaid\n${accessMapMermaid(map, brokenLinks(failed))}\`\`\`\n`);
+  const map = values.map ? mapOf(target, kube.context, report) : undefined;
+  if (values.json) {
+    process.stdout.write(JSON.stringify(map ? { ...report, map } : report, null, 2) + "\n");
+  } else {
+    process.stdout.write(formatReport(report) + (map ? `\n\`\`\`mermaid\n${map}\`\`\`\n` : ""));
   }
   return report.ok ? 0 : 1;
 }
