@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -8,13 +10,32 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
+
+// testEntra signs the tests' Resource Manager tokens, as the local Entra does.
+var testEntra = func() *entraServer {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return &entraServer{key: key, kid: entraKeyID(&key.PublicKey)}
+}()
+
+// armOver is Resource Manager over a store, accepting testEntra's tokens.
+func armOver(s *store) *armServer {
+	return &armServer{azure: s, pageSize: 2, entraKey: &jose.JSONWebKey{Key: &testEntra.key.PublicKey}}
+}
 
 func get(t *testing.T, h http.Handler, url string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, url, nil)
-	req.Header.Set("Authorization", "Bearer t")
+	token, err := testEntra.accessToken("https://"+req.Host, "client", "object")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
@@ -26,7 +47,7 @@ func TestResourceManagerListsAPageAtATime(t *testing.T) {
 	for i := range 5 {
 		putFIC(t, s, fmt.Sprintf("f%d", i), fic("https://i/", fmt.Sprintf("s%d", i), "a"))
 	}
-	a := &armServer{azure: s, pageSize: 2}
+	a := armOver(s)
 	url := "https://127.0.0.1:1" + testIdentity + "/federatedIdentityCredentials?api-version=2023-01-31"
 	var names []string
 	for pages := 0; url != ""; pages++ {
@@ -57,7 +78,8 @@ func TestResourceManagerListsAPageAtATime(t *testing.T) {
 func TestResourceManagerThrottlesAndForbidsWhenTold(t *testing.T) {
 	s := newStore(t.TempDir())
 	put(t, s, testIdentity, "azure-native:managedidentity:UserAssignedIdentity")
-	a := &armServer{azure: s, pageSize: 2, throttleEvery: 2, forbidden: regexp.MustCompile("/forbidden/")}
+	a := armOver(s)
+	a.throttleEvery, a.forbidden = 2, regexp.MustCompile("/forbidden/")
 	url := "https://127.0.0.1:1" + testIdentity + "?api-version=2023-01-31"
 	if rec := get(t, a, url); rec.Code != 200 {
 		t.Errorf("first: %d", rec.Code)
@@ -67,6 +89,14 @@ func TestResourceManagerThrottlesAndForbidsWhenTold(t *testing.T) {
 	}
 	if rec := get(t, a, "https://127.0.0.1:1/subscriptions/s/forbidden/x?api-version=1"); rec.Code != 403 {
 		t.Errorf("forbidden: %d", rec.Code)
+	}
+	// A token that is not the local Entra's, as a user's own az token would be here.
+	req := httptest.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer a token of the user's az login")
+	rec := httptest.NewRecorder()
+	a.ServeHTTP(rec, req)
+	if rec.Code != 401 || !regexp.MustCompile(`"InvalidAuthenticationToken"`).MatchString(rec.Body.String()) {
+		t.Errorf("a foreign token: %d %s", rec.Code, rec.Body)
 	}
 }
 
