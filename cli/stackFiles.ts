@@ -10,6 +10,9 @@ import * as YAML from "yaml";
 
 import { describeYamlError } from "./yamlErrors";
 import { checkStackFileShape } from "../stacks/config";
+import { stacksIn } from "./stackNames";
+
+export { stacksIn } from "./stackNames";
 
 /** A problem with the files the user gave: reported as one line, no stack trace. */
 export class StackFileError extends Error {
@@ -30,15 +33,6 @@ export interface StackFiles {
 
 function asRaw(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
-}
-
-/** The stacks that have a file here: `Pulumi.<stack>.yaml`. */
-export function stacksIn(root: string): string[] {
-  return fs
-    .readdirSync(root)
-    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
 }
 
 /** Parses a YAML file, naming the file, line and column of the first syntax error. */

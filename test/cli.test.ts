@@ -50,6 +50,13 @@ describe("the command line without the SDK", function () {
     });
   }
 
+  it("plan without a stack: one line listing the stacks, the usage, exit 2", () => {
+    const r = run(["plan"]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^error: no stack given \(stacks in .*: aks, dev\)\nusage: /);
+    assert.deepEqual(r.loaded, []);
+  });
+
   for (const words of commands.slice(1)) {
     it(`${words.join(" ")} --bogus=1: one line naming the flag, the usage, exit 2`, () => {
       const r = run([...words, "--bogus=1"]);

@@ -5,13 +5,14 @@
 import * as path from "node:path";
 
 import { UsageError, parseCommandArgs, readInput } from "../args";
+import { stacksIn } from "../stackNames";
 
 export const USAGE = `usage: pulumi-azure-workload-identity plan [options] <stack>
 
 Runs the Pulumi program with a simulated cloud: nothing is created and nothing is asked of
 Azure, kind or a Pulumi backend. Prints the resource tree and the stack's outputs, and writes to
-<dir> the kind config, the issuer's documents, the ServiceAccount manifests and tables of
-federated credentials and role assignments.
+<dir> the kind config, the issuer's documents, the ServiceAccount manifests, tables of
+federated credentials and role assignments, and the access map (Mermaid).
 
   <stack>                the stack whose Pulumi.<stack>.yaml configures the program
   --program <dir>        the program's folder, holding Pulumi.yaml (default: the current one)
@@ -36,8 +37,6 @@ export async function run(argv: string[]): Promise<number> {
   }
   const programDir = path.resolve(typeof values.program === "string" ? values.program : ".");
   if (positionals.length !== 1) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { stacksIn } = require("../stackFiles") as typeof import("../stackFiles");
     const known = (() => {
       try {
         return stacksIn(programDir).join(", ") || "none";
