@@ -7,7 +7,6 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -20,15 +19,7 @@ import { doctor } from "../cli/doctor/doctor";
 import { KubeClient } from "../cli/doctor/kubeClient";
 import { kubeconfigSource, mergeKubeconfigs } from "../cli/doctor/kubeconfig";
 import { proxyFromEnvironment } from "../cli/doctor/proxy";
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from "./harness/liveCloud";
 
 function kubeconfigText(contexts: { name: string; server: string }[], current: string): string {
   return YAML.stringify({
@@ -169,11 +160,7 @@ describe("doctor: a cluster or Resource Manager it cannot reach", function () {
   this.timeout(60_000);
 
   it("is one line each, naming the endpoint; the checks that need them are left out", async () => {
-    const [kubePort, armPort, issuerPort] = await Promise.all([
-      closedPort(),
-      closedPort(),
-      closedPort(),
-    ]);
+    const [kubePort, armPort, issuerPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const kube = await KubeClient.fromKubeconfig(
       kubeconfigText([{ name: "dev", server: `https://127.0.0.1:${kubePort}` }], "dev"),
     );
@@ -213,12 +200,12 @@ describe("doctor: a cluster or Resource Manager it cannot reach", function () {
         IDENTITY_ENDPOINT: undefined,
         IDENTITY_HEADER: undefined,
         // An IMDS that refuses at once (off Azure, its address answers nothing at all).
-        AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${await closedPort()}`,
+        AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${await freePort()}`,
         PATH: path.dirname(process.execPath),
       },
       () => armCredential(),
     );
-    const arm = new ArmClient(`https://127.0.0.1:${await closedPort()}`, credential);
+    const arm = new ArmClient(`https://127.0.0.1:${await freePort()}`, credential);
     const identityId =
       "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/reader";
     await assert.rejects(

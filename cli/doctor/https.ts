@@ -31,37 +31,48 @@ export function httpsRequest(url: string, req: HttpsRequest = {}): Promise<Https
     return Promise.reject(new Error(`${url}: not an https URL`));
   }
   const proxy = proxyFromEnvironment(url);
+  return send(
+    target,
+    {
+      agent: proxy ? new HttpsProxyAgent({ proxy }) : undefined,
+      method: req.method ?? "GET",
+      headers: req.headers,
+      ca: req.ca,
+      cert: req.cert,
+      key: req.key,
+      rejectUnauthorized: req.insecure !== true,
+    },
+    req.body,
+    req.timeoutMs,
+  );
+}
+
+/**
+ * One request with the options given whole (the kubeconfig's TLS and credentials, as
+ * client-node hands them over, or httpsRequest's), its body read to the end, within a deadline.
+ */
+export function send(
+  target: URL,
+  options: https.RequestOptions,
+  body?: string,
+  timeoutMs = 10_000,
+): Promise<HttpsResponse> {
   return new Promise((resolve, reject) => {
-    const r = https.request(
-      target,
-      {
-        agent: proxy ? new HttpsProxyAgent({ proxy }) : undefined,
-        method: req.method ?? "GET",
-        headers: req.headers,
-        ca: req.ca,
-        cert: req.cert,
-        key: req.key,
-        rejectUnauthorized: req.insecure !== true,
-        timeout: req.timeoutMs ?? 10_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString("utf8"),
-          }),
-        );
-        res.on("error", reject);
-      },
-    );
-    r.on("timeout", () =>
-      r.destroy(new Error(`${url}: no answer in ${req.timeoutMs ?? 10_000} ms`)),
-    );
+    const r = https.request(target, { ...options, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        }),
+      );
+      res.on("error", reject);
+    });
+    r.on("timeout", () => r.destroy(new Error(`${target.href}: no answer in ${timeoutMs} ms`)));
     r.on("error", reject);
-    if (req.body !== undefined) r.write(req.body);
+    if (body !== undefined) r.write(body);
     r.end();
   });
 }

@@ -18,7 +18,7 @@ import { readInput } from "../args";
 import { describeYamlError } from "../yamlErrors";
 import { kubeconfigSource, mergeKubeconfigs } from "./kubeconfig";
 import { proxyFromEnvironment } from "./proxy";
-import type { HttpsResponse } from "./https";
+import { HttpsResponse, send } from "./https";
 import type { PodObject, ServiceAccountObject } from "./checks";
 
 export class KubeconfigError extends Error {
@@ -237,37 +237,20 @@ export class KubeClient {
     const opts: https.RequestOptions = {};
     await this.kc.applyToHTTPSOptions(opts);
     const url = new URL(this.server.replace(/\/$/, "") + apiPath);
-    return new Promise((resolve, reject) => {
-      const req = https.request(
+    const headers = {
+      ...(opts.headers as Record<string, string>),
+      Accept: accept,
+      ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+    };
+    try {
+      return await send(
         url,
-        {
-          ...opts,
-          method,
-          headers: {
-            ...(opts.headers as Record<string, string>),
-            Accept: accept,
-            ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-          },
-          timeout: 10_000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks).toString("utf8"),
-            }),
-          );
-          res.on("error", reject);
-        },
+        { ...opts, method, headers },
+        body === undefined ? undefined : JSON.stringify(body),
       );
-      req.on("timeout", () => req.destroy(new Error(`${url.href}: no answer in 10 s`)));
-      req.on("error", (err) => reject(kubeError(err, this.server)));
-      if (body !== undefined) req.write(JSON.stringify(body));
-      req.end();
-    });
+    } catch (err) {
+      throw kubeError(err, this.server);
+    }
   }
 
   /** `request`, parsed; a status of 300 or more is a KubeApiError with the API's message. */
