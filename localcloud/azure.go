@@ -156,6 +156,17 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 		if err := born.forget(str(olds, "principalId")); err != nil {
 			return err
 		}
+		// Its credentials go with it, those the program never made too (an identity
+		// binding's): a new identity of the same name starts with none, as in Azure.
+		credentials, err := s.children(id + "/federatedIdentityCredentials")
+		if err != nil {
+			return err
+		}
+		for _, c := range credentials {
+			if err := s.remove(c.Key); err != nil {
+				return err
+			}
+		}
 		return removeIdentity(id, olds)
 	}
 
@@ -249,6 +260,26 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 		}
 		return removeManaged(id, olds)
 	}
+
+	bindingPath := func(ins resource.PropertyMap) string {
+		return managedClusterID(ins) + "/identityBindings/" + str(ins, "identityBindingName")
+	}
+	add("azure-native:containerservice:IdentityBinding", &resourceType{
+		// The cluster, the name and the identity it binds are what the binding is.
+		replaceOn: []string{"resourceName", "resourceGroupName", "identityBindingName", "properties.managedIdentity.resourceId"},
+		autoName:  autoName, autoNamePath: "identityBindingName",
+	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
+		identity := ""
+		if v, ok := valueAt(ins, "properties.managedIdentity.resourceId"); ok && v.IsString() {
+			identity = v.StringValue()
+		}
+		out, err := bindIdentity(s, bindingPath(ins), managedClusterID(ins), identity)
+		if err != nil {
+			return "", nil, err
+		}
+		out["name"] = resource.NewStringProperty(str(ins, "identityBindingName"))
+		return bindingPath(ins), out, nil
+	})
 
 	add("azure-native:keyvault:Vault", &resourceType{
 		replaceOn: []string{"vaultName", "resourceGroupName", "location"},
