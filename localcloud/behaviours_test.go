@@ -86,14 +86,18 @@ func at(v any, dotted string) any {
 
 var givenRef = regexp.MustCompile(`^\$given\[(\d+)\]\.(.+)$`)
 
+// resolveInputs replaces each "$given[i].path", at any depth, by that output of the i-th given.
 func resolveInputs(inputs map[string]any, given []map[string]any) map[string]any {
 	out := map[string]any{}
 	for k, v := range inputs {
-		if s, ok := v.(string); ok {
-			if m := givenRef.FindStringSubmatch(s); m != nil {
+		switch x := v.(type) {
+		case string:
+			if m := givenRef.FindStringSubmatch(x); m != nil {
 				i, _ := strconv.Atoi(m[1])
 				v = at(given[i], m[2])
 			}
+		case map[string]any:
+			v = resolveInputs(x, given)
 		}
 		out[k] = v
 	}

@@ -39,6 +39,12 @@ var livePaths = map[string]func(ns, name string) string{
 	"kubernetes:apps/v1:Deployment": func(ns, name string) string {
 		return "/apis/apps/v1/namespaces/" + url.PathEscape(ns) + "/deployments/" + url.PathEscape(name)
 	},
+	"kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": func(_, name string) string {
+		return "/apis/rbac.authorization.k8s.io/v1/clusterroles/" + url.PathEscape(name)
+	},
+	"kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": func(_, name string) string {
+		return "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/" + url.PathEscape(name)
+	},
 }
 
 type liveCluster struct {

@@ -147,6 +147,8 @@ func kubernetesProvider() (pulumirpc.ResourceProviderServer, error) {
 	object("kubernetes:core/v1:ServiceAccount", true, nil)
 	object("kubernetes:apps/v1:Deployment", true, nil)
 	object("kubernetes:external-secrets.io/v1:ClusterSecretStore", false, nil)
+	object("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", false, nil)
+	object("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", false, nil)
 	object("kubernetes:core/v1:Pod", true, func(ins resource.PropertyMap, ns string) error {
 		sa := "default"
 		if v, ok := valueAt(ins, "spec.serviceAccountName"); ok && v.IsString() && v.StringValue() != "" {

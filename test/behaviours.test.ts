@@ -36,14 +36,19 @@ const at = (value: unknown, dotted: string): unknown =>
     .split(".")
     .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], value);
 
-/** Inputs with `$given[i].path` replaced by that output of the i-th given object. */
+/** Inputs with `$given[i].path`, at any depth, replaced by that output of the i-th given object. */
 function resolved(inputs: Record<string, unknown>, given: Record<string, unknown>[]) {
-  return Object.fromEntries(
-    Object.entries(inputs).map(([k, v]) => {
-      const ref = typeof v === "string" ? /^\$given\[(\d+)\]\.(.+)$/.exec(v) : null;
-      return [k, ref ? at(given[Number(ref[1])], ref[2]) : v];
-    }),
-  );
+  const resolve = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      const ref = /^\$given\[(\d+)\]\.(.+)$/.exec(v);
+      return ref ? at(given[Number(ref[1])], ref[2]) : v;
+    }
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+    }
+    return v;
+  };
+  return resolve(inputs) as Record<string, unknown>;
 }
 
 describe("the simulated cloud against the behaviour table", () => {

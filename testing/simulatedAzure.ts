@@ -18,12 +18,15 @@ export const SIMULATED_TYPES = new Set([
   "azure-native:managedidentity:FederatedIdentityCredential",
   "azure-native:authorization:RoleAssignment",
   "azure-native:containerservice:ManagedCluster",
+  "azure-native:containerservice:IdentityBinding",
   "azure-native:keyvault:Vault",
   "tls:index/privateKey:PrivateKey",
   "random:index/randomString:RandomString",
   "command:local:Command",
   "kubernetes:core/v1:Namespace",
   "kubernetes:core/v1:ServiceAccount",
+  "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+  "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
   "kubernetes:core/v1:Pod",
   "kubernetes:apps/v1:Deployment",
   "kubernetes:external-secrets.io/v1:ClusterSecretStore",
@@ -37,7 +40,11 @@ export interface MadeObject {
   outputs: Record<string, unknown>;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 409: "Conflict" };
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  404: "Not Found",
+  409: "Conflict",
+};
 
 /** A Resource Manager error as pulumi-azure-native reports it (the Azure SDK for Go's form). */
 export function armErrorText(
@@ -52,7 +59,95 @@ export function armErrorText(
   return `${method} https://management.azure.com${path}\n${line}\nRESPONSE ${status}: ${status} ${STATUS_TEXT[status] ?? ""}\nERROR CODE: ${code}\n${line}\n${body}\n${line}`;
 }
 
+/** A dotted path's value in an object. */
+export const at = (value: unknown, dotted: string): unknown =>
+  dotted
+    .split(".")
+    .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], value);
+
 const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
+const BINDING = "azure-native:containerservice:IdentityBinding";
+/** The credential AKS writes on an identity for all its bindings (localcloud/aksbindings.go). */
+const BINDING_CREDENTIAL = "aks-identity-binding";
+
+/** The issuer AKS gives every binding of one identity. */
+export function identityBindingIssuer(tenantId: string, clientId: string): string {
+  return `https://ib.oic.prod-aks.azure.com/${tenantId}/${clientId}`;
+}
+
+/** The credentials made so far on one identity (by its resource id), case-insensitively. */
+function credentialsOf(identity: string, made: Map<string, MadeObject>): [string, MadeObject][] {
+  const prefix = `${identity.toLowerCase()}/federatedidentitycredentials/`;
+  return [...made.entries()].filter(
+    ([key, o]) => o.type === FIC && key.toLowerCase().startsWith(prefix),
+  );
+}
+
+/**
+ * AKS's refusals of a binding: a cluster made here without workload identity, a resource that is
+ * no user-assigned identity, and a first binding of an identity that has 20 credentials already
+ * (AKS must write one). A cluster or identity not made here may exist in the subscription.
+ */
+function bindingRefusal(
+  id: string,
+  inputs: Record<string, unknown>,
+  made: Map<string, MadeObject>,
+): string | undefined {
+  const bad = (status: number, code: string, message: string) =>
+    armErrorText("PUT", id, status, code, message);
+  const cluster = made.get(id.slice(0, id.lastIndexOf("/identityBindings/")));
+  if (
+    cluster &&
+    (at(cluster.inputs, "oidcIssuerProfile.enabled") !== true ||
+      at(cluster.inputs, "securityProfile.workloadIdentity.enabled") !== true)
+  ) {
+    return bad(
+      400,
+      "BadRequest",
+      "Identity bindings need the cluster's OIDC issuer and workload identity: enable oidcIssuerProfile and securityProfile.workloadIdentity.",
+    );
+  }
+  const identity = text(at(inputs, "properties.managedIdentity.resourceId"));
+  if (!identity.includes("/providers/Microsoft.ManagedIdentity/userAssignedIdentities/")) {
+    return bad(
+      400,
+      "InvalidParameter",
+      `The managed identity resource ID '${identity}' is not a user-assigned identity's.`,
+    );
+  }
+  const credentials = credentialsOf(identity, made);
+  const has = credentials.some(([key]) => key.endsWith(`/${BINDING_CREDENTIAL}`));
+  if (!has && credentials.length >= 20) {
+    return armErrorText(
+      "PUT",
+      `${identity}/federatedIdentityCredentials/${BINDING_CREDENTIAL}`,
+      400,
+      "TooManyFederatedIdentityCredentials",
+      `${identity} already has ${credentials.length} federated identity credentials, the most an identity can have.`,
+    );
+  }
+  return undefined;
+}
+
+/** What Azure makes beside an object: a first binding's credential on its identity. */
+export function madeBeside(
+  type: string,
+  outputs: Record<string, unknown>,
+  made: Map<string, MadeObject>,
+): [string, MadeObject][] {
+  if (type !== BINDING) return [];
+  const identity = text(at(outputs, "properties.managedIdentity.resourceId"));
+  const key = `${identity}/federatedIdentityCredentials/${BINDING_CREDENTIAL}`;
+  if (credentialsOf(identity, made).some(([k]) => k.toLowerCase() === key.toLowerCase())) return [];
+  const issuer = text(at(outputs, "properties.oidcIssuer.oidcIssuerUrl"));
+  const inputs = {
+    federatedIdentityCredentialResourceName: BINDING_CREDENTIAL,
+    issuer,
+    subject: `aks:identity-binding:${issuer.slice(issuer.lastIndexOf("/") + 1)}`,
+    audiences: ["api://AzureADTokenExchange"],
+  };
+  return [[key, { type: FIC, inputs, outputs: { name: BINDING_CREDENTIAL } }]];
+}
 const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
 const FIC_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}$/;
 const ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
@@ -102,11 +197,7 @@ function ficRefusal(
     );
   }
   const identity = id.slice(0, id.lastIndexOf("/federatedIdentityCredentials/"));
-  const siblings = [...made.entries()].filter(
-    ([key, o]) =>
-      o.type === FIC &&
-      key.toLowerCase().startsWith(`${identity.toLowerCase()}/federatedidentitycredentials/`),
-  );
+  const siblings = credentialsOf(identity, made);
   if (siblings.some(([, o]) => o.inputs.issuer === issuer && o.inputs.subject === subject)) {
     return bad(
       "BadRequest",
@@ -147,6 +238,8 @@ export function azureRefusal(
     }
     case FIC:
       return ficRefusal(id, inputs, made);
+    case BINDING:
+      return bindingRefusal(id, inputs, made);
     case "azure-native:authorization:RoleAssignment": {
       const role = text(inputs.roleDefinitionId);
       if (!role.startsWith("/")) {

@@ -12,7 +12,14 @@ import * as crypto from "node:crypto";
 
 import * as pulumi from "@pulumi/pulumi";
 
-import { MadeObject, SIMULATED_TYPES, azureRefusal } from "./simulatedAzure";
+import {
+  MadeObject,
+  SIMULATED_TYPES,
+  at,
+  azureRefusal,
+  identityBindingIssuer,
+  madeBeside,
+} from "./simulatedAzure";
 
 /** The marker Pulumi's wire format puts on a secret value. */
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -194,6 +201,8 @@ interface OutputContext {
   rgId: string;
   /** azure-native's auto-name: the logical name and a random 8-character suffix. */
   autoName: (explicit: unknown) => string;
+  /** An object made earlier, by resource id (Azure compares ids case-insensitively). */
+  find: (id: string) => MadeObject | undefined;
 }
 
 /** A Namespace's or ServiceAccount's outputs: its name (auto-named if need be) and a uid. */
@@ -310,6 +319,32 @@ const OUTPUTS: Record<string, (c: OutputContext) => Record<string, unknown>> = {
       provisioningState: "Succeeded",
     };
   },
+  "azure-native:containerservice:IdentityBinding": ({ inputs, rgId, autoName, find }) => {
+    const n = autoName(inputs.identityBindingName);
+    const resourceId = text(at(inputs, "properties.managedIdentity.resourceId"));
+    // An identity made elsewhere: ids as stable as a made one's.
+    const identity = find(resourceId)?.outputs ?? {
+      clientId: stableGuid("clientId", resourceId),
+      principalId: stableGuid("principalId", resourceId),
+      tenantId: SIMULATED.tenantId,
+    };
+    return {
+      id: `${rgId}/providers/Microsoft.ContainerService/managedClusters/${text(inputs.resourceName)}/identityBindings/${n}`,
+      name: n,
+      properties: {
+        managedIdentity: {
+          resourceId,
+          clientId: identity.clientId,
+          objectId: identity.principalId,
+          tenantId: identity.tenantId,
+        },
+        oidcIssuer: {
+          oidcIssuerUrl: identityBindingIssuer(text(identity.tenantId), text(identity.clientId)),
+        },
+        provisioningState: "Succeeded",
+      },
+    };
+  },
   "azure-native:keyvault:Vault": ({ inputs, rgId, autoName }) => {
     const n = autoName(inputs.vaultName);
     return {
@@ -336,6 +371,8 @@ const OUTPUTS: Record<string, (c: OutputContext) => Record<string, unknown>> = {
   },
   "kubernetes:core/v1:Namespace": (c) => kubernetesObjectOutputs(c),
   "kubernetes:core/v1:ServiceAccount": (c) => kubernetesObjectOutputs(c),
+  "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": (c) => kubernetesObjectOutputs(c),
+  "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": (c) => kubernetesObjectOutputs(c),
   "kubernetes:helm.sh/v3:Release": ({ inputs, autoName }) => {
     const n = autoName(inputs.name);
     return {
@@ -435,6 +472,8 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
       const refusal = azureRefusal(args.type, id, plain, this.made);
       if (refusal !== undefined) throw new Error(refusal);
       this.made.set(id, { type: args.type, inputs: plain, outputs });
+      // What Azure makes beside it: an identity binding's credential on the identity.
+      for (const [key, made] of madeBeside(args.type, outputs, this.made)) this.made.set(key, made);
     }
     return { id, state: { ...inputs, ...outputs } };
   }
@@ -598,6 +637,8 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
         rg,
         rgId: `${sub}/resourceGroups/${rg}`,
         autoName,
+        find: (id) =>
+          [...this.made.entries()].find(([k]) => k.toLowerCase() === id.toLowerCase())?.[1],
       });
     }
     if (type.startsWith("pulumi:providers:")) return { id: `${name}-provider` };

@@ -1,8 +1,17 @@
 /**
  * Workload identities: the Azure identity, its federated credentials, the annotated
- * ServiceAccounts and role assignments.
+ * ServiceAccounts and role assignments; for one cluster, or for many (FleetIdentity: federated
+ * credentials or AKS identity bindings, within the identity's credential budget).
  */
 export { WorkloadIdentity } from "./workloadIdentity";
+export { FleetIdentity, IDENTITY_BINDING_CREDENTIAL } from "./fleetIdentity";
+export type { FleetClusterOutput, FleetPodIdentity } from "./fleetIdentity";
+export type {
+  FleetClusterArgs,
+  FleetIdentityArgs,
+  FleetMechanism,
+  IdentityBindingTarget,
+} from "./fleetIdentityArgs";
 export type {
   ExistingIdentity,
   RoleAssignmentSpec,
@@ -12,7 +21,10 @@ export type {
 export {
   ANNOTATION,
   USE_LABEL,
+  USE_IDENTITY_BINDING_ANNOTATION,
+  IDENTITY_BINDING_RBAC,
   ficName,
+  fleetFicName,
   podIdentityFor,
   serviceAccountAnnotations,
   parseIdentityResourceId,

@@ -1,20 +1,24 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 
 import { withOwner } from "../shared/errors";
 import { canonicalIssuer } from "../issuer/issuerUrl";
 import { namespacesToCreate } from "../shared/kubernetes";
 import { splitKubernetesProvider } from "../shared/providers";
-import { RoleAssignmentOutput, roleDefinitionId } from "./roles";
+import { RoleAssignmentOutput } from "./roles";
 import {
   ResolvedWorkloadIdentityArgs,
   WorkloadIdentityArgs,
   resolveWorkloadIdentityArgs,
 } from "./workloadIdentityArgs";
-import { createdIdentityKey, deploymentClaims, existingIdentityKey } from "./identityClaims";
-import { PodIdentity, podIdentityFor, serviceAccountAnnotations } from "./workloadIdentityNames";
+import {
+  annotatedServiceAccounts,
+  assignRoles,
+  claimIdentity,
+  userAssignedIdentity,
+} from "./identityParts";
+import { PodIdentity, podIdentityFor } from "./workloadIdentityNames";
 
 /**
  * An Entra identity that pods of a cluster can use: a user-assigned managed identity (created or
@@ -48,14 +52,14 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
     this.componentName = name;
     this.trusted = cfg.serviceAccounts;
 
-    const identity = this.identity(name, cfg, args);
+    const identity = userAssignedIdentity(this, name, cfg, args);
     this.clientId = identity.clientId;
     this.principalId = identity.principalId;
     this.identityId = identity.identityId;
     this.tenantId = identity.tenantId;
     this.federatedCredentials(name, cfg, args, identity);
     this.serviceAccountResources = this.kubernetesObjects(name, cfg, args, kubernetes);
-    this.roleAssignments = this.roles(name, cfg);
+    this.roleAssignments = assignRoles(this, name, this.principalId, cfg.roleAssignments);
     this.serviceAccounts = pulumi.output(
       cfg.serviceAccounts.map((sa) => `${sa.namespace}/${sa.name}`),
     );
@@ -70,44 +74,6 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
       federatedCredentialNames: this.federatedCredentialNames,
       roleAssignments: this.roleAssignments,
     });
-  }
-
-  /** The user-assigned identity: the existing one's ids, or a new one's. */
-  private identity(name: string, cfg: ResolvedWorkloadIdentityArgs, args: WorkloadIdentityArgs) {
-    if (cfg.existing) {
-      const tenant = args.tenantId ?? cfg.existing.tenantId;
-      return {
-        // Plain where they are known: no Output, no promise per credential (npm run bench).
-        resourceGroupName: cfg.existing.resourceGroupName as pulumi.Input<string>,
-        name: cfg.existing.name as pulumi.Input<string>,
-        clientId: pulumi.output(cfg.existing.clientId),
-        // Empty when not given: the existing identity's roles are managed elsewhere.
-        principalId: pulumi.output(cfg.existing.principalId ?? ""),
-        identityId: pulumi.output(cfg.existing.resourceId),
-        tenantId:
-          tenant !== undefined
-            ? pulumi.output(tenant)
-            : authorization.getClientConfigOutput({ parent: this }).tenantId,
-      };
-    }
-    const identity = new managedidentity.UserAssignedIdentity(
-      `${name}-identity`,
-      {
-        resourceName: cfg.identityName,
-        resourceGroupName: args.resourceGroupName!,
-        location: args.location,
-        tags: args.tags,
-      },
-      { parent: this },
-    );
-    return {
-      resourceGroupName: args.resourceGroupName!,
-      name: identity.name as pulumi.Input<string>,
-      clientId: identity.clientId,
-      principalId: identity.principalId,
-      identityId: identity.id,
-      tenantId: args.tenantId !== undefined ? pulumi.output(args.tenantId) : identity.tenantId,
-    };
   }
 
   /**
@@ -146,11 +112,6 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
     args: WorkloadIdentityArgs,
     kubernetes: pulumi.ProviderResource | undefined,
   ): k8s.core.v1.ServiceAccount[] {
-    const annotations = pulumi
-      .all([this.clientId, this.tenantId])
-      .apply(([clientId, tenantId]) =>
-        serviceAccountAnnotations(clientId, tenantId, cfg.tokenExpirationSeconds),
-      );
     const namespaces = new Map<string, k8s.core.v1.Namespace>();
     if (cfg.createNamespaces) {
       for (const ns of namespacesToCreate(
@@ -166,58 +127,14 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
         );
       }
     }
-    return cfg.serviceAccounts
-      .filter((sa) => sa.create)
-      .map(
-        (sa) =>
-          new k8s.core.v1.ServiceAccount(
-            `${name}-sa-${sa.key}`,
-            { metadata: { name: sa.name, namespace: sa.namespace, annotations } },
-            {
-              parent: this,
-              provider: kubernetes,
-              dependsOn: [
-                ...(args.serviceAccountDependsOn ?? []),
-                ...(namespaces.has(sa.namespace) ? [namespaces.get(sa.namespace)!] : []),
-              ],
-            },
-          ),
-      );
-  }
-
-  /** Its principal's role assignments, and where and what each is (what `doctor` checks). */
-  private roles(
-    name: string,
-    cfg: ResolvedWorkloadIdentityArgs,
-  ): pulumi.Output<RoleAssignmentOutput[]> {
-    // A scope given as a plain string (the usual case) makes its role definition id plain too:
-    // no Output, no promise, nothing to wait for (npm run bench counts them per identity).
-    const assigned: pulumi.Input<RoleAssignmentOutput>[] = [];
-    for (const ra of cfg.roleAssignments) {
-      const definition =
-        typeof ra.scope === "string"
-          ? roleDefinitionId(ra.role, ra.scope)
-          : pulumi.output(ra.scope).apply((scope) => roleDefinitionId(ra.role, scope));
-      new authorization.RoleAssignment(
-        `${name}-role-${ra.key}`,
-        {
-          principalId: this.principalId,
-          // ServicePrincipal skips Entra's replication check on a just-created identity.
-          principalType: "ServicePrincipal",
-          scope: ra.scope,
-          roleDefinitionId: definition,
-        },
-        { parent: this },
-      );
-      assigned.push(
-        typeof ra.scope === "string" && typeof definition === "string"
-          ? { scope: ra.scope, roleDefinitionId: definition }
-          : pulumi
-              .all([ra.scope, definition])
-              .apply(([scope, roleDefinitionId]) => ({ scope, roleDefinitionId })),
-      );
-    }
-    return pulumi.output(assigned);
+    return annotatedServiceAccounts(this, name, this, cfg.serviceAccounts, {
+      tokenExpirationSeconds: cfg.tokenExpirationSeconds,
+      provider: kubernetes,
+      dependsOn: (sa) => [
+        ...(args.serviceAccountDependsOn ?? []),
+        ...(namespaces.has(sa.namespace) ? [namespaces.get(sa.namespace)!] : []),
+      ],
+    });
   }
 
   /**
@@ -236,21 +153,5 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
       );
     }
     return podIdentityFor(chosen);
-  }
-}
-
-/**
- * Claims the identity's credentials for this component within the deployment: a second
- * component reaching the same identity is refused before it registers anything.
- */
-function claimIdentity(owner: string, args: WorkloadIdentityArgs, identityName: string): void {
-  const claims = deploymentClaims();
-  if (claims === undefined) return;
-  if (args.existingIdentity !== undefined) {
-    const id = args.existingIdentity.resourceId;
-    claims.claim(existingIdentityKey(id), owner, "existingIdentity.resourceId", id);
-  } else if (typeof args.resourceGroupName === "string") {
-    const key = createdIdentityKey(args.resourceGroupName, identityName);
-    claims.claim(key, owner, args.identityName ? "identityName" : "name", identityName);
   }
 }

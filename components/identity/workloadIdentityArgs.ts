@@ -143,23 +143,33 @@ export function resolveWorkloadIdentityArgs(
     existing: resolveIdentity(args, identityName),
     serviceAccounts: resolveServiceAccounts(args.serviceAccounts),
     audiences: resolveAudiences(args.audiences),
-    tokenExpirationSeconds:
-      args.tokenExpirationSeconds === undefined
-        ? undefined
-        : requireIntegerInRange(
-            args.tokenExpirationSeconds,
-            "tokenExpirationSeconds",
-            MIN_TOKEN_EXPIRATION,
-            MAX_TOKEN_EXPIRATION,
-          ),
+    tokenExpirationSeconds: resolveTokenExpiration(args.tokenExpirationSeconds),
     createNamespaces: args.createNamespaces ?? false,
     roleAssignments: resolveRoleAssignments(args.roleAssignments),
   };
 }
 
+/** What says which identity: the arguments WorkloadIdentity and FleetIdentity share. */
+export type IdentityChoice = Pick<
+  WorkloadIdentityArgs,
+  "existingIdentity" | "identityName" | "resourceGroupName" | "roleAssignments"
+>;
+
+/** The token lifetime annotation, when given: within what the webhook accepts. */
+export function resolveTokenExpiration(given: number | undefined): number | undefined {
+  return given === undefined
+    ? undefined
+    : requireIntegerInRange(
+        given,
+        "tokenExpirationSeconds",
+        MIN_TOKEN_EXPIRATION,
+        MAX_TOKEN_EXPIRATION,
+      );
+}
+
 /** The identity: created under identityName in a resource group, or an existing one. */
-function resolveIdentity(
-  args: WorkloadIdentityArgs,
+export function resolveIdentity(
+  args: IdentityChoice,
   identityName: string,
 ): ResolvedWorkloadIdentityArgs["existing"] {
   if (args.existingIdentity === undefined) {
@@ -206,7 +216,10 @@ function resolveIdentity(
 }
 
 /** One trusted ServiceAccount: its names checked, never the default one created. */
-function resolveServiceAccount(sa: TrustedServiceAccount, field: string): ResolvedServiceAccount {
+export function resolveServiceAccount(
+  sa: TrustedServiceAccount,
+  field: string,
+): ResolvedServiceAccount {
   requireKnownObject(sa, field, ["namespace", "name", "create"], "{ namespace, name, create? }");
   const namespace = validateDns1123Label(sa.namespace, `${field}.namespace`);
   // ServiceAccount names are DNS-1123 subdomains in Kubernetes; a label is what every
@@ -236,16 +249,23 @@ function resolveServiceAccount(sa: TrustedServiceAccount, field: string): Resolv
   };
 }
 
-/** The ServiceAccounts: at most 20 (one FIC each), each subject once. */
-function resolveServiceAccounts(given: unknown): ResolvedServiceAccount[] {
+/**
+ * The ServiceAccounts: at most 20 (one FIC each) unless `budget` is false (a fleet counts its
+ * credentials across clusters), each subject once.
+ */
+export function resolveServiceAccounts(
+  given: unknown,
+  field = "serviceAccounts",
+  budget = true,
+): ResolvedServiceAccount[] {
   if (!Array.isArray(given)) {
     throw new InvalidArgumentError(
-      "serviceAccounts",
+      field,
       describeValue(given),
       "expected a list of { namespace, name }",
     );
   }
-  if (given.length > MAX_FICS_PER_IDENTITY) {
+  if (budget && given.length > MAX_FICS_PER_IDENTITY) {
     throw new InvalidArgumentError(
       "serviceAccounts",
       `${given.length} service accounts`,
@@ -254,13 +274,13 @@ function resolveServiceAccounts(given: unknown): ResolvedServiceAccount[] {
   }
   const subjects = new Map<string, number>();
   return given.map((sa: TrustedServiceAccount, i) => {
-    const resolved = resolveServiceAccount(sa, `serviceAccounts[${i}]`);
+    const resolved = resolveServiceAccount(sa, `${field}[${i}]`);
     const twin = subjects.get(resolved.subject);
     if (twin !== undefined) {
       throw new InvalidArgumentError(
-        `serviceAccounts[${i}]`,
+        `${field}[${i}]`,
         `a second ${resolved.subject}`,
-        `expected each subject once per identity (same as serviceAccounts[${twin}]); issuer and subject must be unique within an identity`,
+        `expected each subject once per identity (same as ${field}[${twin}]); issuer and subject must be unique within an identity`,
       );
     }
     subjects.set(resolved.subject, i);
@@ -269,7 +289,7 @@ function resolveServiceAccounts(given: unknown): ResolvedServiceAccount[] {
 }
 
 /** The FICs' audiences: exactly one, as Entra accepts. */
-function resolveAudiences(given: string[] | undefined): string[] {
+export function resolveAudiences(given: string[] | undefined): string[] {
   const audiences = given ?? [AZURE_AD_TOKEN_EXCHANGE_AUDIENCE];
   if (
     !Array.isArray(audiences) ||
@@ -287,7 +307,9 @@ function resolveAudiences(given: string[] | undefined): string[] {
 }
 
 /** Role assignments: each scope and role checked, a role once per scope. */
-function resolveRoleAssignments(given: unknown): ResolvedWorkloadIdentityArgs["roleAssignments"] {
+export function resolveRoleAssignments(
+  given: unknown,
+): ResolvedWorkloadIdentityArgs["roleAssignments"] {
   if (given !== undefined && !Array.isArray(given)) {
     throw new InvalidArgumentError(
       "roleAssignments",

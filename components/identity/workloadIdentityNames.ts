@@ -17,6 +17,19 @@ export const ANNOTATION = {
 /** The label that opts a pod into mutation (a pod label since v1.0, not a ServiceAccount one). */
 export const USE_LABEL = "azure.workload.identity/use";
 
+/**
+ * The pod annotation that sends an AKS pod's token exchange through the cluster's identity
+ * binding proxy (AKS identity bindings), beside USE_LABEL.
+ */
+export const USE_IDENTITY_BINDING_ANNOTATION = "azure.workload.identity/use-identity-binding";
+
+/** The Kubernetes RBAC that lets a ServiceAccount use an identity through a binding: the verb on
+ * a resource named by the identity's client id, in AKS's API group. */
+export const IDENTITY_BINDING_RBAC = {
+  apiGroup: "cid.wi.aks.azure.com",
+  verb: "use-managed-identity",
+} as const;
+
 /** The webhook rejects pods whose token expiration is outside this range (seconds). */
 export const MIN_TOKEN_EXPIRATION = 3600;
 export const MAX_TOKEN_EXPIRATION = 86400;
@@ -37,6 +50,23 @@ export function ficName(namespace: string, serviceAccount: string): string {
   const subject = serviceAccountSubject(namespace, serviceAccount);
   const hash = crypto.createHash("sha256").update(subject).digest("hex").slice(0, HASH_LENGTH);
   const readable = `${namespace}-${serviceAccount}`
+    .slice(0, MAX_FIC_NAME_LENGTH - HASH_LENGTH - 1)
+    .replace(/-+$/, "");
+  return `${readable}-${hash}`;
+}
+
+/**
+ * A FIC name in a fleet, where one ServiceAccount name can be trusted in several clusters: the
+ * cluster's name leads, and the hash covers it with the subject.
+ */
+export function fleetFicName(cluster: string, namespace: string, serviceAccount: string): string {
+  const subject = serviceAccountSubject(namespace, serviceAccount);
+  const hash = crypto
+    .createHash("sha256")
+    .update(`${cluster}\n${subject}`)
+    .digest("hex")
+    .slice(0, HASH_LENGTH);
+  const readable = `${cluster}-${namespace}-${serviceAccount}`
     .slice(0, MAX_FIC_NAME_LENGTH - HASH_LENGTH - 1)
     .replace(/-+$/, "");
   return `${readable}-${hash}`;
