@@ -151,12 +151,18 @@ func (p *standIn) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumi
 		path := propPath(t.autoNamePath)
 		if _, ok := path.Get(resource.NewObjectProperty(news)); !ok {
 			// Keep the name an earlier deployment chose; a replacement gets a new one.
-			if old, ok := path.Get(resource.NewObjectProperty(olds)); ok && !old.IsNull() {
-				path.Set(resource.NewObjectProperty(news), old)
-			} else {
-				name := resource.URN(req.GetUrn()).Name()
-				path.Set(resource.NewObjectProperty(news), t.autoName(name, req.GetRandomSeed()))
+			name, ok := path.Get(resource.NewObjectProperty(olds))
+			if !ok || name.IsNull() {
+				name = t.autoName(resource.URN(req.GetUrn()).Name(), req.GetRandomSeed())
 			}
+			// The objects on the way (a ClusterRole given no metadata at all) are made, as the
+			// real providers make them.
+			for i := 1; i < len(path); i++ {
+				if _, ok := path[:i].Get(resource.NewObjectProperty(news)); !ok {
+					path[:i].Set(resource.NewObjectProperty(news), resource.NewObjectProperty(resource.PropertyMap{}))
+				}
+			}
+			path.Set(resource.NewObjectProperty(news), name)
 		}
 	}
 	inputs, err := marshal(news)
