@@ -381,7 +381,7 @@ describe("doctor: inputs", () => {
       /^error: give at least one --service-account after --identity \/subscriptions\//,
     );
     assert.match(errors[3], /^error: --service-account must follow the --identity/);
-    assert.match(errors[4], /^error: give at least one --identity/);
+    assert.match(errors[4], /^error: give at least one --identity or --identity-binding/);
     assert.match(errors[5], /^error: unknown option --bogus/);
     assert.match(errors[6], /^error: --outputs: \/no\/such\/file: no such file$/);
     for (const e of errors) assert.doesNotMatch(e, /\n\s+at /);

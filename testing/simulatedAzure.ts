@@ -6,6 +6,7 @@
  * The mock monitor cannot see the subscription: a resource group or identity the program does
  * not make may exist there, so a missing parent is never refused here (the local cloud does).
  */
+import { IDENTITY_BINDING_CREDENTIAL as BINDING_CREDENTIAL } from "../components/identity/workloadIdentityNames";
 
 /** The stand-ins' types (the table's, and those only the Kubernetes and command stand-ins know). */
 export const SIMULATED_TYPES = new Set([
@@ -67,13 +68,6 @@ export const at = (value: unknown, dotted: string): unknown =>
 
 const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
 const BINDING = "azure-native:containerservice:IdentityBinding";
-/** The credential AKS writes on an identity for all its bindings (localcloud/aksbindings.go). */
-const BINDING_CREDENTIAL = "aks-identity-binding";
-
-/** The issuer AKS gives every binding of one identity. */
-export function identityBindingIssuer(tenantId: string, clientId: string): string {
-  return `https://ib.oic.prod-aks.azure.com/${tenantId}/${clientId}`;
-}
 
 /** The credentials made so far on one identity (by its resource id), case-insensitively. */
 function credentialsOf(identity: string, made: Map<string, MadeObject>): [string, MadeObject][] {

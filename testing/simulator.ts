@@ -12,14 +12,8 @@ import * as crypto from "node:crypto";
 
 import * as pulumi from "@pulumi/pulumi";
 
-import {
-  MadeObject,
-  SIMULATED_TYPES,
-  at,
-  azureRefusal,
-  identityBindingIssuer,
-  madeBeside,
-} from "./simulatedAzure";
+import { MadeObject, SIMULATED_TYPES, at, azureRefusal, madeBeside } from "./simulatedAzure";
+import { identityBindingIssuer } from "../components/identity/workloadIdentityNames";
 
 /** The marker Pulumi's wire format puts on a secret value. */
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";

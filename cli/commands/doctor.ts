@@ -22,6 +22,7 @@ const ARM_ENDPOINT = "https://management.azure.com";
 
 export const USAGE = `usage: pulumi-azure-workload-identity doctor [options]
        (--outputs <file>|- | --issuer <url> (--identity <resource id> --service-account <ns/name>...)...)
+       (--identity-binding <resource id> in place of --identity: an AKS identity binding)
 
 Checks a live setup end to end and prints one line per check; exit status 1 when one fails.
 
@@ -29,6 +30,9 @@ Checks a live setup end to end and prints one line per check; exit status 1 when
   --issuer <url>              or: the issuer to check, with
   --identity <resource id>    an identity (repeat for more), each followed by
   --service-account <ns/name> the ServiceAccounts it should trust (repeat for more)
+  --identity-binding <id>     an identity the ServiceAccounts after it use through an AKS identity
+                              binding: checks its binding credential and their use-managed-identity
+                              RBAC instead of a credential each
   --kubeconfig <file>         the cluster (default as kubectl: $KUBECONFIG's files, ~/.kube/config,
                               or the pod's own ServiceAccount when run in a cluster)
   --context <name>            the kubeconfig's context (default its current-context)
@@ -46,6 +50,7 @@ const OPTIONS = {
   outputs: { type: "string" },
   issuer: { type: "string" },
   identity: { type: "string", multiple: true },
+  "identity-binding": { type: "string", multiple: true },
   "service-account": { type: "string", multiple: true },
   kubeconfig: { type: "string" },
   context: { type: "string" },
@@ -62,12 +67,13 @@ function identitiesOf(tokens: NonNullable<ReturnType<typeof parseCommandArgs>["t
   const identities: DoctorIdentity[] = [];
   for (const t of tokens) {
     if (t.kind !== "option" || t.value === undefined) continue;
-    if (t.name === "identity") {
-      const id = identityResourceId(t.value, "--identity");
+    if (t.name === "identity" || t.name === "identity-binding") {
+      const id = identityResourceId(t.value, `--${t.name}`);
       identities.push({
         name: id.slice(id.lastIndexOf("/") + 1),
         identityId: id,
         serviceAccounts: [],
+        ...(t.name === "identity-binding" ? { identityBinding: true } : {}),
       });
     } else if (t.name === "service-account") {
       const last = identities.at(-1);
@@ -92,7 +98,7 @@ function targetOf(values: Record<string, unknown>, identities: DoctorIdentity[])
   if (typeof values.issuer !== "string")
     throw new UsageError("give --outputs, or --issuer and --identity");
   const issuerUrl = canonicalIssuer(values.issuer, "--issuer");
-  if (identities.length === 0) throw new UsageError("give at least one --identity");
+  if (identities.length === 0) throw new UsageError("give at least one --identity or --identity-binding");
   for (const id of identities) {
     if (id.serviceAccounts.length === 0) {
       throw new UsageError(`give at least one --service-account after --identity ${id.identityId}`);
@@ -123,7 +129,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const names = (tokens ?? []).flatMap((t) => (t.kind === "option" ? [t.name] : []));
   const firstAccount = names.indexOf("service-account");
-  if (firstAccount !== -1 && !names.slice(0, firstAccount).includes("identity")) {
+  const before = names.slice(0, firstAccount);
+  if (firstAccount !== -1 && !before.includes("identity") && !before.includes("identity-binding")) {
     throw new UsageError("--service-account must follow the --identity that it uses");
   }
   if (values.outputs === undefined && values.issuer === undefined) {

@@ -394,18 +394,28 @@ export function checkFederatedCredentials(
       );
     }
   }
-  const count = `${fics.length} of ${FIC_LIMIT} federated credentials used`;
-  results.push(
-    fics.length >= FIC_LIMIT
-      ? {
-          check: `federated credentials ${identity}`,
-          status: "warn",
-          detail: `${count}: no room for another ServiceAccount`,
-          fix: "trust further ServiceAccounts from another identity",
-        }
-      : pass(`federated credentials ${identity}`, count),
-  );
+  results.push(credentialBudget(identity, fics.length));
   return results;
+}
+
+/** From this many credentials on, the doctor warns: two more clusters or ServiceAccounts fill
+ * the identity. */
+export const FIC_WARN_AT = 18;
+
+/** The identity's credentials against Entra's 20, counted in Azure (every writer's). */
+export function credentialBudget(identity: string, count: number): CheckResult {
+  const check = `federated credentials ${identity}`;
+  const used = `${count} of ${FIC_LIMIT} federated credentials used`;
+  if (count < FIC_WARN_AT) return pass(check, used);
+  return {
+    check,
+    status: "warn",
+    detail:
+      count >= FIC_LIMIT
+        ? `${used}: no room for another ServiceAccount or cluster`
+        : `${used}: room for ${FIC_LIMIT - count} more`,
+    fix: "serve further AKS clusters through an identity binding (one credential for all of them: FleetIdentity identityBinding), or trust further ServiceAccounts from another identity",
+  };
 }
 
 interface Meta {

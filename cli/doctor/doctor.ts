@@ -22,6 +22,8 @@ import {
   checkWebhook,
   discoveryUrl,
 } from "./checks";
+import { IDENTITY_BINDING_RBAC } from "../../components/identity/workloadIdentityNames";
+import { checkBindingAccess, checkBindingCredential } from "./bindingChecks";
 import { describeError, httpsRequest } from "./https";
 import { KubeClient } from "./kubeClient";
 
@@ -36,6 +38,8 @@ export interface DoctorIdentity {
   clientId?: string;
   principalId?: string;
   roleAssignments?: { scope: string; roleDefinitionId: string }[];
+  /** Its ServiceAccounts use it through an AKS identity binding, not a credential each. */
+  identityBinding?: boolean;
 }
 
 export interface DoctorTarget {
@@ -150,7 +154,13 @@ async function armProbe(
 async function serviceAccountChecks(
   kube: KubeClient,
   sa: string,
-  expect: { issuer: string; audience: string; keys?: Map<string, Jwk>; clientId?: string },
+  expect: {
+    issuer: string;
+    audience: string;
+    keys?: Map<string, Jwk>;
+    clientId?: string;
+    identityBinding?: boolean;
+  },
 ): Promise<CheckResult[]> {
   const [ns, name] = sa.split("/");
   const token = await attempt(() => kube.createToken(ns, name, expect.audience));
@@ -162,6 +172,20 @@ async function serviceAccountChecks(
     results.push(checkWebhook(sa, expect.clientId, dryRun));
   }
   results.push(checkPods(sa, await attempt(() => kube.pods(ns))));
+  if (expect.identityBinding) {
+    const { clientId } = expect;
+    const allowed =
+      clientId === undefined
+        ? undefined
+        : await attempt(() =>
+            kube.allows(ns, name, {
+              group: IDENTITY_BINDING_RBAC.apiGroup,
+              resource: clientId,
+              verb: IDENTITY_BINDING_RBAC.verb,
+            }),
+          );
+    results.push(checkBindingAccess(sa, clientId, allowed));
+  }
   return results;
 }
 
@@ -169,17 +193,14 @@ async function serviceAccountChecks(
 async function azureChecks(
   arm: ArmClient,
   id: DoctorIdentity,
-  principalId: string | undefined,
+  read: { clientId?: string; principalId?: string; tenantId?: string },
   expect: { issuer: string; audience: string },
 ): Promise<CheckResult[]> {
+  const { principalId } = read;
   const fics = await attempt(() => arm.federatedCredentials(id.identityId));
-  const results = checkFederatedCredentials(
-    id.name,
-    id.serviceAccounts,
-    expect.issuer,
-    fics,
-    expect.audience,
-  );
+  const results = id.identityBinding
+    ? checkBindingCredential(id.name, read, fics)
+    : checkFederatedCredentials(id.name, id.serviceAccounts, expect.issuer, fics, expect.audience);
   const expected = id.roleAssignments ?? [];
   const scopes = [...new Set(expected.map((r) => r.scope))];
   const found = await attempt(async () => {
@@ -219,13 +240,23 @@ export async function doctor(
       : undefined;
     const read = identity?.ok ? identity.value : undefined;
     const clientId = id.clientId ?? read?.clientId;
-    const expect = { issuer, audience, keys: published.keys, clientId };
+    const expect = {
+      issuer,
+      audience,
+      keys: published.keys,
+      clientId,
+      identityBinding: id.identityBinding,
+    };
     for (const sa of id.serviceAccounts) {
       if (cluster) results.push(...(await serviceAccountChecks(cluster, sa, expect)));
     }
     if (azure) {
-      const principalId = id.principalId ?? read?.principalId;
-      results.push(...(await azureChecks(azure, id, principalId, { issuer, audience })));
+      const ids = {
+        clientId,
+        principalId: id.principalId ?? read?.principalId,
+        tenantId: read?.tenantId,
+      };
+      results.push(...(await azureChecks(azure, id, ids, { issuer, audience })));
     }
   }
   return { ok: results.every((r) => r.status !== "fail"), results };

@@ -219,6 +219,36 @@ export class KubeClient {
     );
   }
 
+  /**
+   * Whether the API server's authorizer lets the ServiceAccount do `verb` on `resource` of
+   * `group` (a SubjectAccessReview, as the ServiceAccount's own token would be judged): what
+   * an AKS identity binding asks of a pod's ServiceAccount.
+   */
+  async allows(
+    namespace: string,
+    name: string,
+    attributes: { group: string; resource: string; verb: string },
+  ): Promise<boolean> {
+    const review = await this.call(() =>
+      this.kc.makeApiClient(this.lib.AuthorizationV1Api).createSubjectAccessReview({
+        body: {
+          apiVersion: "authorization.k8s.io/v1",
+          kind: "SubjectAccessReview",
+          spec: {
+            user: `system:serviceaccount:${namespace}:${name}`,
+            groups: [
+              "system:serviceaccounts",
+              `system:serviceaccounts:${namespace}`,
+              "system:authenticated",
+            ],
+            resourceAttributes: attributes,
+          },
+        },
+      }),
+    );
+    return review.status?.allowed === true;
+  }
+
   async pods(namespace: string): Promise<PodObject[]> {
     const list = await this.call(() => this.core().listNamespacedPod({ namespace }));
     return list.items;

@@ -30,6 +30,18 @@ export function identityResourceId(value: unknown, field: string): string {
   return value;
 }
 
+/** How an identity's ServiceAccounts use it (FleetIdentity's clusters output names it). */
+function mechanismOf(value: unknown, field: string): string {
+  if (value === undefined || value === "federatedCredential" || value === "identityBinding") {
+    return value ?? "federatedCredential";
+  }
+  throw new InvalidArgumentError(
+    field,
+    describeValue(value),
+    'expected "federatedCredential" (the default) or "identityBinding"',
+  );
+}
+
 /** The target from `pulumi stack output --json` of a stack of this project. */
 export function targetFromOutputs(text: string, source = "outputs"): DoctorTarget {
   let outputs: unknown;
@@ -90,6 +102,9 @@ export function targetFromOutputs(text: string, source = "outputs"): DoctorTarge
         serviceAccounts: sas.map((s, i) => serviceAccountRef(s, `${field}.serviceAccounts[${i}]`)),
         ...(typeof id.clientId === "string" ? { clientId: id.clientId } : {}),
         ...(typeof id.principalId === "string" ? { principalId: id.principalId } : {}),
+        ...(mechanismOf(id.mechanism, `${field}.mechanism`) === "identityBinding"
+          ? { identityBinding: true }
+          : {}),
         roleAssignments: roles.map((r: unknown, i) => {
           const a = (r ?? {}) as Record<string, unknown>;
           if (typeof a.scope !== "string" || typeof a.roleDefinitionId !== "string") {

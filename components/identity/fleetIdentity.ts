@@ -22,6 +22,7 @@ import {
 } from "./identityParts";
 import { RoleAssignmentOutput } from "./roles";
 import {
+  IDENTITY_BINDING_CREDENTIAL,
   IDENTITY_BINDING_RBAC,
   PodIdentity,
   USE_IDENTITY_BINDING_ANNOTATION,
@@ -42,9 +43,6 @@ export interface FleetClusterOutput {
 export interface FleetPodIdentity extends PodIdentity {
   annotations: Record<string, string>;
 }
-
-/** The credential AKS writes on an identity for all its bindings (not to be changed by hand). */
-export const IDENTITY_BINDING_CREDENTIAL = "aks-identity-binding";
 
 /**
  * One Entra identity used by workloads in many clusters: the user-assigned identity (created or

@@ -4,7 +4,7 @@
  * credentials or AKS identity bindings, within the identity's credential budget).
  */
 export { WorkloadIdentity } from "./workloadIdentity";
-export { FleetIdentity, IDENTITY_BINDING_CREDENTIAL } from "./fleetIdentity";
+export { FleetIdentity } from "./fleetIdentity";
 export type { FleetClusterOutput, FleetPodIdentity } from "./fleetIdentity";
 export type {
   FleetClusterArgs,
@@ -23,6 +23,8 @@ export {
   USE_LABEL,
   USE_IDENTITY_BINDING_ANNOTATION,
   IDENTITY_BINDING_RBAC,
+  IDENTITY_BINDING_CREDENTIAL,
+  identityBindingIssuer,
   ficName,
   fleetFicName,
   podIdentityFor,

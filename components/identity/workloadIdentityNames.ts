@@ -23,6 +23,14 @@ export const USE_LABEL = "azure.workload.identity/use";
  */
 export const USE_IDENTITY_BINDING_ANNOTATION = "azure.workload.identity/use-identity-binding";
 
+/** The credential AKS writes on an identity for all its bindings (users must not change it). */
+export const IDENTITY_BINDING_CREDENTIAL = "aks-identity-binding";
+
+/** The issuer AKS gives every binding of one identity, whatever the cluster. */
+export function identityBindingIssuer(tenantId: string, clientId: string): string {
+  return `https://ib.oic.prod-aks.azure.com/${tenantId}/${clientId}`;
+}
+
 /** The Kubernetes RBAC that lets a ServiceAccount use an identity through a binding: the verb on
  * a resource named by the identity's client id, in AKS's API group. */
 export const IDENTITY_BINDING_RBAC = {
