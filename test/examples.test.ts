@@ -110,3 +110,35 @@ describe("examples/aks-external-secrets: External Secrets reading Key Vault", fu
     assert.ok(store.dependencies.includes(operator.urn));
   });
 });
+
+describe("examples/many-clusters: one identity for a kind and two AKS clusters", function () {
+  this.timeout(120_000);
+  const sim = simulator();
+  let outputs: Record<string, unknown>;
+  before(async () => (outputs = await run(sim, "many-clusters")));
+
+  it("makes one identity, a credential for each FIC cluster and a binding for the third", () => {
+    assert.equal(count(sim, "azure-native:managedidentity:UserAssignedIdentity"), 1);
+    assert.equal(count(sim, "azure-native:managedidentity:FederatedIdentityCredential"), 2);
+    assert.equal(count(sim, "azure-native:containerservice:IdentityBinding"), 1);
+    assert.equal(outputs.credentialCount, 3);
+  });
+
+  it("trusts each cluster under the issuer that cluster has", () => {
+    const fleet = outputs.fleet as Record<string, { mechanism: string; issuer: string }>;
+    const aks = sim
+      .byType("azure-native:containerservice:ManagedCluster")
+      .find((c) => c.name === "prod-a-aks");
+    const issuers = sim
+      .byType("azure-native:managedidentity:FederatedIdentityCredential")
+      .map((f) => f.inputs.issuer);
+    assert.deepEqual(issuers, [
+      fleet.dev.issuer,
+      (aks?.outputs.oidcIssuerProfile as { issuerURL: string }).issuerURL,
+    ]);
+    assert.match(fleet["prod-b"].issuer, /^https:\/\/ib\.oic\.prod-aks\.azure\.com\//);
+    assert.deepEqual((outputs.prodBPod as { annotations: unknown }).annotations, {
+      "azure.workload.identity/use-identity-binding": "true",
+    });
+  });
+});

@@ -98,7 +98,8 @@ function targetOf(values: Record<string, unknown>, identities: DoctorIdentity[])
   if (typeof values.issuer !== "string")
     throw new UsageError("give --outputs, or --issuer and --identity");
   const issuerUrl = canonicalIssuer(values.issuer, "--issuer");
-  if (identities.length === 0) throw new UsageError("give at least one --identity or --identity-binding");
+  if (identities.length === 0)
+    throw new UsageError("give at least one --identity or --identity-binding");
   for (const id of identities) {
     if (id.serviceAccounts.length === 0) {
       throw new UsageError(`give at least one --service-account after --identity ${id.identityId}`);
