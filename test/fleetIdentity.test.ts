@@ -327,3 +327,35 @@ describe("FleetIdentity refusals before anything is registered", () => {
     });
   });
 });
+
+describe("FleetIdentity in a cluster stack (an identity a platform stack made)", () => {
+  const sim = simulator();
+  const existing = `/subscriptions/${SIMULATED.subscriptionId}/resourceGroups/platform/providers/Microsoft.ManagedIdentity/userAssignedIdentities/blob-reader`;
+
+  it("makes no identity, binds the given one, and counts the platform's credentials", async () => {
+    sim.reset();
+    const wi = new FleetIdentity("blob-reader", {
+      existingIdentity: {
+        resourceId: existing,
+        clientId: pulumi.output("6b4d5b4f-0000-4000-8000-000000000001"),
+      },
+      tenantId: SIMULATED.tenantId,
+      clusters: [
+        {
+          name: "prod-b",
+          identityBinding: { resourceGroupName: "prod", clusterName: "prod-b" },
+          serviceAccounts: sas(1),
+        },
+      ],
+      otherCredentials: 4,
+    });
+    await valueOf(wi.clusters);
+    await settled(sim);
+    assert.equal(sim.byType("azure-native:managedidentity:UserAssignedIdentity").length, 0);
+    assert.deepEqual(sim.one(BINDING).inputs.properties, {
+      managedIdentity: { resourceId: existing },
+    });
+    assert.equal(sim.one(BINDING).inputs.identityBindingName, "blob-reader");
+    assert.equal(wi.credentialCount, 5);
+  });
+});
