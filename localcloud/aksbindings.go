@@ -96,5 +96,8 @@ func writeBindingCredential(s *store, identity, issuer string) error {
 	if err := checkFederatedCredential(s, identity, bindingFICName, props, true); err != nil {
 		return err
 	}
+	if err := checkCredentialPolicy(identity, bindingFICName, issuer); err != nil {
+		return err
+	}
 	return s.put(key, "azure-native:managedidentity:FederatedIdentityCredential", props)
 }

@@ -193,12 +193,18 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 		if err := checkFederatedCredential(s, identityID(ins), name, ins, true); err != nil {
 			return "", nil, err
 		}
+		if err := checkCredentialPolicy(identityID(ins), name, str(ins, "issuer")); err != nil {
+			return "", nil, err
+		}
 		return ficPath(ins), resource.PropertyMap{"name": resource.NewStringProperty(name)}, nil
 	})
 	updateFIC := types[ficType].update
 	types[ficType].update = func(id string, olds, news resource.PropertyMap) (resource.PropertyMap, error) {
 		name := str(news, "federatedIdentityCredentialResourceName")
 		if err := checkFederatedCredential(s, identityID(news), name, news, false); err != nil {
+			return nil, err
+		}
+		if err := checkCredentialPolicy(identityID(news), name, str(news, "issuer")); err != nil {
 			return nil, err
 		}
 		return updateFIC(id, olds, news)

@@ -236,6 +236,18 @@ func (a *armServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		recs, err := a.azure.children(path)
 		a.list(w, r, recs, err, func(record) bool { return true })
+	case strings.HasSuffix(path, "/providers/Microsoft.Authorization/policyAssignments"):
+		// $filter=atScope(): those at the scope and above it, one page.
+		assignments, err := policyAssignmentsAt(strings.TrimSuffix(path, "/providers/Microsoft.Authorization/policyAssignments"))
+		if err != nil {
+			writeARMError(w, http.StatusInternalServerError, "InternalError", err.Error())
+			return
+		}
+		if assignments == nil {
+			assignments = []policyAssignment{}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"value": assignments})
 	case strings.HasSuffix(path, "/providers/Microsoft.Authorization/roleAssignments"):
 		// $filter=principalId eq '<id>': every assignment of that principal, at any scope.
 		principal := ""
