@@ -1,11 +1,12 @@
 /**
  * The Azure Resource Manager reads the doctor makes, with the user's own Azure credentials: an
- * identity, its federated credentials, and a principal's role assignments at a scope. Through
- * the Azure SDK's management clients, which follow every page (nextLink) and retry what Resource
- * Manager says to retry (429 with Retry-After, 5xx).
+ * identity, its federated credentials, a principal's role assignments at a scope, and the policy
+ * assignments at a resource group. Through the Azure SDK's management clients, which follow every
+ * page (nextLink) and retry what Resource Manager says to retry (429 with Retry-After, 5xx).
  */
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ManagedServiceIdentityClient } from "@azure/arm-msi";
+import { PolicyClient } from "@azure/arm-policy";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 
 import { parseIdentityResourceId } from "../../components/identity/workloadIdentityNames";
@@ -25,6 +26,17 @@ export interface ArmFederatedCredential {
   issuer: string;
   subject: string;
   audiences: string[];
+}
+
+/** A policy assignment that applies at a scope: which definition, its parameters, whether enforced. */
+export interface ArmPolicyAssignment {
+  id: string;
+  displayName: string;
+  policyDefinitionId: string;
+  /** Parameter values by name (absent ones take the definition's defaults). */
+  parameters: Record<string, unknown>;
+  /** `Default` enforces a Deny; `DoNotEnforce` only reports. */
+  enforcementMode: string;
 }
 
 export interface ArmRoleAssignment {
@@ -173,6 +185,34 @@ export class ArmClient {
       }
     } catch (err) {
       throw armError(err, `the federated credentials of ${identityId}`);
+    }
+    return out;
+  }
+
+  /** The policy assignments that apply to a resource group (its own, its subscription's, its
+   * management groups'), every page of them. */
+  async policyAssignments(
+    subscriptionId: string,
+    resourceGroup: string,
+  ): Promise<ArmPolicyAssignment[]> {
+    const client = new PolicyClient(this.credential, subscriptionId, this.options);
+    const out: ArmPolicyAssignment[] = [];
+    try {
+      for await (const a of client.policyAssignments.listForResourceGroup(resourceGroup, {
+        filter: "atScope()",
+      })) {
+        out.push({
+          id: a.id ?? "",
+          displayName: a.displayName ?? a.name ?? "",
+          policyDefinitionId: a.policyDefinitionId ?? "",
+          parameters: Object.fromEntries(
+            Object.entries(a.parameters ?? {}).map(([k, v]) => [k, v.value]),
+          ),
+          enforcementMode: a.enforcementMode ?? "Default",
+        });
+      }
+    } catch (err) {
+      throw armError(err, `the policy assignments of resource group ${resourceGroup}`);
     }
     return out;
   }

@@ -22,9 +22,14 @@ import {
   checkWebhook,
   discoveryUrl,
 } from "./checks";
-import { IDENTITY_BINDING_RBAC } from "../../components/identity/workloadIdentityNames";
+import {
+  IDENTITY_BINDING_RBAC,
+  identityBindingIssuer,
+  parseIdentityResourceId,
+} from "../../components/identity/workloadIdentityNames";
 import { checkBindingAccess, checkBindingCredential } from "./bindingChecks";
 import { describeError, httpsRequest } from "./https";
+import { checkIssuerPolicy } from "./policyChecks";
 import { KubeClient } from "./kubeClient";
 
 /** One identity to check: where it is in Azure, and which ServiceAccounts should use it. */
@@ -201,6 +206,17 @@ async function azureChecks(
   const results = id.identityBinding
     ? checkBindingCredential(id.name, read, fics)
     : checkFederatedCredentials(id.name, id.serviceAccounts, expect.issuer, fics, expect.audience);
+  // The issuer its credentials are under: the cluster's, or a binding's own.
+  const issuer = id.identityBinding
+    ? read.clientId && read.tenantId && identityBindingIssuer(read.tenantId, read.clientId)
+    : expect.issuer;
+  if (issuer) {
+    const ref = parseIdentityResourceId(id.identityId);
+    const assignments = await attempt(() =>
+      arm.policyAssignments(ref.subscriptionId, ref.resourceGroupName),
+    );
+    results.push(checkIssuerPolicy(id.name, issuer, assignments));
+  }
   const expected = id.roleAssignments ?? [];
   const scopes = [...new Set(expected.map((r) => r.scope))];
   const found = await attempt(async () => {

@@ -88,7 +88,13 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
    * kubeconfig to $KUBECONFIG.
    */
   const doctorCall = (
-    opts: { env?: Record<string, string>; kubeconfigFile?: boolean; armEndpoint?: string },
+    opts: {
+      env?: Record<string, string>;
+      kubeconfigFile?: boolean;
+      armEndpoint?: string;
+      /** Changes the stack's outputs before the doctor reads them. */
+      outputs?: (o: Record<string, unknown>) => void;
+    },
     extra: string[],
   ) => {
     const outputsFile = path.join(cloud.root, "outputs.json");
@@ -98,7 +104,9 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
       { cwd: checkout, env: { ...process.env, ...cloud.env() }, encoding: "utf8" },
     );
     assert.equal(out.status, 0, out.stderr);
-    fs.writeFileSync(outputsFile, out.stdout);
+    const read = JSON.parse(out.stdout) as Record<string, unknown>;
+    opts.outputs?.(read);
+    fs.writeFileSync(outputsFile, JSON.stringify(read));
     const kubeconfigFile = path.join(cloud.root, "kubeconfig");
     fs.writeFileSync(kubeconfigFile, kubeconfig, { mode: 0o600 });
     const args = [CLI, "doctor", "--outputs", outputsFile];
@@ -529,6 +537,152 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
         /exporter container exporter reads the token at \/var\/run\/secrets\/azure\/tokens\/, where webhook v1\.6\.0 no longer puts it/,
       );
       assert.match(failures[0].fix ?? "", /AZURE_FEDERATED_TOKEN_FILE/);
+    });
+
+    it("an identity used through an AKS identity binding: its credential, and RBAC as the API server judges it", async () => {
+      const ids = outputs.identities as Record<
+        string,
+        { clientId: string; serviceAccounts: string[] }
+      >;
+      const [name, id] = Object.entries(ids)[0];
+      const asBinding = (o: Record<string, unknown>) => {
+        const all = o.identities as Record<string, Record<string, unknown>>;
+        o.identities = { [name]: { ...all[name], mechanism: "identityBinding" } };
+      };
+      const lines = async () =>
+        (await doctorAsync({ outputs: asBinding })).stdout
+          .split("\n")
+          .filter((l) => /identity binding/.test(l));
+      // No binding was ever made (the dev stack trusts by FIC), and no RBAC lets them use it.
+      const before = await lines();
+      assert.ok(
+        before.some((l) =>
+          /^FAIL +identity binding credential .*no aks-identity-binding credential.*AADSTS700211/.test(
+            l,
+          ),
+        ),
+        before.join("\n"),
+      );
+      for (const sa of id.serviceAccounts) {
+        assert.ok(
+          before.some((l) => l.startsWith(`FAIL identity binding access ${sa}:`)),
+          before.join("\n"),
+        );
+      }
+      // The ClusterRole FleetIdentity makes, bound to the first ServiceAccount only.
+      const [ns, sa] = id.serviceAccounts[0].split("/");
+      const rbac = "/apis/rbac.authorization.k8s.io/v1";
+      await kube.json("POST", `${rbac}/clusterroles`, {
+        metadata: { name: "use-identity-test" },
+        rules: [
+          {
+            apiGroups: ["cid.wi.aks.azure.com"],
+            resources: [id.clientId],
+            verbs: ["use-managed-identity"],
+          },
+        ],
+      });
+      await kube.json("POST", `${rbac}/clusterrolebindings`, {
+        metadata: { name: "use-identity-test" },
+        roleRef: {
+          apiGroup: "rbac.authorization.k8s.io",
+          kind: "ClusterRole",
+          name: "use-identity-test",
+        },
+        subjects: [{ kind: "ServiceAccount", name: sa, namespace: ns }],
+      });
+      try {
+        const after = await lines();
+        assert.ok(
+          after.some((l) =>
+            new RegExp(
+              `^ok +identity binding access ${ns}/${sa}: may use-managed-identity ${id.clientId}`,
+            ).test(l),
+          ),
+          after.join("\n"),
+        );
+        for (const other of id.serviceAccounts.slice(1)) {
+          assert.ok(
+            after.some((l) => l.startsWith(`FAIL identity binding access ${other}:`)),
+            after.join("\n"),
+          );
+        }
+        // Another identity's client id is not granted by this role.
+        assert.equal(
+          await kube.allows(ns, sa, {
+            group: "cid.wi.aks.azure.com",
+            resource: "00000000-0000-4000-8000-00000000beef",
+            verb: "use-managed-identity",
+          }),
+          false,
+        );
+      } finally {
+        await kube.json("DELETE", `${rbac}/clusterrolebindings/use-identity-test`);
+        await kube.json("DELETE", `${rbac}/clusterroles/use-identity-test`);
+      }
+    });
+
+    it("Azure Policy's allowed-issuer policy denying the kind issuer: named, with the parameter to set; unreadable: cannot tell", async () => {
+      const file = path.join(cloud.cloud, "policy-assignments.json");
+      const assign = (parameters: Record<string, unknown>) =>
+        fs.writeFileSync(
+          file,
+          JSON.stringify([
+            {
+              id: "/subscriptions/00000000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/policyAssignments/fic-issuers",
+              name: "fic-issuers",
+              properties: {
+                displayName: "federated credentials from AKS only",
+                scope: "/subscriptions/00000000-0000-4000-8000-000000000001",
+                policyDefinitionId:
+                  "/providers/Microsoft.Authorization/policyDefinitions/2571b7c3-3056-4a61-b00a-9bc5232234f5",
+                parameters: Object.fromEntries(
+                  Object.entries(parameters).map(([k, value]) => [k, { value }]),
+                ),
+              },
+            },
+          ]),
+        );
+      const deny = { effect: "Deny", allowFederatedCredentials: true, allowAKS: true };
+      const failures = await withFault(
+        () => assign(deny),
+        () => fs.rmSync(file),
+      );
+      assert.ok(failures.length > 0);
+      for (const f of failures) {
+        assert.match(f.check, /^issuer policy /);
+        assert.match(
+          f.detail,
+          /"federated credentials from AKS only" denies federated credentials under https:\/\//,
+        );
+        assert.ok(
+          (f.fix ?? "").includes(`set ${JSON.stringify(issuer)} in allowedIssuerExceptions`),
+          f.fix,
+        );
+      }
+      // The issuer listed as an exception: allowed.
+      assign({ ...deny, allowedIssuerExceptions: [issuer] });
+      try {
+        const run = doctor();
+        assert.match(run.stdout, /^ok +issuer policy .*allowed by 1 assignment/m);
+      } finally {
+        fs.rmSync(file);
+      }
+      // Not allowed to read the assignments: a warning that says so, not a pass.
+      const knobs = cloud.armKnobs;
+      await cloud.restartArm({
+        ...knobs,
+        LOCALCLOUD_ARM_FORBIDDEN: "/providers/Microsoft\\.Authorization/policyAssignments$",
+      });
+      try {
+        const run = doctor();
+        assert.match(
+          run.stdout,
+          /^warn +issuer policy .*cannot tell whether an Azure Policy restricts this issuer: no permission/m,
+        );
+      } finally {
+        await cloud.restartArm(knobs);
+      }
     });
 
     it("no permission to read role assignments: says so, and never calls them missing", async () => {
