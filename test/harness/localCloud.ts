@@ -18,6 +18,8 @@ import { unwrapSecrets } from "../../testing/simulator";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT = "azure-workload-identity";
+/** The local cloud's subscription (localcloud/azure.go). */
+export const SIMULATED_SUBSCRIPTION = "00000000-0000-4000-8000-000000000001";
 
 let bin: string | undefined;
 
@@ -157,6 +159,34 @@ export class LocalCloud {
           .filter((f) => f.endsWith(".json"))
           .map((f) => path.join(dir, group.name, f)),
       );
+  }
+
+  /**
+   * Assigns Azure Policy's built-in allowed-issuer policy for federated credentials at the
+   * subscription, as an administrator would (localcloud/policy.go reads it); `parameters` by
+   * name, plain values. `undefined` takes the assignment away.
+   */
+  assignIssuerPolicy(displayName: string, parameters?: Record<string, unknown>): void {
+    const file = path.join(this.cloud, "policy-assignments.json");
+    if (parameters === undefined) {
+      fs.rmSync(file, { force: true });
+      return;
+    }
+    const scope = `/subscriptions/${SIMULATED_SUBSCRIPTION}`;
+    const assignment = {
+      id: `${scope}/providers/Microsoft.Authorization/policyAssignments/fic-issuers`,
+      name: "fic-issuers",
+      properties: {
+        displayName,
+        scope,
+        policyDefinitionId:
+          "/providers/Microsoft.Authorization/policyDefinitions/2571b7c3-3056-4a61-b00a-9bc5232234f5",
+        parameters: Object.fromEntries(
+          Object.entries(parameters).map(([k, value]) => [k, { value }]),
+        ),
+      },
+    };
+    fs.writeFileSync(file, JSON.stringify([assignment]));
   }
 
   /** Edits a checkout's stack file as a user would in an editor. */

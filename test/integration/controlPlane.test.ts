@@ -623,30 +623,12 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
     });
 
     it("Azure Policy's allowed-issuer policy denying the kind issuer: named, with the parameter to set; unreadable: cannot tell", async () => {
-      const file = path.join(cloud.cloud, "policy-assignments.json");
-      const assign = (parameters: Record<string, unknown>) =>
-        fs.writeFileSync(
-          file,
-          JSON.stringify([
-            {
-              id: "/subscriptions/00000000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/policyAssignments/fic-issuers",
-              name: "fic-issuers",
-              properties: {
-                displayName: "federated credentials from AKS only",
-                scope: "/subscriptions/00000000-0000-4000-8000-000000000001",
-                policyDefinitionId:
-                  "/providers/Microsoft.Authorization/policyDefinitions/2571b7c3-3056-4a61-b00a-9bc5232234f5",
-                parameters: Object.fromEntries(
-                  Object.entries(parameters).map(([k, value]) => [k, { value }]),
-                ),
-              },
-            },
-          ]),
-        );
+      const assign = (parameters?: Record<string, unknown>) =>
+        cloud.assignIssuerPolicy("federated credentials from AKS only", parameters);
       const deny = { effect: "Deny", allowFederatedCredentials: true, allowAKS: true };
       const failures = await withFault(
         () => assign(deny),
-        () => fs.rmSync(file),
+        () => assign(undefined),
       );
       assert.ok(failures.length > 0);
       for (const f of failures) {
@@ -666,7 +648,7 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
         const run = doctor();
         assert.match(run.stdout, /^ok +issuer policy .*allowed by 1 assignment/m);
       } finally {
-        fs.rmSync(file);
+        assign(undefined);
       }
       // Not allowed to read the assignments: a warning that says so, not a pass.
       const knobs = cloud.armKnobs;

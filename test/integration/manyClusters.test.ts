@@ -3,8 +3,9 @@
  * examples/many-clusters deploys a Kind cluster and an AKS cluster trusted by federated
  * credentials and a second AKS cluster bound through an AKS identity binding. Each cluster's
  * part is checked in the cloud, byte for byte against the issuers the clusters have; removing a
- * cluster from the fleet removes exactly its credential or binding and keeps the identity; a
- * 21st credential is refused before anything is registered; destroy leaves nothing.
+ * cluster from the fleet removes exactly its credential or binding and keeps the identity; an
+ * Azure Policy Deny refuses a credential; a 21st credential is refused before anything is
+ * registered; destroy leaves nothing.
  */
 import * as assert from "node:assert/strict";
 
@@ -126,6 +127,21 @@ describe("examples/many-clusters: one identity, a kind and two AKS clusters", fu
     // AKS leaves its credential when the last binding goes, as Azure documents.
     assert.equal(azure(FIC).length, 2);
     assert.equal((await outputs()).clientId, before.clientId);
+  });
+
+  it("a Deny of the allowed-issuer policy refuses a cluster's credential, as Resource Manager does", async () => {
+    // Federated credentials allowed, but not from AKS: prod-a's issuer is refused.
+    cloud.assignIssuerPolicy("no AKS issuers", { effect: "Deny", allowFederatedCredentials: true });
+    await stack.setConfig("clusters", { value: JSON.stringify(["dev", "prod-a"]) });
+    const log: string[] = [];
+    await assert.rejects(stack.up({ onOutput: (o) => log.push(o) }));
+    assert.match(
+      log.join(""),
+      /RESPONSE 403: 403 Forbidden\s+ERROR CODE: RequestDisallowedByPolicy/,
+    );
+    cloud.assignIssuerPolicy("no AKS issuers", undefined);
+    await up(stack, "prod-a back, the policy lifted");
+    assert.equal((await outputs()).fleet["prod-a"].mechanism, "federatedCredential");
   });
 
   it("refuses a 21st credential before anything is registered", async () => {
