@@ -84,26 +84,40 @@ export class FleetIdentity extends pulumi.ComponentResource {
     this.tenantId = identity.tenantId;
     this.roleAssignments = assignRoles(this, name, this.principalId, cfg.roleAssignments);
 
-    // Every credential write on the identity, a binding's too (AKS writes its credential), in
-    // one chain: Azure refuses concurrent writes under one identity (HTTP 409,
-    // ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity).
+    const { outputs, serviceAccounts } = this.trustClusters(name, args, identity);
+    this.serviceAccountResources = serviceAccounts;
+    this.clusters = pulumi.all(outputs);
+    this.registerOutputs({
+      clientId: this.clientId,
+      identityId: this.identityId,
+      clusters: this.clusters,
+    });
+  }
+
+  /**
+   * Each cluster's trust (its FICs, or its binding and RBAC) and its annotated ServiceAccounts.
+   * Every credential write on the identity, a binding's too (AKS writes its credential), is in
+   * one chain: Azure refuses concurrent writes under one identity (HTTP 409,
+   * ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity).
+   */
+  private trustClusters(name: string, args: FleetIdentityArgs, identity: IdentityRefs) {
     let previous: pulumi.Resource | undefined;
     const outputs: Record<string, pulumi.Output<FleetClusterOutput>> = {};
-    this.serviceAccountResources = {};
-    cfg.clusters.forEach((cluster, i) => {
+    const serviceAccounts: Record<string, k8s.core.v1.ServiceAccount[]> = {};
+    this.plan.clusters.forEach((cluster, i) => {
       const given = args.clusters[i];
       const trust =
         cluster.mechanism === "federatedCredential"
           ? this.federatedCredentials(name, cluster, given, identity, previous)
           : this.identityBinding(name, cluster, given, identity, previous);
       previous = trust.last ?? previous;
-      this.serviceAccountResources[cluster.name] = annotatedServiceAccounts(
+      serviceAccounts[cluster.name] = annotatedServiceAccounts(
         this,
         `${name}-${cluster.name}`,
         identity,
         cluster.serviceAccounts,
         {
-          tokenExpirationSeconds: cfg.tokenExpirationSeconds,
+          tokenExpirationSeconds: this.plan.tokenExpirationSeconds,
           provider: given.provider,
           dependsOn: () => given.serviceAccountDependsOn ?? [],
         },
@@ -118,12 +132,7 @@ export class FleetIdentity extends pulumi.ComponentResource {
             : [IDENTITY_BINDING_CREDENTIAL],
       }));
     });
-    this.clusters = pulumi.all(outputs);
-    this.registerOutputs({
-      clientId: this.clientId,
-      identityId: this.identityId,
-      clusters: this.clusters,
-    });
+    return { outputs, serviceAccounts };
   }
 
   /** One FIC per ServiceAccount under the cluster's issuer, continuing the chain. */

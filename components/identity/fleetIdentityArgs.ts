@@ -113,6 +113,26 @@ const CLUSTER_ARGS = [
 /** Cluster names lead resource and credential names: kept short. */
 const MAX_CLUSTER_NAME = 20;
 
+/** An identity binding's cluster: its resource group and Azure name, both given. */
+function checkBindingTarget(target: unknown, field: string): void {
+  const b = requireKnownObject(
+    target,
+    `${field}.identityBinding`,
+    ["resourceGroupName", "clusterName"],
+    "{ resourceGroupName, clusterName }",
+  );
+  const what = { resourceGroupName: "resource group", clusterName: "Azure name" } as const;
+  for (const k of ["resourceGroupName", "clusterName"] as const) {
+    if (b[k] === undefined || b[k] === "") {
+      throw new InvalidArgumentError(
+        `${field}.identityBinding.${k}`,
+        describeValue(b[k]),
+        `expected the AKS cluster's ${what[k]}`,
+      );
+    }
+  }
+}
+
 /** One cluster: its name, its mechanism (exactly one of issuerUrl, identityBinding) and
  * ServiceAccounts, with fleet-wide credential names. */
 function resolveCluster(given: unknown, field: string): ResolvedFleetCluster {
@@ -133,23 +153,7 @@ function resolveCluster(given: unknown, field: string): ResolvedFleetCluster {
     );
   }
   if (typeof c.issuerUrl === "string") canonicalIssuer(c.issuerUrl, `${field}.issuerUrl`);
-  if (c.identityBinding !== undefined) {
-    const b = requireKnownObject(
-      c.identityBinding,
-      `${field}.identityBinding`,
-      ["resourceGroupName", "clusterName"],
-      "{ resourceGroupName, clusterName }",
-    );
-    for (const k of ["resourceGroupName", "clusterName"] as const) {
-      if (b[k] === undefined || b[k] === "") {
-        throw new InvalidArgumentError(
-          `${field}.identityBinding.${k}`,
-          describeValue(b[k]),
-          "expected the AKS cluster's",
-        );
-      }
-    }
-  }
+  if (c.identityBinding !== undefined) checkBindingTarget(c.identityBinding, field);
   const mechanism: FleetMechanism = c.identityBinding ? "identityBinding" : "federatedCredential";
   const serviceAccounts = resolveServiceAccounts(
     c.serviceAccounts,
