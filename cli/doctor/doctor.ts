@@ -216,6 +216,12 @@ async function azureChecks(
       arm.policyAssignments(ref.subscriptionId, ref.resourceGroupName),
     );
     results.push(checkIssuerPolicy(id.name, issuer, assignments));
+  } else {
+    results.push({
+      check: `issuer policy ${id.name}`,
+      status: "skip",
+      detail: "the identity's ids are unknown: its binding's issuer cannot be checked",
+    });
   }
   const expected = id.roleAssignments ?? [];
   const scopes = [...new Set(expected.map((r) => r.scope))];
