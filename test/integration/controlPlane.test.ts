@@ -565,7 +565,7 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
       );
       for (const sa of id.serviceAccounts) {
         assert.ok(
-          before.some((l) => l.startsWith(`FAIL identity binding access ${sa}:`)),
+          before.some((l) => new RegExp(`^FAIL +identity binding access ${sa}:`).test(l)),
           before.join("\n"),
         );
       }
@@ -603,7 +603,7 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
         );
         for (const other of id.serviceAccounts.slice(1)) {
           assert.ok(
-            after.some((l) => l.startsWith(`FAIL identity binding access ${other}:`)),
+            after.some((l) => new RegExp(`^FAIL +identity binding access ${other}:`).test(l)),
             after.join("\n"),
           );
         }
