@@ -14,6 +14,7 @@ import {
 import { canonicalIssuer } from "../issuer/issuerUrl";
 import { validateDns1123Label } from "../shared/kubernetes";
 import {
+  IDENTITY_ARGS,
   ResolvedServiceAccount,
   ResolvedWorkloadIdentityArgs,
   TrustedServiceAccount,
@@ -89,19 +90,7 @@ export interface ResolvedFleetIdentityArgs extends Omit<
   credentials: number;
 }
 
-const FLEET_ARGS = [
-  "clusters",
-  "otherCredentials",
-  "resourceGroupName",
-  "location",
-  "identityName",
-  "existingIdentity",
-  "tenantId",
-  "audiences",
-  "tokenExpirationSeconds",
-  "roleAssignments",
-  "tags",
-];
+const FLEET_ARGS = ["clusters", "otherCredentials", ...IDENTITY_ARGS, "roleAssignments", "tags"];
 const CLUSTER_ARGS = [
   "name",
   "serviceAccounts",

@@ -97,9 +97,8 @@ export interface ResolvedWorkloadIdentityArgs {
   roleAssignments: { scope: pulumi.Input<string>; role: RoleRef; key: string }[];
 }
 
-const WORKLOAD_IDENTITY_ARGS = [
-  "issuerUrl",
-  "serviceAccounts",
+/** The identity's own arguments, which WorkloadIdentity and FleetIdentity share. */
+export const IDENTITY_ARGS = [
   "resourceGroupName",
   "location",
   "identityName",
@@ -107,6 +106,12 @@ const WORKLOAD_IDENTITY_ARGS = [
   "tenantId",
   "audiences",
   "tokenExpirationSeconds",
+];
+
+const WORKLOAD_IDENTITY_ARGS = [
+  "issuerUrl",
+  "serviceAccounts",
+  ...IDENTITY_ARGS,
   "createNamespaces",
   "serviceAccountDependsOn",
   "roleAssignments",
