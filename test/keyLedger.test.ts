@@ -10,7 +10,7 @@ import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 import { OidcIssuer } from "../components";
-import { READ_STACK_RESOURCES } from "../components/issuer/keyGuard";
+import { READ_ATTEMPTS, READ_STACK_RESOURCES } from "../components/issuer/keyGuard";
 import {
   StackResources,
   UnreadableLedger,
@@ -150,7 +150,10 @@ async function refusedRegistration(sim: SimulatedCloud, build: () => unknown): P
   try {
     build();
     await settled(sim);
-    await new Promise((r) => setTimeout(r, 50));
+    // A failed read of the previous deployment is tried again before it refuses (keyGuard.ts).
+    for (let waited = 0; seen.length === 0 && waited < 4000; waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
   } finally {
     process.removeListener("unhandledRejection", catcher);
     for (const l of listeners) process.on("unhandledRejection", l);
@@ -188,6 +191,14 @@ describe("OidcIssuer's key guard", () => {
     });
     const recorded = await valueOf(issuer.keyLedger);
     assert.deepEqual(recorded.keys.initial, brought);
+  });
+
+  it("reads again when a read of the previous deployment fails for a moment (a checkpoint being written)", async () => {
+    sim.previousReadError = "failed to load checkpoint: EOF";
+    sim.previousReadFailures = READ_ATTEMPTS - 1;
+    const issuer = new OidcIssuer("oidc", { rsaBits: 2048 });
+    assert.equal(typeof (await valueOf(issuer.keyLedger)).keys.initial.kid, "string");
+    assert.equal(sim.previousReadFailures, 0);
   });
 
   const refusals: [string, (s: SimulatedCloud) => void, number, RegExp][] = [

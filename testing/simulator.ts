@@ -418,6 +418,7 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
     this.registeredOutputs.clear();
     this.previousResources = {};
     this.previousReadError = undefined;
+    this.previousReadFailures = undefined;
     this.made.clear();
     this.notSimulated.clear();
   }
@@ -479,6 +480,8 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
    * the stack was never deployed). A test of a later up sets it; previousReadError makes the read fail. */
   previousResources: Record<string, { type: string; outputs: Record<string, unknown> }> = {};
   previousReadError: string | undefined;
+  /** With previousReadError: how many reads fail before one succeeds (default: all of them). */
+  previousReadFailures: number | undefined;
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     const inputs = args.inputs as Record<string, unknown>;
@@ -507,10 +510,12 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
         // The engine's builtin read of a stack's last deployment: a simulated stack has never
         // been deployed, so it has none (previousResources sets them for a test of a later up).
         // The engine's errors reach the SDK as gRPC errors, whose `details` it passes on.
-        if (this.previousReadError !== undefined)
+        if (this.previousReadError !== undefined && (this.previousReadFailures ?? 1) > 0) {
+          if (this.previousReadFailures !== undefined) this.previousReadFailures--;
           throw Object.assign(new Error(this.previousReadError), {
             details: this.previousReadError,
           });
+        }
         return { name: inputs.stackName, outputs: this.previousResources };
       default:
         // A new invoke must be given a realistic answer here, not pass silently.

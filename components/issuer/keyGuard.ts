@@ -45,13 +45,30 @@ const COMPONENT_FIELDS = {
   reset: "resetKeyLedger",
 };
 
-/** The stack's last deployment as the engine reads it. */
+/** How often the read is tried, and the wait before each retry. */
+export const READ_ATTEMPTS = 4;
+const READ_RETRY_MS = 250;
+
+/**
+ * The stack's last deployment as the engine reads it. The read races this very up's checkpoint
+ * writes: with the file backend, each write rewrites the checkpoint's `.attrs` file in place
+ * (gocloud.dev blob/fileblob, setAttrs: os.Create then encode, not temp-and-rename as for the
+ * checkpoint itself), and a read between the two sees it empty, "failed to load checkpoint:
+ * EOF". A failed read is tried again, a few times; what still fails refuses the up.
+ */
 async function readStackResources(): Promise<unknown> {
   const stackName = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
-  const result = (await pulumi.runtime.invoke(READ_STACK_RESOURCES, { stackName })) as {
-    outputs?: unknown;
-  };
-  return result?.outputs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = (await pulumi.runtime.invoke(READ_STACK_RESOURCES, { stackName })) as {
+        outputs?: unknown;
+      };
+      return result?.outputs;
+    } catch (err) {
+      if (attempt >= READ_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, READ_RETRY_MS * attempt));
+    }
+  }
 }
 
 /** The previous keys, `undefined` on a first up; throws KeyGuardError when they cannot be read. */
