@@ -19,13 +19,28 @@ export async function expectNoChanges(stack: Stack, what: string): Promise<void>
   }
 }
 
-/** `pulumi up`, which must succeed, then (unless told not to) a preview that plans nothing. */
+/**
+ * The inline program (in this process) could not reach the engine's resource monitor at all: a
+ * transport failure of the Automation API harness, before the program registered anything (seen
+ * once in CI on 2026-12-05). Users' programs run under the Node.js language host instead.
+ */
+const MONITOR_UNREACHABLE =
+  /14 UNAVAILABLE: No connection established[\s\S]*Resources:\s+1 errored/;
+
+/**
+ * `pulumi up`, which must succeed, then (unless told not to) a preview that plans nothing. An up
+ * whose program never reached the engine is run once more; any other failure fails.
+ */
 export async function up(stack: Stack, what: string, thenPreview = true): Promise<void> {
-  const log: string[] = [];
-  try {
-    await stack.up({ onOutput: (o) => log.push(o) });
-  } catch (err) {
-    throw new Error(`${what}: pulumi up failed:\n${log.join("")}\n${String(err)}`);
+  for (let attempt = 1; ; attempt++) {
+    const log: string[] = [];
+    try {
+      await stack.up({ onOutput: (o) => log.push(o) });
+      break;
+    } catch (err) {
+      if (attempt === 1 && MONITOR_UNREACHABLE.test(log.join(""))) continue;
+      throw new Error(`${what}: pulumi up failed:\n${log.join("")}\n${String(err)}`);
+    }
   }
   if (thenPreview) await expectNoChanges(stack, what);
 }
