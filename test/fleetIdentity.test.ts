@@ -287,6 +287,10 @@ describe("FleetIdentity (one identity: kind by FIC, AKS by FIC, AKS by identity 
     });
     assert.deepEqual(wi.podIdentity("dev-kind").annotations, {});
     assert.throws(() => wi.podIdentity("nowhere"), /no cluster "nowhere"/);
+    assert.throws(
+      () => wi.podIdentity("dev-kind", { namespace: "jobs", name: "batch" }),
+      /^Error: payments: jobs\/batch is not trusted in cluster dev-kind$/,
+    );
   });
 });
 

@@ -26,6 +26,7 @@ import {
   IDENTITY_BINDING_RBAC,
   PodIdentity,
   USE_IDENTITY_BINDING_ANNOTATION,
+  chooseServiceAccount,
   podIdentityFor,
 } from "./workloadIdentityNames";
 
@@ -231,17 +232,12 @@ export class FleetIdentity extends pulumi.ComponentResource {
     if (!planned) {
       throw new Error(`${this.componentName}: no cluster ${JSON.stringify(cluster)} in this fleet`);
     }
-    const chosen = serviceAccount ?? planned.serviceAccounts.find((sa) => sa.create);
-    if (
-      !chosen ||
-      !planned.serviceAccounts.some(
-        (sa) => sa.namespace === chosen.namespace && sa.name === chosen.name,
-      )
-    ) {
-      throw new Error(
-        `${this.componentName}: ${chosen ? `${chosen.namespace}/${chosen.name} is not` : "no ServiceAccount is"} trusted in cluster ${cluster}`,
-      );
-    }
+    const chosen = chooseServiceAccount(
+      planned.serviceAccounts,
+      serviceAccount,
+      this.componentName,
+      `in cluster ${cluster}`,
+    );
     return {
       ...podIdentityFor(chosen),
       annotations:

@@ -18,7 +18,7 @@ import {
   claimIdentity,
   userAssignedIdentity,
 } from "./identityParts";
-import { PodIdentity, podIdentityFor } from "./workloadIdentityNames";
+import { PodIdentity, chooseServiceAccount, podIdentityFor } from "./workloadIdentityNames";
 
 /**
  * An Entra identity that pods of a cluster can use: a user-assigned managed identity (created or
@@ -142,16 +142,8 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
    * ServiceAccount, or the first one this identity created.
    */
   podIdentity(serviceAccount?: { namespace: string; name: string }): PodIdentity {
-    const trusted = this.trusted;
-    const chosen = serviceAccount ?? trusted.find((sa) => sa.create);
-    if (
-      !chosen ||
-      !trusted.some((sa) => sa.namespace === chosen.namespace && sa.name === chosen.name)
-    ) {
-      throw new Error(
-        `${this.componentName}: ${chosen ? `${chosen.namespace}/${chosen.name} is not` : "no ServiceAccount is"} trusted by this identity`,
-      );
-    }
-    return podIdentityFor(chosen);
+    return podIdentityFor(
+      chooseServiceAccount(this.trusted, serviceAccount, this.componentName, "by this identity"),
+    );
   }
 }

@@ -128,6 +128,28 @@ export interface PodIdentity {
   namespace: string;
 }
 
+/**
+ * The ServiceAccount a pod uses an identity through: the one given, which must be trusted, or
+ * the first trusted one that is created. Throws `<owner>: ... trusted <where>` otherwise.
+ */
+export function chooseServiceAccount(
+  trusted: { namespace: string; name: string; create: boolean }[],
+  given: { namespace: string; name: string } | undefined,
+  owner: string,
+  where: string,
+): { namespace: string; name: string } {
+  const chosen = given ?? trusted.find((sa) => sa.create);
+  if (
+    !chosen ||
+    !trusted.some((sa) => sa.namespace === chosen.namespace && sa.name === chosen.name)
+  ) {
+    throw new Error(
+      `${owner}: ${chosen ? `${chosen.namespace}/${chosen.name} is not` : "no ServiceAccount is"} trusted ${where}`,
+    );
+  }
+  return chosen;
+}
+
 /** The pod label and ServiceAccount name that make the webhook inject an identity. */
 export function podIdentityFor(serviceAccount: { namespace: string; name: string }): PodIdentity {
   return {
