@@ -189,9 +189,22 @@ export class ArmClient {
     return out;
   }
 
+  /** What policyAssignments read, by resource group: identities often share one. */
+  private readonly policyReads = new Map<string, Promise<ArmPolicyAssignment[]>>();
+
   /** The policy assignments that apply to a resource group (its own, its subscription's, its
-   * management groups'), every page of them. */
-  async policyAssignments(
+   * management groups'), every page of them; read once per resource group. */
+  policyAssignments(subscriptionId: string, resourceGroup: string): Promise<ArmPolicyAssignment[]> {
+    const key = `${subscriptionId}/${resourceGroup}`.toLowerCase();
+    let read = this.policyReads.get(key);
+    if (read === undefined) {
+      read = this.readPolicyAssignments(subscriptionId, resourceGroup);
+      this.policyReads.set(key, read);
+    }
+    return read;
+  }
+
+  private async readPolicyAssignments(
     subscriptionId: string,
     resourceGroup: string,
   ): Promise<ArmPolicyAssignment[]> {
