@@ -38,11 +38,10 @@ func bindIdentity(s *store, path, cluster, identity string) (resource.PropertyMa
 	if !ok {
 		return nil, bad(404, "ParentResourceNotFound", fmt.Sprintf("Can not perform requested operation on nested resource. Parent resource '%s' not found.", cluster))
 	}
-	if enabled, ok := valueAt(clusterState, "oidcIssuerProfile.enabled"); !ok || !enabled.IsBool() || !enabled.BoolValue() {
-		return nil, bad(400, "BadRequest", "Identity bindings need the cluster's OIDC issuer and workload identity: enable oidcIssuerProfile and securityProfile.workloadIdentity.")
-	}
-	if enabled, ok := valueAt(clusterState, "securityProfile.workloadIdentity.enabled"); !ok || !enabled.IsBool() || !enabled.BoolValue() {
-		return nil, bad(400, "BadRequest", "Identity bindings need the cluster's OIDC issuer and workload identity: enable oidcIssuerProfile and securityProfile.workloadIdentity.")
+	for _, feature := range []string{"oidcIssuerProfile.enabled", "securityProfile.workloadIdentity.enabled"} {
+		if enabled, ok := valueAt(clusterState, feature); !ok || !enabled.IsBool() || !enabled.BoolValue() {
+			return nil, bad(400, "BadRequest", "Identity bindings need the cluster's OIDC issuer and workload identity: enable oidcIssuerProfile and securityProfile.workloadIdentity.")
+		}
 	}
 	if !strings.Contains(identity, "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/") {
 		return nil, bad(400, "InvalidParameter", fmt.Sprintf("The managed identity resource ID '%s' is not a user-assigned identity's.", identity))
