@@ -47,7 +47,12 @@ export interface KindClusterArgs extends ClusterArgsBase {
    * same string as issuerUrl, without waiting for the documents; see there why). */
   issuerUrl: pulumi.Input<string>;
   /** The signing key pair (OidcIssuer.privateKeyPem / publicKeyPem). */
-  signingKey: { privateKeyPem: pulumi.Input<string>; publicKeyPem: pulumi.Input<string> };
+  signingKey: {
+    /** PEM private key the API server signs with; a secret. */
+    privateKeyPem: pulumi.Input<string>;
+    /** Its PEM public key, which the API server also verifies with. */
+    publicKeyPem: pulumi.Input<string>;
+  };
   /** Public keys the API server accepts besides the signing key's (OidcIssuer's
    * additionalPublicKeysPem during a rotation). A change updates the running cluster. */
   additionalPublicKeysPem?: pulumi.Input<pulumi.Input<string>[]>;
@@ -75,11 +80,15 @@ export interface KindClusterArgs extends ClusterArgsBase {
 /** AKS with its managed OIDC issuer and the workload identity add-on. */
 export interface AksClusterArgs extends ClusterArgsBase {
   flavor: "aks";
+  /** AKS only: the resource group of the managed cluster. */
   resourceGroupName: pulumi.Input<string>;
+  /** AKS only: its Azure region (default: the Azure provider's). */
   location?: pulumi.Input<string>;
-  /** System node pool size (default 2) and VM size (default Standard_D2s_v5). */
+  /** AKS only: the system node pool size (default 2). */
   nodeCount?: number;
+  /** AKS only: the system node pool's VM size (default Standard_D2s_v5). */
   vmSize?: string;
+  /** AKS only: tags for the managed cluster. */
   tags?: Record<string, string>;
 
   // Kind only: AKS runs its own issuer and signing keys.

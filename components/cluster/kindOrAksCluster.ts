@@ -21,7 +21,9 @@ import { normalizePublicKeyPem } from "../issuer/keys";
  * issuer, or AKS with its managed issuer and the workload identity add-on.
  */
 export class KindOrAksCluster extends pulumi.ComponentResource {
+  /** `kind` or `aks`, as given. */
   public readonly flavor: "kind" | "aks";
+  /** The cluster's name: the kind cluster's, or the AKS managed cluster's Azure name. */
   public readonly clusterName: pulumi.Output<string>;
   /** The issuer the API server stamps into tokens: byte-equal to the one given (Kind), or AKS's. */
   public readonly issuerUrl: pulumi.Output<string>;

@@ -10,7 +10,9 @@ const ROLE_DEFINITION_ID =
 
 /** A role assignment as made: its scope and role definition id. */
 export interface RoleAssignmentOutput {
+  /** The ARM id the role is granted at. */
   scope: string;
+  /** The full role definition id. */
   roleDefinitionId: string;
 }
 

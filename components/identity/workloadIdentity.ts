@@ -26,9 +26,13 @@ import { PodIdentity, chooseServiceAccount, podIdentityFor } from "./workloadIde
  * role assignments for its principal.
  */
 export class WorkloadIdentity extends pulumi.ComponentResource {
+  /** The identity's client id: the ServiceAccounts' `azure.workload.identity/client-id`. */
   public readonly clientId: pulumi.Output<string>;
+  /** The identity's principal (object) id, which roles are granted to. */
   public readonly principalId: pulumi.Output<string>;
+  /** The tenant the ServiceAccounts are annotated with. */
   public readonly tenantId: pulumi.Output<string>;
+  /** The identity's Azure resource id. */
   public readonly identityId: pulumi.Output<string>;
   /** `namespace/name` of every ServiceAccount this identity trusts (created or not). */
   public readonly serviceAccounts: pulumi.Output<string[]>;

@@ -25,7 +25,9 @@ import {
 } from "./workloadIdentityNames";
 
 export interface TrustedServiceAccount {
+  /** Its namespace. */
   namespace: string;
+  /** Its name. */
   name: string;
   /** Create and annotate the ServiceAccount (default true). With false the identity only trusts
    * it: its FIC exists, and the ServiceAccount is made elsewhere (another identity, a chart). */
@@ -42,6 +44,7 @@ export interface RoleAssignmentSpec {
 export interface ExistingIdentity {
   /** `/subscriptions/.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME`. */
   resourceId: string;
+  /** Its client id, for the ServiceAccount annotation. */
   clientId: pulumi.Input<string>;
   /** Needed only to grant roles (`roleAssignments`). */
   principalId?: pulumi.Input<string>;
@@ -56,6 +59,7 @@ export interface WorkloadIdentityArgs {
   serviceAccounts: TrustedServiceAccount[];
   /** Resource group for a created identity. */
   resourceGroupName?: pulumi.Input<string>;
+  /** Azure region of a created identity (default: the Azure provider's). */
   location?: pulumi.Input<string>;
   /** Azure name of a created identity (default: the component name). */
   identityName?: string;
@@ -73,7 +77,9 @@ export interface WorkloadIdentityArgs {
    * wait: the Azure identity and its credentials go ahead (a component-wide dependsOn would
    * hold them back too). */
   serviceAccountDependsOn?: pulumi.Resource[];
+  /** Roles granted to the identity's principal, each at its scope. */
   roleAssignments?: RoleAssignmentSpec[];
+  /** Tags for a created identity. */
   tags?: Record<string, string>;
 }
 

@@ -58,9 +58,11 @@ export class OidcIssuer extends pulumi.ComponentResource {
    * the client connection is closing"): a key rotation could never complete.
    */
   public readonly apiServerIssuerUrl: pulumi.Output<string>;
+  /** Where the JWKS is served: the discovery document's `jwks_uri`. */
   public readonly jwksUri: pulumi.Output<string>;
   /** The signing key's public half (SPKI PEM) and its Kubernetes key id. */
   public readonly publicKeyPem: pulumi.Output<string>;
+  /** The signing key's kid (RFC 7638 thumbprint), as the API server puts it in token headers. */
   public readonly keyId: pulumi.Output<string>;
   /** The signing key's private half; always a secret. */
   public readonly privateKeyPem: pulumi.Output<string>;
@@ -73,11 +75,19 @@ export class OidcIssuer extends pulumi.ComponentResource {
    * stopped signing. The next up reads it back from the state. */
   public readonly keyLedger: pulumi.Output<KeyLedger>;
   /** Where the rotation stands and what to do next. */
-  public readonly keyRotation: pulumi.Output<{ phase: RotationPhase; next: string }>;
+  public readonly keyRotation: pulumi.Output<{
+    /** `steady`, `published` (a new key is in the JWKS) or `switched` (it signs). */
+    phase: RotationPhase;
+    /** The next step of the rotation, in words. */
+    next: string;
+  }>;
   /** The two documents, exactly as uploaded. */
   public readonly discoveryDocument: pulumi.Output<string>;
+  /** The published JWKS, byte for byte. */
   public readonly jwks: pulumi.Output<string>;
+  /** The storage account that serves the documents. */
   public readonly storageAccountName: pulumi.Output<string>;
+  /** The resource group of the storage account (given or created). */
   public readonly resourceGroupName: pulumi.Output<string>;
 
   /**

@@ -68,6 +68,7 @@ export interface GeneratedKeyArgs {
 
 /** The caller brings the signing key pair. */
 export interface BroughtKeyArgs {
+  /** A key pair to sign with instead of a generated one (not with `keys` or `rsaBits`). */
   signingKey: ProvidedSigningKey;
   rsaBits?: never;
   keys?: never;
@@ -88,7 +89,9 @@ export interface DeclaredKey {
 /** Declared keys: every key published and accepted, and which one signs (see signingKeys.ts).
  * A rotation is a change of these and a `pulumi up` per phase. */
 export interface DeclaredKeysArgs {
+  /** Every key published in the JWKS, in rotation order; a rotation changes this list. */
   keys: DeclaredKey[];
+  /** The name of the key among `keys` that signs the cluster's tokens. */
   signingKeyName: string;
   /** The signing key's private half when that key is brought; a secret. */
   signingPrivateKeyPem?: pulumi.Input<string>;
@@ -99,6 +102,7 @@ export interface DeclaredKeysArgs {
 
 /** Documents served by the account's static website (works with public blob access off). */
 export interface StaticWebsiteHostingArgs {
+  /** Where the documents are served: `staticWebsite` (default) or `publicContainer`. */
   hosting?: "staticWebsite";
   containerName?: never;
 }

@@ -31,8 +31,11 @@ export interface WebhookArgs extends WebhookOptions {
  * workloads should `dependsOn: webhook.ready`.
  */
 export class Webhook extends pulumi.ComponentResource {
+  /** The namespace the webhook runs in. */
   public readonly namespace: pulumi.Output<string>;
+  /** The Helm release's name. */
   public readonly releaseName: pulumi.Output<string>;
+  /** The chart version installed. */
   public readonly chartVersion: pulumi.Output<string>;
   /** Depend on these to create pods only once the webhook is running. */
   public readonly ready: pulumi.Resource[];

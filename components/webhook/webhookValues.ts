@@ -31,12 +31,19 @@ export const OWNED_VALUES = [
 ] as const;
 
 export interface WebhookOptions {
+  /** The chart's exact version (default: the one this release was tested with). */
   chartVersion?: string;
+  /** The chart repository, https:// or oci:// (default: azure-workload-identity's own). */
   repository?: string;
+  /** The namespace the webhook runs in, created by the component (default azure-workload-identity-system). */
   namespace?: string;
+  /** The Azure cloud: AzurePublicCloud (default), AzureUSGovernmentCloud or AzureChinaCloud. */
   azureEnvironment?: AzureEnvironment;
+  /** How many webhook pods run (default 2). */
   replicaCount?: number;
+  /** The webhook manager's log level: info (default), debug, trace or all. */
   logLevel?: LogLevel;
+  /** Further chart values; the typed options' own values may not be set here. */
   values?: Record<string, unknown>;
 }
 
