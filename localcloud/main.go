@@ -2,7 +2,8 @@
 // here (the Azure, Kubernetes, TLS, random and command provider plugins, and the kind CLI), so
 // that the real Pulumi CLI and engine can plan, diff, order, checkpoint and store state for the
 // project's stacks with no network. One binary, several names (as busybox does): the test
-// harness links it as pulumi-resource-<provider> and kind on PATH.
+// harness links it as pulumi-resource-<provider> and kind on PATH, and as pulumi-language-go and
+// pulumi-language-python for SDK generation alone (codegen.go).
 //
 // Everything the stand-ins create lives as files under $LOCALCLOUD_DIR, so tests can check
 // that `pulumi destroy` leaves nothing behind. $LOCALCLOUD_LATENCY_MS or, per resource type,
@@ -37,6 +38,9 @@ func main() {
 		case "serve":
 			os.Exit(serveMain(os.Args[2:]))
 		}
+	}
+	if language, ok := strings.CutPrefix(name, "pulumi-language-"); ok && generators[language] != nil {
+		os.Exit(languageMain(language))
 	}
 	pkg := strings.TrimPrefix(name, "pulumi-resource-")
 	make, ok := providers[pkg]

@@ -3,7 +3,12 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -99,8 +104,30 @@ func (p *standIn) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error
 	return &emptypb.Empty{}, nil
 }
 
+// GetSchema serves the real provider's schema where the build placed it beside the executable
+// (<package>-schema.json: a YAML program type-checks against it, as against the real plugin's),
+// else a schema that names the package and declares nothing, so a program that needs more of it
+// is refused rather than let through.
 func (p *standIn) GetSchema(context.Context, *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
-	return &pulumirpc.GetSchemaResponse{Schema: fmt.Sprintf(`{"name":%q,"version":%q}`, p.pkg, p.version)}, nil
+	empty := fmt.Sprintf(`{"name":%q,"version":%q}`, p.pkg, p.version)
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	real, err := os.ReadFile(filepath.Join(filepath.Dir(exe), p.pkg+"-schema.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return &pulumirpc.GetSchemaResponse{Schema: empty}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var spec map[string]any
+	if err := json.Unmarshal(real, &spec); err != nil {
+		return nil, fmt.Errorf("%s-schema.json: %w", p.pkg, err)
+	}
+	spec["version"] = p.version // the module's file leaves it to the release build
+	out, err := json.Marshal(spec)
+	return &pulumirpc.GetSchemaResponse{Schema: string(out)}, err
 }
 
 func (p *standIn) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
