@@ -102,6 +102,16 @@ export class LocalCloud {
     );
   }
 
+  /** The stack of a program in a folder of its own, which the CLI runs with the language host
+   * its Pulumi.yaml names (a YAML program). */
+  async programStack(stackName: string, workDir: string): Promise<Stack> {
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBin()) });
+    return LocalWorkspace.createOrSelectStack(
+      { stackName, workDir },
+      { envVars: this.env(), pulumiCommand },
+    );
+  }
+
   /** Everything the local cloud holds in one area (azure, kubernetes, clusters). */
   objects(area: string): CloudObject[] {
     return this.recordFiles(area).map((file) => {

@@ -15,6 +15,7 @@ import * as path from "node:path";
 import * as ts from "typescript";
 
 import { LocalCloud, engineBin } from "../harness/localCloud";
+import { packPackage } from "../harness/packed";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 /** The newest SDK the registry offers, as a consumer starting today gets it. */
@@ -51,10 +52,7 @@ describe("the packed package in a consumer with the newest SDK", function () {
   let installLog = "";
 
   before(() => {
-    const packed = JSON.parse(
-      sh("npm", ["pack", "--json", "--pack-destination", scratch], ROOT),
-    ) as { filename: string }[];
-    const tarball = path.join(scratch, packed[0].filename);
+    const tarball = packPackage(scratch);
     const own = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
       dependencies: Record<string, string>;
       devDependencies: Record<string, string>;

@@ -24,20 +24,15 @@ import { CloudObject, ROOT, engineBin } from "../harness/localCloud";
 import { LiveCloud, SIMULATED_TENANT, freePort } from "../harness/liveCloud";
 import { connectProxy, writeAzStandIn } from "../harness/standIns";
 import { up } from "../harness/day2";
+import { Outputs, outputsOf } from "../harness/trustChain";
 
 const AUDIENCE = "api://AzureADTokenExchange";
 const CLI = path.join(ROOT, "dist", "cli", "main.js");
 
-type Outputs = Record<string, unknown>;
 interface Fic {
   issuer: string;
   subject: string;
   audiences: string[];
-}
-
-async function outputsOf(stack: Stack): Promise<Outputs> {
-  const raw = await stack.outputs();
-  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value as unknown]));
 }
 
 /** An anonymous HTTPS GET trusting the tests' CA, as Entra reads the issuer. */

@@ -15,13 +15,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { program } from "../../stacks";
 import { LocalCloud, PROJECT, engineBin } from "../harness/localCloud";
 import { up } from "../harness/day2";
-
-type Outputs = Record<string, unknown>;
-
-async function outputsOf(stack: Stack): Promise<Outputs> {
-  const raw = await stack.outputs();
-  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value as unknown]));
-}
+import { outputsOf } from "../harness/trustChain";
 
 /**
  * `pulumi up`, which must be refused with `message` as one line of the CLI's output, without a
