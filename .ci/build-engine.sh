@@ -21,12 +21,13 @@ grep -q "github.com/pulumi/pulumi/pkg/v3 v$version" "$root/localcloud/go.mod" ||
 # The checksum database lacks an entry for a pkg/v3 go.mod; go.sum pins every hash anyway.
 export GONOSUMDB=github.com/pulumi/pulumi GOFLAGS=-trimpath
 
-build() { # build <dir> <go build args...>: into a temporary directory, moved into place whole
-  local dir=$1 tmp
-  shift
+build() { # build <dir> <module dir> <go build args...>: into a temporary directory, moved into
+  # place whole
+  local dir=$1 module=$2 tmp
+  shift 2
   mkdir -p "$cache"
   tmp=$(mktemp -d "$cache/.build.XXXXXX")
-  (cd "$root/localcloud" && go build -o "$tmp/bin/" "$@") >&2
+  (cd "$module" && go build -o "$tmp/bin/" "$@") >&2
   rm -rf "$dir"
   mv "$tmp" "$dir"
 }
@@ -34,7 +35,7 @@ build() { # build <dir> <go build args...>: into a temporary directory, moved in
 cli="$cache/pulumi-v$version"
 if [ ! -x "$cli/bin/pulumi" ]; then
   echo "building the Pulumi CLI v$version (cold: about 9 minutes) ..." >&2
-  build "$cli" -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
+  build "$cli" "$root/localcloud" -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 fi
 
@@ -42,7 +43,7 @@ hash=$(cd "$root/localcloud" && cat go.mod go.sum ./*.go | sha256sum | cut -c1-1
 cloud="$cache/localcloud-$hash"
 if [ ! -x "$cloud/bin/localcloud" ]; then
   echo "building the local cloud ..." >&2
-  build "$cloud" .
+  build "$cloud" "$root/localcloud" .
   for name in kind docker pulumi-resource-azure-native pulumi-resource-kubernetes pulumi-resource-command \
     pulumi-resource-tls pulumi-resource-random pulumi-language-go pulumi-language-python; do
     ln -s localcloud "$cloud/bin/$name"
@@ -66,17 +67,13 @@ fi
 # is older than the engine's, and their code does not compile against the engine's), cached by
 # the module's version and go.sum. About 2 minutes each, cold.
 host() { # host <binary> <module path> <package path>
-  local dir="$root/tools/$1" version out tmp
+  local dir="$root/tools/$1" version out
   version=$(sed -n "s|^require $2 \(v[^ ]*\)$|\1|p" "$dir/go.mod")
   [ -n "$version" ] || { echo "tools/$1/go.mod must require $2 on one line" >&2; exit 1; }
   out="$cache/$1-$version-$(sha256sum <"$dir/go.sum" | cut -c1-12)"
   if [ ! -x "$out/bin/$1" ]; then
     echo "building $1 $version ..." >&2
-    mkdir -p "$cache"
-    tmp=$(mktemp -d "$cache/.build.XXXXXX")
-    (cd "$dir" && go build -o "$tmp/bin/$1" "$3") >&2
-    rm -rf "$out"
-    mv "$tmp" "$out"
+    build "$out" "$dir" "$3"
   fi
   ln -sfn "$out/bin/$1" "$cloud/bin/$1"
 }
