@@ -54,6 +54,25 @@ export function token(typeName: string): string {
   return `${PROVIDER_NAME}:index:${typeName}`;
 }
 
+const KEYWORDS = [
+  "pulumi",
+  "azure",
+  "kubernetes",
+  "workload-identity",
+  "category/cloud",
+  "kind/component",
+];
+
+/** What each language's generated SDK needs to know. */
+const LANGUAGES = {
+  nodejs: { dependencies: { "@pulumi/pulumi": "^3.0.0" } },
+  // A module path for the SDK `pulumi package add` generates into the program: it is used
+  // through a replace directive, never fetched.
+  go: { importBasePath: `pulumi-azure-workload-identity/sdk/go/${PROVIDER_NAME}` },
+  python: { requires: { pulumi: ">=3.0.0,<4.0.0" } },
+  csharp: { packageReferences: { Pulumi: "3.*" }, rootNamespace: "AzureWorkloadIdentity" },
+};
+
 /** The schema of the components the entry module (`components/index.ts`) exports. */
 export function packageSchema(
   program: ts.Program,
@@ -87,24 +106,10 @@ export function packageSchema(
     version: info.version,
     description: info.description,
     license: info.license,
-    keywords: [
-      "pulumi",
-      "azure",
-      "kubernetes",
-      "workload-identity",
-      "category/cloud",
-      "kind/component",
-    ],
+    keywords: KEYWORDS,
     resources,
     types: Object.fromEntries(Object.entries(ctx.types).sort(([a], [b]) => a.localeCompare(b))),
-    language: {
-      nodejs: { dependencies: { "@pulumi/pulumi": "^3.0.0" } },
-      // A module path for the SDK `pulumi package add` generates into the program: it is used
-      // through a replace directive, never fetched.
-      go: { importBasePath: `pulumi-azure-workload-identity/sdk/go/${PROVIDER_NAME}` },
-      python: { requires: { pulumi: ">=3.0.0,<4.0.0" } },
-      csharp: { packageReferences: { Pulumi: "3.*" }, rootNamespace: "AzureWorkloadIdentity" },
-    },
+    language: LANGUAGES,
   };
 }
 

@@ -22,7 +22,10 @@ export async function expectNoChanges(stack: Stack, what: string): Promise<void>
 /**
  * The inline program (in this process) could not reach the engine's resource monitor at all: a
  * transport failure of the Automation API harness, before the program registered anything (seen
- * once in CI on 2026-12-05). Users' programs run under the Node.js language host instead.
+ * once in CI on 2026-12-05). Users' programs run under the Node.js language host instead. The
+ * likely cause, a subchannel shared with an earlier engine's port, is gone since localCloud.ts
+ * gives each channel its own pool; the retry stays for the failure that shows (the silent one
+ * is caught by the preview after every up).
  */
 const MONITOR_UNREACHABLE =
   /14 UNAVAILABLE: No connection established[\s\S]*Resources:\s+1 errored/;

@@ -18,6 +18,23 @@ import { unwrapSecrets } from "../../testing/simulator";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT = "azure-workload-identity";
+
+/**
+ * Every `up` here runs its program in this process against an engine the CLI starts on a fresh
+ * port. grpc-js shares subchannels between channels to one address (its global pool), so a new
+ * engine on a port an earlier one used can inherit that port's failed subchannel while it backs
+ * off, and the program's calls fail at once: "14 UNAVAILABLE: No connection established" (shown
+ * with grpc-js alone: a server stopped, another started on its port, a new client fails). The SDK
+ * reads UNAVAILABLE as the engine shutting down and stops registering without an error, so such an
+ * up "succeeds" with part of the program and the engine deletes the rest (CI, 2026-12-05: a day-2
+ * up left an empty state). A user's `pulumi up` is a new process each time; give the tests' SDK
+ * the same: a subchannel pool per channel. (`grpcClientOptions` is internal to the SDK.)
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sdkSettings = require("@pulumi/pulumi/runtime/settings") as {
+  grpcClientOptions: Record<string, unknown>;
+};
+sdkSettings.grpcClientOptions["grpc.use_local_subchannel_pool"] = 1;
 /** The local cloud's subscription (localcloud/azure.go). */
 export const SIMULATED_SUBSCRIPTION = "00000000-0000-4000-8000-000000000001";
 

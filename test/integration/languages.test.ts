@@ -19,7 +19,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { up } from "../harness/day2";
 import { LocalCloud, ROOT, engineBin } from "../harness/localCloud";
 import { packPackage } from "../harness/packed";
-import { checkTrustChain, stateOf } from "../harness/trustChain";
+import { checkTrustChain, outputsOf, stateOf } from "../harness/trustChain";
 
 const execFileAsync = promisify(execFile);
 const PROJECT = "wi-yaml-example";
@@ -105,6 +105,35 @@ describe("the components from other languages, through the packed package's prov
       .objects("kubernetes")
       .find((o) => o.type === "kubernetes:helm.sh/v3:Release");
     assert.ok(webhook, "the webhook's release is installed in the cluster");
+  });
+
+  it("trusts one more ServiceAccount when the program lists it: one more FIC, same identity", async () => {
+    const file = path.join(program, "Pulumi.yaml");
+    const before = await outputsOf(stack);
+    const text = fs.readFileSync(file, "utf8");
+    const listed = "        - namespace: apps\n          name: blob-reader\n";
+    assert.ok(text.includes(listed));
+    fs.writeFileSync(
+      file,
+      text.replace(listed, `${listed}        - namespace: apps\n          name: blob-writer\n`),
+    );
+    await up(stack, "a second ServiceAccount");
+    await checkTrustChain(cloud, stack, "kind", PROJECT);
+    const after = await outputsOf(stack);
+    assert.deepEqual(after.identities, {
+      "blob-reader": {
+        clientId: (before.identities as Record<string, { clientId: string }>)["blob-reader"]
+          .clientId,
+        serviceAccounts: ["apps/blob-reader", "apps/blob-writer"],
+      },
+    });
+    const fics = cloud
+      .objects("azure")
+      .filter((o) => o.type === "azure-native:managedidentity:FederatedIdentityCredential");
+    assert.deepEqual(fics.map((f) => f.state.subject).sort(), [
+      "system:serviceaccount:apps:blob-reader",
+      "system:serviceaccount:apps:blob-writer",
+    ]);
   });
 
   it("refuses a bad argument in one line, as TypeScript does, and creates nothing", () => {
