@@ -31,7 +31,7 @@ export const OWNED_VALUES = [
 ] as const;
 
 export interface WebhookOptions {
-  /** The chart's exact version (default: the one this release was tested with). */
+  /** The chart's exact version (default 1.6.0, the release the tests run). */
   chartVersion?: string;
   /** The chart repository, https:// or oci:// (default: azure-workload-identity's own). */
   repository?: string;
@@ -39,7 +39,7 @@ export interface WebhookOptions {
   namespace?: string;
   /** The Azure cloud: AzurePublicCloud (default), AzureUSGovernmentCloud or AzureChinaCloud. */
   azureEnvironment?: AzureEnvironment;
-  /** How many webhook pods run (default 2). */
+  /** How many webhook pods run, 1 to 10 (default 2). */
   replicaCount?: number;
   /** The webhook manager's log level: info (default), debug, trace or all. */
   logLevel?: LogLevel;
