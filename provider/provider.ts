@@ -59,11 +59,10 @@ export class ComponentsProvider implements provider.Provider {
     inputs: pulumi.Inputs,
     options: pulumi.ComponentResourceOptions,
   ): Promise<provider.ConstructResult> {
-    const spec = this.resources[type];
-    const Class = CLASSES[type.slice(`${PROVIDER_NAME}:index:`.length)];
-    if (!spec || !Class || !type.startsWith(`${PROVIDER_NAME}:index:`)) {
-      throw new Error(`${PROVIDER_NAME} has no component ${type}`);
-    }
+    const prefix = `${PROVIDER_NAME}:index:`;
+    const spec = Object.hasOwn(this.resources, type) ? this.resources[type] : undefined;
+    const Class = type.startsWith(prefix) ? CLASSES[type.slice(prefix.length)] : undefined;
+    if (!spec || !Class) throw new Error(`${PROVIDER_NAME} has no component ${type}`);
     const component = new Class(name, inputs as never, options);
     const fields = component as unknown as Record<string, unknown>;
     const state = Object.fromEntries(Object.keys(spec.properties).map((k) => [k, fields[k]]));
