@@ -153,7 +153,7 @@ export class OidcIssuer extends pulumi.ComponentResource {
     const discoveryBlob = upload("discovery", DISCOVERY_PATH, this.discoveryDocument);
     const jwksBlob = upload("jwks", JWKS_PATH, this.jwks);
 
-    this.issuerUrl = pulumi.all([issuer, discoveryBlob.id, jwksBlob.id]).apply(([i]) => i);
+    this.issuerUrl = pulumi.all([issuer, ...published(discoveryBlob, jwksBlob)]).apply(([i]) => i);
     this.apiServerIssuerUrl = issuer;
     this.jwksUri = this.issuerUrl.apply(jwksUri);
     this.publicKeyPem = keys.publicKeyPem;
@@ -335,6 +335,16 @@ function keyGuard(
     fields: check.fields,
     owner: `OidcIssuer ${name}`,
   });
+}
+
+/**
+ * What the issuer URL waits for. In an up, the documents' ids: known once both uploads succeeded
+ * (with `--continue-on-error`, a failed upload leaves its id unknown and nothing downstream moves).
+ * In a preview, their URNs: a document change replaces its blob, whose id is unknown until the up,
+ * and every FIC would show `~ issuer` for an issuer string that does not change.
+ */
+function published(...blobs: pulumi.CustomResource[]): pulumi.Output<string>[] {
+  return blobs.map((b) => (pulumi.runtime.isDryRun() ? b.urn : b.id));
 }
 
 /** The caller's dependsOn, once the guard has passed (a refusal rejects it: nothing registers). */

@@ -47,3 +47,15 @@ export async function up(stack: Stack, what: string, thenPreview = true): Promis
   }
   if (thenPreview) await expectNoChanges(stack, what);
 }
+
+/** What a preview plans for the resources of one type: every step but `same`, as "op urn". */
+export async function plannedSteps(stack: Stack, type: string): Promise<string[]> {
+  const steps: string[] = [];
+  await stack.preview({
+    onEvent: (event) => {
+      const step = event.resourcePreEvent?.metadata;
+      if (step?.type === type && step.op !== "same") steps.push(`${step.op} ${step.urn}`);
+    },
+  });
+  return steps;
+}

@@ -15,7 +15,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
 
 import { keyId } from "../../components/issuer/keys";
-import { expectNoChanges, up as upThenNoChanges } from "../harness/day2";
+import { expectNoChanges, plannedSteps, up as upThenNoChanges } from "../harness/day2";
 import { CloudObject, LocalCloud, ROOT, engineBin } from "../harness/localCloud";
 import { checkTrustChain, document, outputsOf, stateOf } from "../harness/trustChain";
 
@@ -141,12 +141,16 @@ describe("day 2 through the real Pulumi engine (kind stack)", function () {
       signingKeys: { value: JSON.stringify(keys) },
       signingKey: { value: "initial" },
     });
+    // Each step republishes the JWKS; the trust chain (every FIC) must not look like it moves.
+    const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
+    assert.deepEqual(await plannedSteps(stack, FIC), [], "rotation step 1's preview");
     await up(cloud, stack, "rotation: publish a brought key");
     assert.deepEqual(kids(), [before.keyId, keyId(broughtPub)]);
     await stack.setAllConfig({
       signingKey: { value: "theirs" },
       signingPrivateKeyPem: { value: broughtKey, secret: true },
     });
+    assert.deepEqual(await plannedSteps(stack, FIC), [], "rotation step 2's preview");
     await up(cloud, stack, "rotation: sign with it");
     assert.equal((await outputsOf(stack)).keyId, keyId(broughtPub));
     assert.deepEqual(kids(), [keyId(broughtPub), before.keyId]);
@@ -154,6 +158,7 @@ describe("day 2 through the real Pulumi engine (kind stack)", function () {
       signingKeys: { value: JSON.stringify([keys[1]]) },
       allowEarlyKeyRetirement: { value: "true" },
     });
+    assert.deepEqual(await plannedSteps(stack, FIC), [], "rotation step 3's preview");
     await up(cloud, stack, "rotation: retire the old key");
     assert.deepEqual(kids(), [keyId(broughtPub)]);
     assert.equal((await outputsOf(stack)).clusterName, before.clusterName, "the same cluster");
