@@ -27,6 +27,9 @@ const URN = "urn:pulumi:test::azure-workload-identity::azure-wi:index:OidcIssuer
 const TLS = "tls:index/privateKey:PrivateKey";
 const tlsUrn = (name: string) =>
   `urn:pulumi:test::azure-workload-identity::azure-wi:index:OidcIssuer$${TLS}::${name}`;
+const BLOB = "azure-native:storage:Blob";
+const blobUrn = (name: string) =>
+  `urn:pulumi:test::azure-workload-identity::azure-wi:index:OidcIssuer$${BLOB}::${name}`;
 const PUB = fixture("signing.pub");
 const KID = keyId(PUB);
 const T0 = "2026-11-20T10:00:00.000Z";
@@ -62,6 +65,18 @@ describe("reading an issuer's previous deployment", () => {
     assert.deepEqual(previousIssuerKeys(other, URN, "oidc"), {
       found: false,
       why: "this issuer is new in the stack",
+    });
+  });
+
+  it("counts an issuer whose first up failed before it published a JWKS as new", () => {
+    // The component registered, its outputs never were; its key may exist, its JWKS does not.
+    const failedFirstUp: StackResources = {
+      [URN]: { type: "azure-wi:index:OidcIssuer", outputs: {} },
+      [tlsUrn("oidc-signing-key")]: { type: TLS, outputs: { rsaBits: 2048, publicKeyPem: PUB } },
+    };
+    assert.deepEqual(previousIssuerKeys(failedFirstUp, URN, "oidc"), {
+      found: false,
+      why: "this issuer never published a JWKS",
     });
   });
 
@@ -113,8 +128,11 @@ describe("reading an issuer's previous deployment", () => {
     ],
     ["retired keys that are not", deployed(ledger({ retired: [] as never })), /retired/],
     [
-      "neither a ledger nor a key id",
-      { [URN]: { type: "azure-wi:index:OidcIssuer", outputs: {} } },
+      "neither a ledger nor a key id, with a JWKS published",
+      {
+        [URN]: { type: "azure-wi:index:OidcIssuer", outputs: {} },
+        [blobUrn("oidc-jwks")]: { type: BLOB, outputs: {} },
+      },
       /neither keyLedger nor keyId/,
     ],
     [

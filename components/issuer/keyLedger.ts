@@ -12,10 +12,17 @@ import { INITIAL_KEY, KeyLedger, KeyRecord, PreviousKeys, RetiredKey } from "./s
 export type StackResources = Record<string, { type: string; outputs: Record<string, unknown> }>;
 
 export const TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey";
+const STORAGE_BLOB = "azure-native:storage:Blob";
 
 /** What the state says of one issuer. */
 export type PreviousIssuer =
-  | { found: false; why: "the stack was never deployed" | "this issuer is new in the stack" }
+  | {
+      found: false;
+      why:
+        | "the stack was never deployed"
+        | "this issuer is new in the stack"
+        | "this issuer never published a JWKS";
+    }
   | { found: true; previous: PreviousKeys };
 
 /** The previous deployment exists but its ledger cannot be trusted: the guard refuses. */
@@ -166,6 +173,12 @@ export function previousIssuerKeys(
   const issuer = state[issuerUrn];
   if (issuer === undefined) return { found: false, why: "this issuer is new in the stack" };
   if (!isObject(issuer.outputs)) fail("the issuer's state has no outputs");
+  // A first up that failed before the issuer had its outputs (a later resource refused, say)
+  // leaves the component with none. If its JWKS was never uploaded either, no key of it was ever
+  // published: nothing Entra fetched, no token it verified, so the next up is a first up.
+  const blank = issuer.outputs.keyLedger === undefined && issuer.outputs.keyId === undefined;
+  if (blank && !(childUrn(issuerUrn, STORAGE_BLOB, `${issuerName}-jwks`) in state))
+    return { found: false, why: "this issuer never published a JWKS" };
   const generated = generatedKeys(state, issuerUrn, issuerName);
   const ledger =
     issuer.outputs.keyLedger !== undefined

@@ -12,6 +12,7 @@ import * as path from "node:path";
 
 import { Stack } from "@pulumi/pulumi/automation";
 
+import { OidcIssuer } from "../../components/issuer";
 import { program } from "../../stacks";
 import { LocalCloud, PROJECT, engineBin } from "../harness/localCloud";
 import { up } from "../harness/day2";
@@ -203,5 +204,30 @@ describe("the key guard through the real Pulumi engine", function () {
     );
     await stack.removeConfig("resetKeyLedger");
     await up(stack, "after the reset");
+  });
+
+  it("goes on after a first up that failed before the issuer published a key", async () => {
+    // Its own world: an issuer alone, first in a resource group that does not exist.
+    const fresh = new LocalCloud();
+    try {
+      let resourceGroupName: string | undefined = "no-such-group";
+      const issuerOnly = () =>
+        Promise.resolve({
+          kid: new OidcIssuer("oidc", { rsaBits: 2048, resourceGroupName }).keyId,
+        });
+      const first = await fresh.stack("dev", fresh.checkout("failed-first"), issuerOnly);
+      await first.setConfig("azure-native:location", { value: "westeurope" });
+      await assert.rejects(first.up(), /ResourceGroupNotFound/);
+      const left = checkpoint(fresh, first);
+      assert.ok(
+        Object.keys(left).some((urn) => urn.endsWith("azure-wi:index:OidcIssuer::oidc")),
+        "the failed up left the issuer in the state",
+      );
+      resourceGroupName = undefined; // the issuer makes its own group
+      await up(first, "the next up, a first up for the issuer");
+      assert.match(String((await outputsOf(first)).kid), /^[-\w]{43}$/);
+    } finally {
+      fresh.dispose();
+    }
   });
 });
