@@ -3,8 +3,12 @@
 # (k8s.io/kubernetes, the minor of kind's default node image, newest patch the proxy serves),
 # etcd (go.etcd.io/etcd/server/v3), the azure-workload-identity webhook (the release of the
 # chart the Webhook component installs) and Helm (to render that chart with the stack's values).
-# Prints one directory holding `kube-apiserver`, `etcd`, `azure-wi-webhook-manager` and `helm`,
-# and beside it `workload-identity-webhook`, the chart's source from the webhook's module.
+# Then the parts that make the cluster behave like one: kube-controller-manager and kube-scheduler
+# (same module), kwok (fake nodes and pods) and the real pulumi-kubernetes provider.
+# Prints one directory holding `kube-apiserver`, `etcd`, `kube-controller-manager`,
+# `kube-scheduler`, `kwok` (and `kwok-stages.yaml`), `azure-wi-webhook-manager`, `helm` and
+# `pulumi-resource-kubernetes`, and beside it `workload-identity-webhook`, the chart's source from
+# the webhook's module.
 # Cached under ~/.cache/pulumi-azure-workload-identity/, each keyed by its version and a hash of
 # its wrapper module (cold, on 2 cores: about 8 minutes for the first two, 3 and 3 for the rest).
 set -euo pipefail
@@ -48,6 +52,31 @@ build kube-apiserver "$k8s" "$root/controlplane" -ldflags "\
 -X k8s.io/component-base/version.gitMinor=$(echo "$k8s" | cut -d. -f2) \
 -X k8s.io/component-base/version.gitTreeState=clean" k8s.io/kubernetes/cmd/kube-apiserver
 build etcd "$etcd" "$root/controlplane" ./cmd/etcd
+# The controllers and the scheduler, from the same module: Deployments roll out, namespaces
+# finalize, ServiceAccounts and their CA ConfigMap appear as in a cluster.
+for prog in kube-controller-manager kube-scheduler; do
+  build "$prog" "$k8s" "$root/controlplane" -ldflags "\
+-X k8s.io/component-base/version.gitVersion=$k8s \
+-X k8s.io/component-base/version.gitMajor=1 \
+-X k8s.io/component-base/version.gitMinor=$(echo "$k8s" | cut -d. -f2) \
+-X k8s.io/component-base/version.gitTreeState=clean" "k8s.io/kubernetes/cmd/$prog"
+done
+# kwok plays the kubelet: fake nodes, and pods that become Running and Ready without containers.
+# Its stages are the module's own "fast" ones (node and pod) and the node heartbeat with leases,
+# gathered into one configuration beside the binary.
+kwok=$(version_of "$root/tools/kwok" sigs.k8s.io/kwok)
+build kwok "$kwok" "$root/tools/kwok" sigs.k8s.io/kwok/cmd/kwok
+stages="$cache/kwok-stages-$kwok.yaml"
+if [ ! -f "$stages" ]; then
+  src=$(cd "$root/tools/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+    pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    echo "---"
+    cat "$src/$f"
+  done >"$stages.tmp"
+  mv "$stages.tmp" "$stages"
+fi
+ln -sfn "$stages" "$bin/kwok-stages.yaml"
 build azure-wi-webhook-manager "$wi" "$root/controlplane/webhook" -ldflags "\
 -X github.com/Azure/azure-workload-identity/pkg/version.BuildVersion=$wi" \
   github.com/Azure/azure-workload-identity/cmd/webhook
@@ -55,6 +84,31 @@ build azure-wi-webhook-manager "$wi" "$root/controlplane/webhook" -ldflags "\
 helm=$(version_of "$root/controlplane/helm" helm.sh/helm/v4)
 build helm "$helm" "$root/controlplane/helm" \
   -ldflags "-X helm.sh/helm/v4/internal/version.version=$helm" helm.sh/helm/v4/cmd/helm
+
+# The real pulumi-kubernetes provider. Its command embeds two documents the module zip lacks
+# (`go generate` makes them from schema.json and terraform-mapping.json with the module's own
+# generate.go), so the wrapper is copied, the documents generated into the copy, and built there.
+k8s_provider=$(version_of "$root/tools/pulumi-resource-kubernetes" github.com/pulumi/pulumi-kubernetes/provider/v4)
+k8s_provider_dir="$root/tools/pulumi-resource-kubernetes"
+key=$(cat "$k8s_provider_dir/go.mod" "$k8s_provider_dir/go.sum" "$k8s_provider_dir/main.go" | sha256sum | cut -c1-12)
+out="$cache/pulumi-resource-kubernetes-$k8s_provider-$key"
+if [ ! -x "$out/bin/pulumi-resource-kubernetes" ]; then
+  echo "building pulumi-resource-kubernetes ..." >&2
+  mkdir -p "$cache"
+  tmp=$(mktemp -d "$cache/.build.XXXXXX")
+  cp "$k8s_provider_dir/go.mod" "$k8s_provider_dir/go.sum" "$k8s_provider_dir/main.go" "$tmp/"
+  (
+    cd "$tmp"
+    cmd="$(GONOSUMDB=github.com/pulumi/pulumi go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes"
+    cp "$cmd/schema.json" "$cmd/terraform-mapping.json" .
+    VERSION="${k8s_provider#v}" GONOSUMDB=github.com/pulumi/pulumi go run "$cmd/generate.go"
+    GONOSUMDB=github.com/pulumi/pulumi go build -o "$tmp/bin/pulumi-resource-kubernetes" \
+      -ldflags "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${k8s_provider#v}" .
+  ) >&2
+  rm -rf "$out"
+  mv "$tmp" "$out"
+fi
+ln -sfn "$out/bin/pulumi-resource-kubernetes" "$bin/pulumi-resource-kubernetes"
 
 chart="$cache/workload-identity-webhook-chart-$wi"
 if [ ! -f "$chart/Chart.yaml" ]; then
