@@ -24,8 +24,8 @@ import (
 // the rendered kind configuration (file paths in the node mapped back to the host files they are
 // mounted from, so the API server reads the key files the create script wrote), plus what a
 // standalone API server needs and kubeadm would otherwise provide: etcd, serving and client
-// certificates, the service CIDR, authorization. No kubelet and no controller manager run, so
-// no pod starts; admission and TokenRequest work as in a cluster.
+// certificates, the service CIDR, authorization. The controllers and kwok's fake nodes start
+// after it (controllers.go); no container ever runs.
 
 func controlPlaneBin() string { return os.Getenv("LOCALCLOUD_CONTROL_PLANE") }
 
@@ -82,8 +82,9 @@ func waitFor(client *http.Client, url, dir, name string, timeout time.Duration) 
 }
 
 // startControlPlane runs etcd and kube-apiserver for cluster name, serving on server's port,
-// with the API server flags given, and returns the admin kubeconfig.
-func startControlPlane(name, server string, apiServerFlags map[string][]string) (string, error) {
+// with the API server flags given, then its controllers and nodes (controllers.go), and returns
+// the admin kubeconfig.
+func startControlPlane(name, server string, apiServerFlags map[string][]string, roles []string) (string, error) {
 	dir := controlPlaneDir(name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
@@ -140,6 +141,7 @@ func startControlPlane(name, server string, apiServerFlags map[string][]string) 
 		"--tls-private-key-file="+filepath.Join(dir, "apiserver.key"),
 		"--client-ca-file="+filepath.Join(dir, "ca.crt"),
 		"--authorization-mode=Node,RBAC",
+		"--allow-privileged=true",
 		"--service-cluster-ip-range=10.96.0.0/16",
 		"--endpoint-reconciler-type=none",
 	)
@@ -163,6 +165,10 @@ func startControlPlane(name, server string, apiServerFlags map[string][]string) 
 		return "", err
 	}
 	if err := waitFor(httpClient, server+"/readyz", dir, "kube-apiserver", 90*time.Second); err != nil {
+		stopControlPlane(name)
+		return "", err
+	}
+	if err := startControllers(name, server, kubeconfig, roles, apiServerFlags["service-account-signing-key-file"]); err != nil {
 		stopControlPlane(name)
 		return "", err
 	}
@@ -225,6 +231,9 @@ func restartAPIServer(name string) error {
 
 // stopControlPlane stops a cluster's programs and deletes their folder.
 func stopControlPlane(name string) {
+	for i := len(controllers) - 1; i >= 0; i-- {
+		stop(name, controllers[i])
+	}
 	for _, prog := range []string{"kube-apiserver", "etcd"} {
 		stop(name, prog)
 	}

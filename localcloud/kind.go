@@ -66,7 +66,7 @@ func kindMain(args []string) int {
 			return fail("failed to create cluster: node(s) already exist for a cluster with the name %q", name)
 		}
 		fmt.Fprintf(os.Stderr, "Creating cluster %q ...\n", name)
-		apiServer, err := checkKindConfig(flags["--config"])
+		apiServer, roles, err := checkKindConfig(flags["--config"])
 		if err != nil {
 			return fail("failed to create cluster: %v", err)
 		}
@@ -76,7 +76,7 @@ func kindMain(args []string) int {
 		}
 		kubeconfig := kubeconfigFor("kind-"+name, server)
 		if controlPlaneBin() != "" {
-			if kubeconfig, err = startControlPlane(name, server, apiServer); err != nil {
+			if kubeconfig, err = startControlPlane(name, server, apiServer, roles); err != nil {
 				return fail("failed to create cluster: %v", err)
 			}
 			record["kubeconfig"] = resource.MakeSecret(resource.NewStringProperty(kubeconfig))
@@ -131,21 +131,21 @@ func kindServer(name string) string {
 
 // checkKindConfig reads a kind configuration as kind and kube-apiserver would, returning the
 // control plane's API server flags, with paths in the node replaced by the host files mounted
-// there.
-func checkKindConfig(file string) (map[string][]string, error) {
+// there, and the nodes' roles in order.
+func checkKindConfig(file string) (map[string][]string, []string, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var cfg kindConfig
 	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cfg.Kind != "Cluster" || cfg.APIVersion != "kind.x-k8s.io/v1alpha4" {
-		return nil, fmt.Errorf("unknown configuration %s %s", cfg.APIVersion, cfg.Kind)
+		return nil, nil, fmt.Errorf("unknown configuration %s %s", cfg.APIVersion, cfg.Kind)
 	}
 	if len(cfg.Nodes) == 0 || cfg.Nodes[0].Role != "control-plane" {
-		return nil, fmt.Errorf("the first node must be the control plane")
+		return nil, nil, fmt.Errorf("the first node must be the control plane")
 	}
 	plane := cfg.Nodes[0]
 	hostOf := map[string]string{}
@@ -156,12 +156,12 @@ func checkKindConfig(file string) (map[string][]string, error) {
 		}
 		info, err := os.Stat(host)
 		if err != nil || !info.Mode().IsRegular() {
-			return nil, fmt.Errorf("extraMounts: %s is not a readable file", m.HostPath)
+			return nil, nil, fmt.Errorf("extraMounts: %s is not a readable file", m.HostPath)
 		}
 		hostOf[m.ContainerPath] = host
 	}
 	if len(plane.KubeadmConfigPatchesJSON6902) > 0 {
-		return nil, fmt.Errorf("the local cloud's kind does not apply kubeadmConfigPatchesJSON6902")
+		return nil, nil, fmt.Errorf("the local cloud's kind does not apply kubeadmConfigPatchesJSON6902")
 	}
 	flags := map[string][]string{}
 	for _, p := range plane.KubeadmConfigPatches {
@@ -171,31 +171,31 @@ func checkKindConfig(file string) (map[string][]string, error) {
 			} `yaml:"apiServer"`
 		}
 		if err := yaml.Unmarshal([]byte(p), &patch); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		collectFlags(&patch.APIServer.ExtraArgs, flags)
 	}
 	for _, f := range flags["service-account-key-file"] {
 		host, ok := hostOf[f]
 		if !ok {
-			return nil, fmt.Errorf("kube-apiserver: service-account-key-file %s is not mounted", f)
+			return nil, nil, fmt.Errorf("kube-apiserver: service-account-key-file %s is not mounted", f)
 		}
 		if err := readPublicKeys(host); err != nil {
-			return nil, fmt.Errorf("kube-apiserver: error reading public key file %s: %v", f, err)
+			return nil, nil, fmt.Errorf("kube-apiserver: error reading public key file %s: %v", f, err)
 		}
 	}
 	for _, f := range flags["service-account-signing-key-file"] {
 		data, err := os.ReadFile(hostOf[f])
 		if err != nil {
-			return nil, fmt.Errorf("kube-apiserver: service-account-signing-key-file %s: %v", f, err)
+			return nil, nil, fmt.Errorf("kube-apiserver: service-account-signing-key-file %s: %v", f, err)
 		}
 		if block, _ := pem.Decode(data); block == nil || !strings.Contains(block.Type, "PRIVATE KEY") {
-			return nil, fmt.Errorf("kube-apiserver: service-account-signing-key-file %s holds no private key", f)
+			return nil, nil, fmt.Errorf("kube-apiserver: service-account-signing-key-file %s holds no private key", f)
 		}
 	}
 	issuers := flags["service-account-issuer"]
 	if len(issuers) == 0 {
-		return nil, fmt.Errorf("kube-apiserver: service-account-issuer is not set")
+		return nil, nil, fmt.Errorf("kube-apiserver: service-account-issuer is not set")
 	}
 	for name, values := range flags {
 		for i, v := range values {
@@ -204,7 +204,11 @@ func checkKindConfig(file string) (map[string][]string, error) {
 			}
 		}
 	}
-	return flags, nil
+	roles := make([]string, 0, len(cfg.Nodes))
+	for _, n := range cfg.Nodes {
+		roles = append(roles, n.Role)
+	}
+	return flags, roles, nil
 }
 
 // collectFlags reads kubeadm extraArgs in either shape: a map (v1beta3) or a list of

@@ -126,3 +126,35 @@ func randomProvider() (pulumirpc.ResourceProviderServer, error) {
 		"random:index/randomString:RandomString": str,
 	}}, nil
 }
+
+// plainJSON is a property value as the JSON an API server takes: secrets opened, unknowns and
+// nulls left out.
+func plainJSON(v resource.PropertyValue) any {
+	for v.IsSecret() {
+		v = v.SecretValue().Element
+	}
+	switch {
+	case v.IsObject():
+		out := map[string]any{}
+		for k, e := range v.ObjectValue() {
+			if e.IsNull() || e.ContainsUnknowns() {
+				continue
+			}
+			out[string(k)] = plainJSON(e)
+		}
+		return out
+	case v.IsArray():
+		out := []any{}
+		for _, e := range v.ArrayValue() {
+			out = append(out, plainJSON(e))
+		}
+		return out
+	case v.IsString():
+		return v.StringValue()
+	case v.IsNumber():
+		return v.NumberValue()
+	case v.IsBool():
+		return v.BoolValue()
+	}
+	return nil
+}
