@@ -126,6 +126,7 @@ export async function deployFixedPart(
           {
             azureTenantId: tenantId,
             chartVersion: cfg.webhookChartVersion,
+            repository: cfg.webhookRepository,
             replicaCount: cfg.webhookReplicaCount,
             logLevel: cfg.webhookLogLevel,
           },

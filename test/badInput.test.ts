@@ -116,6 +116,11 @@ const STACK_CONFIG: [what: string, key: string, over: Record<string, string>, pa
       /same key as additionalPublicKeys\[0\]/,
     ],
     ["an exact chart version missing", "webhookChartVersion", { webhookChartVersion: "latest" }],
+    [
+      "a chart repository over plain http",
+      "webhookRepository",
+      { webhookRepository: "http://charts.example" },
+    ],
     ["zero webhook replicas", "webhookReplicaCount", { webhookReplicaCount: "0" }],
     ["an unknown log level", "webhookLogLevel", { webhookLogLevel: "loud" }],
     [

@@ -57,6 +57,18 @@ export interface ResolvedWebhookOptions {
   extraValues: Record<string, unknown>;
 }
 
+/** A chart repository URL as Helm resolves the webhook chart from it: https:// or oci://. */
+export function validateChartRepository(repository: unknown, field: string): string {
+  if (typeof repository !== "string" || !/^(https|oci):\/\/\S+$/.test(repository)) {
+    throw new InvalidArgumentError(
+      field,
+      describeValue(repository),
+      "expected an https:// or oci:// chart repository URL",
+    );
+  }
+  return repository;
+}
+
 export function resolveWebhookOptions(opts: WebhookOptions): ResolvedWebhookOptions {
   const chartVersion = opts.chartVersion ?? WEBHOOK_CHART_VERSION;
   if (typeof chartVersion !== "string" || !/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(chartVersion)) {
@@ -66,14 +78,7 @@ export function resolveWebhookOptions(opts: WebhookOptions): ResolvedWebhookOpti
       "expected an exact chart version such as 1.6.0",
     );
   }
-  const repository = opts.repository ?? WEBHOOK_REPOSITORY;
-  if (typeof repository !== "string" || !/^(https|oci):\/\/\S+$/.test(repository)) {
-    throw new InvalidArgumentError(
-      "repository",
-      describeValue(repository),
-      "expected an https:// or oci:// chart repository URL",
-    );
-  }
+  const repository = validateChartRepository(opts.repository ?? WEBHOOK_REPOSITORY, "repository");
   const extraValues = opts.values ?? {};
   if (typeof extraValues !== "object" || extraValues === null || Array.isArray(extraValues)) {
     throw new InvalidArgumentError(

@@ -2,6 +2,7 @@
  * Every stack config key: its type, default and meaning. Pulumi.yaml declares the same keys
  * (type, description, default); a test keeps the two equal.
  */
+import { WEBHOOK_REPOSITORY } from "../../components/webhook/webhookValues";
 import type { StackConfig } from "./index";
 
 /**
@@ -130,6 +131,12 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     type: "string",
     default: "1.6.0",
     description: "workload-identity-webhook chart version (kind).",
+  },
+  webhookRepository: {
+    type: "string",
+    default: WEBHOOK_REPOSITORY,
+    description:
+      "The chart repository the webhook chart is installed from, https:// or oci:// (kind; a mirror where the public one is not reachable).",
   },
   webhookReplicaCount: { type: "integer", default: 2, description: "Webhook replicas (kind)." },
   webhookLogLevel: {

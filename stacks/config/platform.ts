@@ -15,7 +15,11 @@ import { checkAksVersion, checkKindVersion } from "../../components/cluster/clus
 import { parseKubernetesVersion, validateDns1123Label } from "../../components/shared/kubernetes";
 import { checkRegion } from "../../components/shared/regions";
 import { HOSTINGS, Hosting, validateAccountNamePrefix } from "../../components/issuer/storage";
-import { LOG_LEVELS, LogLevel } from "../../components/webhook/webhookValues";
+import {
+  LOG_LEVELS,
+  LogLevel,
+  validateChartRepository,
+} from "../../components/webhook/webhookValues";
 import {
   MAX_TOKEN_EXPIRATION,
   MIN_TOKEN_EXPIRATION,
@@ -39,6 +43,7 @@ export interface PlatformConfig {
   /** For one up: start a new key ledger when the previous one cannot be read. */
   resetKeyLedger: boolean;
   webhookChartVersion: string;
+  webhookRepository: string;
   webhookReplicaCount: number;
   webhookLogLevel: LogLevel;
   tokenExpirationSeconds: number;
@@ -60,6 +65,7 @@ export const KIND_ONLY: readonly ConfigKey[] = [
   "allowEarlyKeyRetirement",
   "resetKeyLedger",
   "webhookChartVersion",
+  "webhookRepository",
   "webhookReplicaCount",
   "webhookLogLevel",
 ];
@@ -134,6 +140,7 @@ export function parsePlatform(raw: Raw, stack: string, warnings: string[]): Plat
     allowEarlyKeyRetirement: bool(raw, "allowEarlyKeyRetirement"),
     resetKeyLedger: bool(raw, "resetKeyLedger"),
     webhookChartVersion,
+    webhookRepository: validateChartRepository(str(raw, "webhookRepository"), "webhookRepository"),
     webhookReplicaCount: int(raw, "webhookReplicaCount", 1, 10),
     webhookLogLevel: oneOf(raw, "webhookLogLevel", LOG_LEVELS),
     tokenExpirationSeconds: int(
