@@ -1,25 +1,27 @@
 /**
- * The local cloud with real programs behind it: a real kube-apiserver and etcd for each kind
- * cluster (started by the stand-in kind, .ci/build-control-plane.sh builds them), the
- * issuer's documents and Azure Resource Manager reads over HTTPS on loopback (`localcloud
- * serve`), and the real azure-workload-identity webhook, configured from the chart rendered by
- * real Helm with the stack's values. What cannot run here is the kubelet (no pod starts) and
- * Azure itself.
+ * The local cloud with real programs behind it: for each kind cluster a real kube-apiserver,
+ * etcd, kube-controller-manager, kube-scheduler and kwok's fake nodes (started by the stand-in
+ * kind, .ci/build-control-plane.sh builds them); the real pulumi-kubernetes provider for every
+ * Kubernetes and Helm resource, installing the webhook chart from a chart repository on loopback;
+ * the issuer's documents and Azure Resource Manager reads over HTTPS on loopback (`localcloud
+ * serve`); and the real azure-workload-identity webhook process, run with the args and
+ * configuration of the Deployment Helm installed. What cannot run here is a container (kwok's
+ * pods are Running and Ready without one) and Azure itself.
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as https from "node:https";
 import * as net from "node:net";
 import * as path from "node:path";
-
-import * as YAML from "yaml";
 
 import { KubeClient } from "../../cli/doctor/kubeClient";
 import { LocalCloud, ROOT, engineBin } from "./localCloud";
 
 let controlPlane: string | undefined;
 
-/** The directory holding kube-apiserver, etcd, the webhook manager and helm (built once). */
+/** The directory holding the control plane's programs, the webhook manager, helm and the real
+ * pulumi-resource-kubernetes (built once). */
 export function controlPlaneBin(): string {
   controlPlane ??= execFileSync("bash", [path.join(ROOT, ".ci", "build-control-plane.sh")], {
     cwd: ROOT,
@@ -59,6 +61,26 @@ async function waitForPort(port: number, what: string, timeoutMs = 30_000): Prom
 /** The webhook's fixed port (controller-runtime's default; the manager has no flag for it). */
 export const WEBHOOK_PORT = 9443;
 
+/** What the webhook chart names its Deployment and its MutatingWebhookConfiguration. */
+export const WEBHOOK_DEPLOYMENT = "azure-wi-webhook-controller-manager";
+const WEBHOOK_MWC = "azure-wi-webhook-mutating-webhook-configuration";
+
+/** The programs of a cluster's control plane (localcloud/controlplane.go, controllers.go). */
+const CONTROL_PLANE_PROGRAMS = [
+  "kwok",
+  "kube-scheduler",
+  "kube-controller-manager",
+  "kube-apiserver",
+  "etcd",
+];
+
+interface MutatingWebhookConfiguration {
+  metadata: { name: string; labels?: unknown; annotations?: unknown; resourceVersion?: string };
+  webhooks: {
+    clientConfig: { service?: { path: string }; url?: string; caBundle?: string };
+  }[];
+}
+
 /** The tenant of the local cloud's identities and of its Entra (localcloud/azure.go). */
 export const SIMULATED_TENANT = "00000000-0000-4000-8000-000000000002";
 
@@ -67,9 +89,14 @@ export class LiveCloud extends LocalCloud {
   readonly caFile = path.join(this.tlsDir, "ca.crt");
   private readonly processes = new Map<string, ChildProcess>();
 
+  /** The CLI, beside the plugins the engine finds before the local cloud's: the real
+   * pulumi-resource-kubernetes. */
+  private readonly realBin = path.join(this.root, "real", "bin");
+
   private constructor(
     readonly storagePort: number,
     readonly armPort: number,
+    readonly chartPort: number,
   ) {
     super({
       LOCALCLOUD_CONTROL_PLANE: controlPlaneBin(),
@@ -79,10 +106,34 @@ export class LiveCloud extends LocalCloud {
     // a proxy must carry (the doctor's proxy test maps it to 127.0.0.1).
     this.localcloud("tls", this.tlsDir, "storage", "127.0.0.1", "arm.wi.test");
     this.localcloud("tls", this.tlsDir, "webhook", "127.0.0.1");
+    fs.mkdirSync(this.realBin, { recursive: true });
+    for (const [name, dir] of [
+      ["pulumi", engineBin()],
+      ["pulumi-resource-kubernetes", controlPlaneBin()],
+    ]) {
+      fs.symlinkSync(path.join(dir, name), path.join(this.realBin, name));
+    }
   }
 
   static async create(): Promise<LiveCloud> {
-    return new LiveCloud(await freePort(), await freePort());
+    return new LiveCloud(await freePort(), await freePort(), await freePort());
+  }
+
+  /** The engine's environment: the real Kubernetes provider first on PATH, and the tests' CA as
+   * the one Go programs trust (Helm in the provider fetches the chart repository over HTTPS). */
+  override env(): Record<string, string> {
+    const env = super.env();
+    return { ...env, PATH: `${this.realBin}:${env.PATH}`, SSL_CERT_FILE: this.caFile };
+  }
+
+  protected override cliRoot(): string {
+    return path.dirname(this.realBin);
+  }
+
+  /** The webhook chart's repository on loopback (serveCharts): set as the stack's
+   * webhookRepository, as a user behind a mirror would. */
+  get chartRepository(): string {
+    return `https://127.0.0.1:${this.chartPort}/charts`;
   }
 
   /** Where the tools of the tests find Azure Resource Manager (doctor's --arm-endpoint). */
@@ -140,6 +191,47 @@ export class LiveCloud extends LocalCloud {
    */
   armKnobs: Record<string, string> = { LOCALCLOUD_PAGE_SIZE: "1", LOCALCLOUD_THROTTLE_EVERY: "7" };
 
+  private chartServer?: https.Server;
+
+  /**
+   * A chart repository as Helm reads one, made by real Helm from the chart source of the webhook
+   * release the control plane builds (`helm package`, `helm repo index`), served over HTTPS.
+   */
+  async serveCharts(): Promise<void> {
+    const dir = path.join(this.root, "charts");
+    fs.mkdirSync(dir, { recursive: true });
+    const helm = (...args: string[]) =>
+      execFileSync(path.join(controlPlaneBin(), "helm"), args, {
+        env: { PATH: process.env.PATH ?? "", HOME: this.root },
+        stdio: ["ignore", "ignore", "inherit"],
+      });
+    helm("package", path.join(controlPlaneBin(), "..", "workload-identity-webhook"), "-d", dir);
+    helm("repo", "index", dir, "--url", this.chartRepository);
+    const server = https.createServer(
+      {
+        cert: fs.readFileSync(path.join(this.tlsDir, "storage.crt")),
+        key: fs.readFileSync(path.join(this.tlsDir, "storage.key")),
+      },
+      (req, res) => {
+        const name = new URL(req.url ?? "/", this.chartRepository).pathname.replace(
+          /^\/charts\//,
+          "",
+        );
+        const file = path.join(dir, name);
+        if (req.method !== "GET" || name.includes("/") || !fs.existsSync(file)) {
+          res.writeHead(404).end();
+          return;
+        }
+        res.writeHead(200).end(fs.readFileSync(file));
+      },
+    );
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.chartPort, "127.0.0.1", resolve);
+    });
+    this.chartServer = server;
+  }
+
   /** Serves the storage accounts' blobs, and the Resource Manager reads on a port of its own. */
   async serve(): Promise<void> {
     for (const [name, port] of [
@@ -189,59 +281,29 @@ export class LiveCloud extends LocalCloud {
     return this.serve();
   }
 
-  /** The chart's manifests as `helm template` renders them with these values. */
-  renderChart(
-    values: Record<string, unknown>,
-    release: string,
-    namespace: string,
-  ): Record<string, unknown>[] {
-    const valuesFile = path.join(this.root, "webhook-values.json");
-    fs.writeFileSync(valuesFile, JSON.stringify(values));
-    const out = execFileSync(
-      path.join(controlPlaneBin(), "helm"),
-      [
-        "template",
-        release,
-        path.join(controlPlaneBin(), "..", "workload-identity-webhook"),
-        "--namespace",
-        namespace,
-        "--values",
-        valuesFile,
-      ],
-      { encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: this.root } },
-    );
-    return YAML.parseAllDocuments(out)
-      .map((d) => d.toJS() as Record<string, unknown> | null)
-      .filter((d): d is Record<string, unknown> => d !== null);
-  }
+  /** The MutatingWebhookConfiguration as Helm installed it, kept for a start after stopWebhook
+   * took it away. */
+  private installedMwc?: MutatingWebhookConfiguration;
 
   /**
-   * Runs the webhook as the chart deploys it: the manager's args and environment from the rendered
-   * Deployment and ConfigMap, its MutatingWebhookConfiguration applied as rendered except that
-   * the API server calls it at a URL on loopback (no Service routing without kube-proxy) with a
-   * certificate of the tests' CA, as the chart's own certificate rotation would provide.
+   * Runs the webhook as the Deployment Helm installed runs it: the manager with that container's
+   * args and the ConfigMap's environment, on loopback; then points the installed
+   * MutatingWebhookConfiguration at it (no Service routing without kube-proxy) with a
+   * certificate of the tests' CA, as the chart's own certificate rotation would provide. kwok's
+   * pods of that Deployment are Ready without running anything; this process does the work.
    */
   async startWebhook(
     kubeconfig: string,
-    values: Record<string, unknown>,
-    release: string,
     namespace: string,
   ): Promise<{ args: string[]; env: Record<string, string> }> {
-    const manifests = this.renderChart(values, release, namespace);
-    const find = (kind: string) => {
-      const m = manifests.find((o) => o.kind === kind);
-      if (!m) throw new Error(`the chart rendered no ${kind}`);
-      return m as { metadata: { name: string }; [k: string]: unknown };
-    };
-    const deployment = find("Deployment") as unknown as {
-      spec: {
-        template: {
-          spec: { containers: { args: string[]; envFrom?: unknown[]; env?: { name: string }[] }[] };
-        };
-      };
-    };
-    const container = deployment.spec.template.spec.containers[0];
-    const config = find("ConfigMap") as unknown as { data: Record<string, string> };
+    const kube = await KubeClient.fromKubeconfig(kubeconfig);
+    const deployment = await kube.json<{
+      spec: { template: { spec: { containers: { args: string[] }[] } } };
+    }>("GET", `/apis/apps/v1/namespaces/${namespace}/deployments/${WEBHOOK_DEPLOYMENT}`);
+    const config = await kube.json<{ data: Record<string, string> }>(
+      "GET",
+      `/api/v1/namespaces/${namespace}/configmaps/azure-wi-webhook-config`,
+    );
     const env: Record<string, string> = { ...config.data, POD_NAMESPACE: namespace };
     const certDir = path.join(this.root, "webhook-certs");
     fs.mkdirSync(certDir, { recursive: true });
@@ -250,7 +312,7 @@ export class LiveCloud extends LocalCloud {
     const kubeconfigFile = path.join(this.root, "webhook-kubeconfig");
     fs.writeFileSync(kubeconfigFile, kubeconfig, { mode: 0o600 });
     const args = [
-      ...container.args,
+      ...deployment.spec.template.spec.containers[0].args,
       "--disable-cert-rotation",
       `--webhook-cert-dir=${certDir}`,
       "--health-addr=127.0.0.1:9440",
@@ -262,23 +324,43 @@ export class LiveCloud extends LocalCloud {
     });
     await waitForPort(WEBHOOK_PORT, "the webhook");
 
-    const kube = await KubeClient.fromKubeconfig(kubeconfig);
-    const mwc = find("MutatingWebhookConfiguration") as unknown as {
-      metadata: { name: string };
-      webhooks: { clientConfig: Record<string, unknown> }[];
-    };
-    for (const hook of mwc.webhooks) {
-      const service = hook.clientConfig.service as { path: string };
+    // The chart's configuration, pointed here; after stopWebhook, made again as Helm made it.
+    const mwcPath = `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${WEBHOOK_MWC}`;
+    const live = await kube.request("GET", mwcPath);
+    if (live.status === 200) {
+      const read = JSON.parse(live.body) as MutatingWebhookConfiguration;
+      // As Helm made it (not yet pointed here by an earlier start).
+      if (read.webhooks.every((h) => h.clientConfig.service)) this.installedMwc = read;
+    }
+    if (!this.installedMwc) {
+      throw new Error(`no ${WEBHOOK_MWC} (${live.status}): is the chart installed?`);
+    }
+    const { metadata, webhooks } = structuredClone(this.installedMwc);
+    for (const hook of webhooks) {
       hook.clientConfig = {
-        url: `https://127.0.0.1:${WEBHOOK_PORT}${service.path}`,
+        url: `https://127.0.0.1:${WEBHOOK_PORT}${hook.clientConfig.service?.path ?? ""}`,
         caBundle: fs.readFileSync(this.caFile).toString("base64"),
       };
     }
-    await kube.json(
-      "POST",
-      "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
-      mwc,
-    );
+    const { name, labels, annotations } = metadata;
+    const type = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "MutatingWebhookConfiguration",
+    };
+    if (live.status === 200) {
+      const { resourceVersion } = (JSON.parse(live.body) as MutatingWebhookConfiguration).metadata;
+      await kube.json("PUT", mwcPath, {
+        ...type,
+        metadata: { name, labels, annotations, resourceVersion },
+        webhooks,
+      });
+    } else {
+      await kube.json("POST", path.dirname(mwcPath), {
+        ...type,
+        metadata: { name, labels, annotations },
+        webhooks,
+      });
+    }
     return { args, env };
   }
 
@@ -287,7 +369,7 @@ export class LiveCloud extends LocalCloud {
     const kube = await KubeClient.fromKubeconfig(kubeconfig);
     await kube.request(
       "DELETE",
-      "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/azure-wi-webhook-mutating-webhook-configuration",
+      `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${WEBHOOK_MWC}`,
     );
     await this.stop("webhook");
   }
@@ -295,9 +377,10 @@ export class LiveCloud extends LocalCloud {
   /** Stops everything this cloud started, control planes included, then deletes it. */
   async shutdown(): Promise<void> {
     for (const name of [...this.processes.keys()]) await this.stop(name);
+    this.chartServer?.close();
     const planes = path.join(this.cloud, "controlplanes");
     for (const dir of fs.existsSync(planes) ? fs.readdirSync(planes) : []) {
-      for (const prog of ["kube-apiserver", "etcd"]) {
+      for (const prog of CONTROL_PLANE_PROGRAMS) {
         const pidFile = path.join(planes, dir, `${prog}.pid`);
         if (!fs.existsSync(pidFile)) continue;
         try {

@@ -110,9 +110,15 @@ export class LocalCloud {
     return dir;
   }
 
+  /** The folder whose bin/ holds the CLI the stacks run: the Automation API puts that bin/ first
+   * on the CLI's PATH, so the plugins there are the ones the engine finds first. */
+  protected cliRoot(): string {
+    return path.dirname(engineBin());
+  }
+
   /** The stack in a checkout, running the stack program (or another, the bench's control). */
   async stack(stackName: string, workDir: string, run: PulumiFn = program): Promise<Stack> {
-    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBin()) });
+    const pulumiCommand = await PulumiCommand.get({ root: this.cliRoot() });
     return LocalWorkspace.createOrSelectStack(
       { stackName, projectName: PROJECT, program: run },
       { workDir, envVars: this.env(), pulumiCommand },
@@ -122,7 +128,7 @@ export class LocalCloud {
   /** The stack of a program in a folder of its own, which the CLI runs with the language host
    * its Pulumi.yaml names (a YAML program). */
   async programStack(stackName: string, workDir: string): Promise<Stack> {
-    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBin()) });
+    const pulumiCommand = await PulumiCommand.get({ root: this.cliRoot() });
     return LocalWorkspace.createOrSelectStack(
       { stackName, workDir },
       { envVars: this.env(), pulumiCommand },

@@ -9,7 +9,7 @@
  * mutation, `doctor` on a healthy setup and on each planted fault, and a key rotation.
  */
 import * as assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -20,11 +20,18 @@ import * as YAML from "yaml";
 import { httpsRequest } from "../../cli/doctor/https";
 import { KubeClient } from "../../cli/doctor/kubeClient";
 import { keyId } from "../../components/issuer/keys";
+import { WEBHOOK_CHART, WEBHOOK_CHART_VERSION } from "../../components/webhook";
 import { CloudObject, ROOT, engineBin } from "../harness/localCloud";
-import { LiveCloud, SIMULATED_TENANT, freePort } from "../harness/liveCloud";
+import {
+  LiveCloud,
+  SIMULATED_TENANT,
+  WEBHOOK_DEPLOYMENT,
+  controlPlaneBin,
+  freePort,
+} from "../harness/liveCloud";
 import { connectProxy, writeAzStandIn } from "../harness/standIns";
 import { up } from "../harness/day2";
-import { Outputs, outputsOf } from "../harness/trustChain";
+import { Outputs, outputsOf, stateOf } from "../harness/trustChain";
 
 const AUDIENCE = "api://AzureADTokenExchange";
 const CLI = path.join(ROOT, "dist", "cli", "main.js");
@@ -75,6 +82,8 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
   let kubeconfig: string;
   let issuer: string;
   const trusted: string[] = [];
+  /** The running kind cluster's name (wi-dev-<suffix>), which names its nodes. */
+  const kindName = () => String(cloud.objects("clusters")[0].type).replace(/^kind:/, "");
 
   /**
    * The doctor's command line and environment: the stack's outputs, Resource Manager, and by
@@ -139,8 +148,12 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
     assert.ok(fs.existsSync(CLI), "build first (npm run build): the doctor runs from dist/");
     cloud = await LiveCloud.create();
     await cloud.serve();
+    await cloud.serveCharts();
     checkout = cloud.checkout("main");
     stack = await cloud.stack("dev", checkout);
+    await stack.setConfig("azure-workload-identity:webhookRepository", {
+      value: cloud.chartRepository,
+    });
     await up(stack, "first up");
     outputs = await outputsOf(stack);
     issuer = String(outputs.issuerUrl);
@@ -163,16 +176,7 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
         annotations: { "azure.workload.identity/client-id": blobWriter.clientId },
       },
     });
-    const release = cloud
-      .objects("kubernetes")
-      .find((o) => o.type === "kubernetes:helm.sh/v3:Release");
-    assert.ok(release, "the stack installs the webhook chart");
-    await cloud.startWebhook(
-      kubeconfig,
-      release.state.values as Record<string, unknown>,
-      String(release.state.name),
-      String(release.state.namespace),
-    );
+    await cloud.startWebhook(kubeconfig, String(outputs.webhookNamespace));
   });
   after(async () => cloud?.shutdown());
 
@@ -181,6 +185,50 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
     assert.equal(version.gitVersion, "v1.37.2");
     const cluster = cloud.objects("clusters")[0];
     assert.equal(cluster.state.issuer, issuer);
+  });
+
+  it("the webhook chart comes from its repository at the pinned version, through the real provider's Helm, and its Deployment becomes available on kwok's nodes", async () => {
+    const namespace = String(outputs.webhookNamespace);
+    const kubeconfigFile = path.join(cloud.root, "helm-kubeconfig");
+    fs.writeFileSync(kubeconfigFile, kubeconfig, { mode: 0o600 });
+    const releases = JSON.parse(
+      execFileSync(
+        path.join(controlPlaneBin(), "helm"),
+        ["list", "-n", namespace, "-o", "json", "--kubeconfig", kubeconfigFile],
+        { encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: cloud.root } },
+      ),
+    ) as { name: string; status: string; chart: string }[];
+    assert.deepEqual(
+      releases.map((r) => [r.name, r.status, r.chart]),
+      [[WEBHOOK_CHART, "deployed", `${WEBHOOK_CHART}-${WEBHOOK_CHART_VERSION}`]],
+    );
+
+    const deployment = await kube.json<{
+      status: { availableReplicas?: number; conditions: { type: string; status: string }[] };
+    }>("GET", `/apis/apps/v1/namespaces/${namespace}/deployments/${WEBHOOK_DEPLOYMENT}`);
+    assert.equal(deployment.status.availableReplicas, 2);
+    assert.ok(
+      deployment.status.conditions.some((c) => c.type === "Available" && c.status === "True"),
+    );
+    const pods = await kube.json<{
+      items: { spec: { nodeName?: string }; status: { phase: string } }[];
+    }>("GET", `/api/v1/namespaces/${namespace}/pods`);
+    assert.equal(pods.items.length, 2);
+    for (const pod of pods.items) {
+      assert.equal(pod.status.phase, "Running");
+      assert.equal(pod.spec.nodeName, `${kindName()}-control-plane`);
+    }
+  });
+
+  it("the webhook's namespace enforces the restricted pod-security profile: the chart's pods pass, a pod without its securityContext is refused", async () => {
+    const namespace = String(outputs.webhookNamespace);
+    await assert.rejects(
+      kube.json("POST", `/api/v1/namespaces/${namespace}/pods`, {
+        metadata: { name: "unconfined" },
+        spec: { containers: [{ name: "app", image: "app:1" }] },
+      }),
+      /violates PodSecurity "restricted:latest"/,
+    );
   });
 
   it("the API server's own discovery document and JWKS equal the published ones, byte for byte", async () => {
@@ -447,18 +495,10 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
     });
 
     it("the webhook absent: labelled pods are not mutated", async () => {
-      const release = cloud
-        .objects("kubernetes")
-        .find((o) => o.type === "kubernetes:helm.sh/v3:Release")!;
       const failures = await withFault(
         () => cloud.stopWebhook(kubeconfig),
         async () => {
-          await cloud.startWebhook(
-            kubeconfig,
-            release.state.values as Record<string, unknown>,
-            String(release.state.name),
-            String(release.state.namespace),
-          );
+          await cloud.startWebhook(kubeconfig, String(outputs.webhookNamespace));
         },
       );
       assert.deepEqual(
@@ -950,6 +990,79 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
       assert.equal(await reviewed(tokenA), false, "the API server no longer accepts the old key");
       assert.equal((await verify(cloud, issuer, tokenB)).protectedHeader.kid, kidB);
       assert.ok(await reviewed(tokenB));
+    });
+  });
+
+  describe("day 2 on the real parts: an identity added and removed, the cluster changed, destroy", () => {
+    const identitiesOf = (config: Record<string, unknown>) =>
+      config["azure-workload-identity:identities"] as Record<string, unknown>[];
+    const exists = async (apiPath: string) => (await kube.request("GET", apiPath)).status === 200;
+
+    it("adds an identity: its namespace and annotated ServiceAccount appear in the cluster", async () => {
+      cloud.editStackFile(checkout, "dev", (config) =>
+        identitiesOf(config).push({
+          name: "wi-dev-queue-reader",
+          namespace: "queues",
+          serviceAccount: "queue-reader",
+        }),
+      );
+      await up(stack, "add an identity");
+      const identities = (await outputsOf(stack)).identities as Record<
+        string,
+        { clientId: string }
+      >;
+      const sa = await kube.json<{ metadata: { annotations: Record<string, string> } }>(
+        "GET",
+        "/api/v1/namespaces/queues/serviceaccounts/queue-reader",
+      );
+      assert.equal(
+        sa.metadata.annotations["azure.workload.identity/client-id"],
+        identities["wi-dev-queue-reader"].clientId,
+      );
+    });
+
+    it("removes it: the namespace controller finalizes its namespace before the up ends", async () => {
+      cloud.editStackFile(checkout, "dev", (config) => {
+        config["azure-workload-identity:identities"] = identitiesOf(config).filter(
+          (i) => i.name !== "wi-dev-queue-reader",
+        );
+      });
+      await up(stack, "remove an identity");
+      assert.equal(await exists("/api/v1/namespaces/queues"), false);
+      assert.equal(await exists("/api/v1/namespaces/apps/serviceaccounts/secrets-reader"), true);
+    });
+
+    it("adds a worker: a new cluster, the chart installed again, its pods on the worker only (the control plane is tainted)", async () => {
+      await stack.setConfig("kindWorkerCount", { value: "1" });
+      await up(stack, "one more worker");
+      kubeconfig = String((await outputsOf(stack)).kubeconfig);
+      kube = await KubeClient.fromKubeconfig(kubeconfig);
+      const nodes = await kube.json<{ items: { metadata: { name: string } }[] }>(
+        "GET",
+        "/api/v1/nodes",
+      );
+      const name = kindName();
+      assert.deepEqual(nodes.items.map((n) => n.metadata.name).sort(), [
+        `${name}-control-plane`,
+        `${name}-worker`,
+      ]);
+      const namespace = String(outputs.webhookNamespace);
+      const pods = await kube.json<{ items: { spec: { nodeName?: string } }[] }>(
+        "GET",
+        `/api/v1/namespaces/${namespace}/pods`,
+      );
+      assert.deepEqual(
+        pods.items.map((p) => p.spec.nodeName),
+        [`${name}-worker`, `${name}-worker`],
+      );
+    });
+
+    it("destroys everything: nothing in state, no cluster, no control plane left running", async () => {
+      await stack.destroy();
+      assert.deepEqual(stateOf(cloud, stack).resources, []);
+      assert.deepEqual(cloud.objects("clusters"), []);
+      const planes = path.join(cloud.cloud, "controlplanes");
+      assert.deepEqual(fs.existsSync(planes) ? fs.readdirSync(planes) : [], []);
     });
   });
 });
