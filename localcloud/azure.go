@@ -118,6 +118,9 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 			return "", nil, err
 		}
 		name := str(ins, "containerName")
+		if err := publicAccessAllowed(s, accountID(ins), ins); err != nil {
+			return "", nil, err
+		}
 		return accountID(ins) + "/blobServices/default/containers/" + name, resource.PropertyMap{"name": resource.NewStringProperty(name)}, nil
 	})
 
@@ -133,6 +136,10 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 		url := blobURL(str(ins, "accountName"), str(ins, "containerName"), str(ins, "blobName"))
 		return url, resource.PropertyMap{"name": resource.NewStringProperty(str(ins, "blobName")), "url": resource.NewStringProperty(url)}, nil
 	})
+
+	if az := azuriteFromEnv(); az != nil {
+		az.mirror(types, s)
+	}
 
 	born := principals{openStore("principals")}
 	const identityType = "azure-native:managedidentity:UserAssignedIdentity"

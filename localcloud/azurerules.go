@@ -190,3 +190,21 @@ func (p principals) checkPrincipal(id, tenant, principalType, path string) error
 		"Principal %s does not exist in the directory %s. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",
 		strings.ReplaceAll(id, "-", ""), tenant))
 }
+
+// publicAccessAllowed refuses a container with anonymous access on an account that allows no
+// public blob access, as Resource Manager does.
+func publicAccessAllowed(s *store, accountID string, container resource.PropertyMap) error {
+	access := str(container, "publicAccess")
+	if access == "" || access == "None" {
+		return nil
+	}
+	account, _, err := s.get(accountID)
+	if err != nil {
+		return err
+	}
+	if v, ok := account["allowBlobPublicAccess"]; ok && v.IsBool() && v.BoolValue() {
+		return nil
+	}
+	return refuse("PUT", accountID+"/blobServices/default/containers/"+str(container, "containerName"), 409,
+		"PublicAccessNotPermitted", "Public access is not permitted on this storage account.")
+}

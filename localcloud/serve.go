@@ -16,9 +16,9 @@ import (
 
 // The local cloud over HTTPS: what the doctor and the tests read as a user's tools would read
 // Azure. With $LOCALCLOUD_STORAGE_ENDPOINT set (https://127.0.0.1:PORT), storage accounts get
-// path-style endpoints under it, as Azurite's are (https://127.0.0.1:PORT/ACCOUNT/, and
-// .../ACCOUNT-web/ for the static website), and `localcloud serve` answers there: blobs to
-// anonymous readers where the account and container (or the static website) allow it, and the
+// path-style endpoints under it (https://127.0.0.1:PORT/ACCOUNT-web/ for the static website;
+// with $LOCALCLOUD_AZURITE, the blob endpoint is Azurite's, azurite.go), and `localcloud serve`
+// answers there: static websites, read from Azurite, to anonymous readers while enabled, and the
 // Resource Manager reads the doctor makes (an identity, its federated credentials, role
 // assignments by principal) to a caller with an access token of the local Entra (entra.go), a
 // page at a time, and the token service itself.
@@ -32,6 +32,9 @@ import (
 
 // storageEndpoint is an account's endpoint for a service, as Azure reports it.
 func storageEndpoint(account, service string) string {
+	if az := azuriteFromEnv(); az != nil && service == "blob" {
+		return az.blobEndpoint(account)
+	}
 	if base := os.Getenv("LOCALCLOUD_STORAGE_ENDPOINT"); base != "" {
 		if service == "web" {
 			return fmt.Sprintf("%s/%s-web/", base, account)
@@ -77,7 +80,8 @@ func serveMain(args []string) int {
 	mux.Handle("/.msi/token", entra)
 	mux.Handle("/common/", entra)
 	mux.Handle("/organizations/", entra)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { serveBlob(azure, w, r) })
+	az := azuriteFromEnv()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { serveWebsite(azure, az, w, r) })
 	// Resource Manager takes `//subscriptions/...` as Azure SDKs send a scope's list (the scope's
 	// own leading slash after the path's); Go's mux would redirect, and a redirect drops the
 	// bearer token.
@@ -109,48 +113,59 @@ func storageError(w http.ResponseWriter, status int, code, message string) {
 	_, _ = fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>%s</Code><Message>%s</Message></Error>", code, message)
 }
 
-// serveBlob answers an anonymous read the way Azure Storage does: through the static website
-// only when it is enabled, through the blob endpoint only when the account allows public blob
-// access and the container lets anonymous readers in.
-func serveBlob(azure *store, w http.ResponseWriter, r *http.Request) {
+// serveWebsite answers an anonymous read of a static website as Azure's web endpoint does: the
+// account's $web container, read from the data plane (Azurite) with the account key, served to
+// anyone while the website is enabled. Reads of blob endpoints go to Azurite itself, which lets
+// anonymous readers in where the container's access (azurite.go) allows.
+func serveWebsite(azure *store, az *azurite, w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		storageError(w, http.StatusForbidden, "AuthenticationFailed", "Server failed to authenticate the request.")
 		return
 	}
-	state, ok, err := azure.get("https://" + r.Host + r.URL.Path)
-	if err != nil || !ok {
-		storageError(w, http.StatusNotFound, "BlobNotFound", "The specified blob does not exist.")
+	site, blobName, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	account, isWebsite := strings.CutSuffix(site, "-web")
+	if !isWebsite || az == nil {
+		storageError(w, http.StatusNotFound, "ResourceNotFound", "The specified resource does not exist.")
 		return
 	}
-	account := accountIDOf(state)
-	if str(state, "containerName") == "$web" {
-		if !azure.has(account + "/staticWebsite") {
-			storageError(w, http.StatusNotFound, "WebsiteDisabled", "The requested content does not exist.")
-			return
-		}
-	} else {
-		acct, _, _ := azure.get(account)
-		if v, ok := acct["allowBlobPublicAccess"]; !ok || !v.IsBool() || !v.BoolValue() {
-			storageError(w, http.StatusConflict, "PublicAccessNotPermitted", "Public access is not permitted on this storage account.")
-			return
-		}
-		container, _, _ := azure.get(account + "/blobServices/default/containers/" + str(state, "containerName"))
-		if access := str(container, "publicAccess"); access != "Blob" && access != "Container" {
-			storageError(w, http.StatusNotFound, "ResourceNotFound", "The specified resource does not exist.")
-			return
-		}
-	}
-	source := state["source"]
-	if !source.IsAsset() {
-		http.Error(w, "the blob has no text source", http.StatusInternalServerError)
+	enabled, err := websiteEnabled(azure, account)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	if ct := str(state, "contentType"); ct != "" {
-		w.Header().Set("Content-Type", ct)
+	if !enabled {
+		storageError(w, http.StatusNotFound, "WebsiteDisabled", "The requested content does not exist.")
+		return
+	}
+	body, contentType, found, err := az.getBlob(account, "$web", blobName)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	if !found {
+		storageError(w, http.StatusNotFound, "WebContentNotFound", "The requested content does not exist.")
+		return
+	}
+	if contentType != "" {
+		w.Header().Set("Content-Type", contentType)
 	}
 	if r.Method == http.MethodGet {
-		_, _ = w.Write([]byte(source.AssetValue().Text))
+		_, _ = w.Write(body)
 	}
+}
+
+// websiteEnabled says whether a storage account's static website is on.
+func websiteEnabled(azure *store, account string) (bool, error) {
+	records, err := azure.list()
+	if err != nil {
+		return false, err
+	}
+	for _, rec := range records {
+		if strings.HasSuffix(rec.Key, "/storageAccounts/"+account+"/staticWebsite") {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // accountIDOf is the storage account a blob's state names.

@@ -230,6 +230,21 @@ export function azureRefusal(
             `${name} is not a valid storage account name. Storage account name must be between 3 and 24 characters in length and use numbers and lower-case letters only.`,
           );
     }
+    case "azure-native:storage:BlobContainer": {
+      // Anonymous access on an account that allows no public blob access.
+      const access = text(inputs.publicAccess);
+      const account = made.get(id.slice(0, id.indexOf("/blobServices/")));
+      if (access === "" || access === "None" || !account) return undefined;
+      return account.inputs.allowBlobPublicAccess === true
+        ? undefined
+        : armErrorText(
+            "PUT",
+            id,
+            409,
+            "PublicAccessNotPermitted",
+            "Public access is not permitted on this storage account.",
+          );
+    }
     case FIC:
       return ficRefusal(id, inputs, made);
     case BINDING:
