@@ -14,6 +14,13 @@ import * as fs from "node:fs";
 import * as https from "node:https";
 import * as net from "node:net";
 import * as path from "node:path";
+import * as tls from "node:tls";
+
+import {
+  BlobServiceClient,
+  BlockBlobClient,
+  StorageSharedKeyCredential,
+} from "@azure/storage-blob";
 
 import { KubeClient } from "../../cli/doctor/kubeClient";
 import { LocalCloud, ROOT, engineBin } from "./localCloud";
@@ -97,11 +104,9 @@ export class LiveCloud extends LocalCloud {
     readonly storagePort: number,
     readonly armPort: number,
     readonly chartPort: number,
+    readonly azuritePort: number,
   ) {
-    super({
-      LOCALCLOUD_CONTROL_PLANE: controlPlaneBin(),
-      LOCALCLOUD_STORAGE_ENDPOINT: `https://127.0.0.1:${storagePort}`,
-    });
+    super(LiveCloud.storageEnv(storagePort, azuritePort));
     // Resource Manager and Entra answer as arm.wi.test too: a name that is not loopback, which
     // a proxy must carry (the doctor's proxy test maps it to 127.0.0.1).
     this.localcloud("tls", this.tlsDir, "storage", "127.0.0.1", "arm.wi.test");
@@ -116,14 +121,63 @@ export class LiveCloud extends LocalCloud {
   }
 
   static async create(): Promise<LiveCloud> {
-    return new LiveCloud(await freePort(), await freePort(), await freePort());
+    const cloud = new LiveCloud(
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    );
+    // This process's clients of Azurite (the Azure SDK's) trust the tests' CA, as the tools the
+    // tests start do through NODE_EXTRA_CA_CERTS.
+    tls.setDefaultCACertificates([
+      ...tls.getCACertificates("default"),
+      fs.readFileSync(cloud.caFile, "utf8"),
+    ]);
+    return cloud;
+  }
+
+  /** Where the local cloud's processes find the control plane and the storage data plane. */
+  private static storageEnv(storagePort: number, azuritePort: number): Record<string, string> {
+    return {
+      LOCALCLOUD_CONTROL_PLANE: controlPlaneBin(),
+      LOCALCLOUD_STORAGE_ENDPOINT: `https://127.0.0.1:${storagePort}`,
+      LOCALCLOUD_AZURITE: `https://127.0.0.1:${azuritePort}`,
+    };
+  }
+
+  /** The storage accounts Azurite knows, as the local cloud lists them (localcloud/azurite.go). */
+  get azuriteAccounts(): string {
+    return path.join(this.root, "azurite-accounts");
+  }
+
+  /** Where Azurite serves an account's blobs (path style, as it serves accounts on an IP). */
+  azuriteBlobEndpoint(account: string): string {
+    return `https://127.0.0.1:${this.azuritePort}/${account}`;
+  }
+
+  /** A blob of Azurite as its account's owner reaches it: with the account key, as someone
+   * editing it in the portal or with the Azure CLI would. */
+  azuriteBlob(account: string, container: string, blob: string): BlockBlobClient {
+    const listed = fs.readFileSync(this.azuriteAccounts, "utf8").split(";");
+    const key = listed.find((e) => e.startsWith(`${account}:`))?.slice(account.length + 1);
+    if (!key) throw new Error(`Azurite has no account ${account}`);
+    const service = new BlobServiceClient(
+      this.azuriteBlobEndpoint(account),
+      new StorageSharedKeyCredential(account, key),
+    );
+    return service.getContainerClient(container).getBlockBlobClient(blob);
   }
 
   /** The engine's environment: the real Kubernetes provider first on PATH, and the tests' CA as
    * the one Go programs trust (Helm in the provider fetches the chart repository over HTTPS). */
   override env(): Record<string, string> {
     const env = super.env();
-    return { ...env, PATH: `${this.realBin}:${env.PATH}`, SSL_CERT_FILE: this.caFile };
+    return {
+      ...env,
+      PATH: `${this.realBin}:${env.PATH}`,
+      SSL_CERT_FILE: this.caFile,
+      LOCALCLOUD_AZURITE_ACCOUNTS: this.azuriteAccounts,
+    };
   }
 
   protected override cliRoot(): string {
@@ -232,8 +286,37 @@ export class LiveCloud extends LocalCloud {
     this.chartServer = server;
   }
 
-  /** Serves the storage accounts' blobs, and the Resource Manager reads on a port of its own. */
+  /**
+   * Azurite, the Azure Storage emulator, as the storage data plane: over HTTPS with the tests'
+   * certificate, OAuth bearer tokens accepted (`--oauth basic`), the local cloud's accounts.
+   */
+  private async serveAzurite(): Promise<void> {
+    if (this.processes.get("azurite")?.exitCode === null) return;
+    const data = path.join(this.root, "azurite");
+    fs.mkdirSync(data, { recursive: true });
+    this.start(
+      "azurite",
+      process.execPath,
+      [
+        "-r",
+        "ts-node/register/transpile-only",
+        path.join(__dirname, "azuriteHost.ts"),
+        this.azuriteAccounts,
+        ...["--blobHost", "127.0.0.1", "--blobPort", String(this.azuritePort)],
+        ...["--cert", path.join(this.tlsDir, "storage.crt")],
+        ...["--key", path.join(this.tlsDir, "storage.key")],
+        ...["--oauth", "basic", "--location", data, "--silent", "--disableTelemetry"],
+        // @azure/storage-blob 12.34 speaks a newer service version than Azurite 3.37 knows.
+        "--skipApiVersionCheck",
+      ],
+      { PATH: process.env.PATH ?? "", TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
+    );
+    await waitForPort(this.azuritePort, "Azurite", 60_000);
+  }
+
+  /** Serves Azurite, the static websites, and the Resource Manager reads on a port of its own. */
   async serve(): Promise<void> {
+    await this.serveAzurite();
     for (const [name, port] of [
       ["storage", this.storagePort],
       ["arm", this.armPort],
@@ -252,6 +335,9 @@ export class LiveCloud extends LocalCloud {
           LOCALCLOUD_DIR: this.cloud,
           PATH: process.env.PATH ?? "",
           LOCALCLOUD_CA_FILE: this.caFile,
+          SSL_CERT_FILE: this.caFile,
+          ...LiveCloud.storageEnv(this.storagePort, this.azuritePort),
+          LOCALCLOUD_AZURITE_ACCOUNTS: this.azuriteAccounts,
           LOCALCLOUD_ENTRA_CLIENTS: `${this.app.clientId}=${this.app.secret}`,
           LOCALCLOUD_IDENTITY_HEADER: this.identityHeader,
           // Federated credentials honoured at once: the stack's are minutes old by the time a

@@ -14,6 +14,8 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import * as azure from "@pulumi/azure-native";
+import * as pulumi from "@pulumi/pulumi";
 import { Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
 
@@ -82,6 +84,12 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
   let kubeconfig: string;
   let issuer: string;
   const trusted: string[] = [];
+  /** The storage account the issuer's documents are in. */
+  const issuerAccount = () =>
+    String(
+      cloud.objects("azure").find((o) => o.type === "azure-native:storage:StorageAccount")?.state
+        .accountName,
+    );
   /** The running kind cluster's name (wi-dev-<suffix>), which names its nodes. */
   const kindName = () => String(cloud.objects("clusters")[0].type).replace(/^kind:/, "");
 
@@ -229,6 +237,72 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
       }),
       /violates PodSecurity "restricted:latest"/,
     );
+  });
+
+  it("the documents are in Azurite: served by the static website to anyone, never to an anonymous reader of the blob endpoint", async () => {
+    const account = issuerAccount();
+    const jwks = cloud.azuriteBlob(account, "$web", "openid/v1/jwks");
+    const stored = (await jwks.downloadToBuffer()).toString();
+    assert.equal(await anonymous(cloud, `${issuer.replace(/\/$/, "")}/openid/v1/jwks`), stored);
+    const direct = await httpsRequest(`${cloud.azuriteBlobEndpoint(account)}/$web/openid/v1/jwks`, {
+      ca: fs.readFileSync(cloud.caFile),
+    });
+    // Refused: Azure answers 404 ResourceNotFound here, Azurite 403.
+    assert.ok([403, 404].includes(direct.status), `an anonymous read got ${direct.status}`);
+    assert.doesNotMatch(direct.body, /"keys"/);
+    // Why: the account allows no public blob access (the default hosting), so the local cloud
+    // keeps every container of it private in Azurite (localcloud/azurite.go), as Azure does.
+    const state = cloud
+      .objects("azure")
+      .find(
+        (o) => o.type === "azure-native:storage:StorageAccount" && o.state.accountName === account,
+      )!.state;
+    assert.equal(state.allowBlobPublicAccess, false);
+  });
+
+  it("Azurite lets anonymous readers into a public container only while its account allows public blob access", async () => {
+    // A bare program beside the stack: an account, a public container, one blob.
+    const program = (allow: boolean) => () => {
+      const rg = new azure.resources.ResourceGroup("rg", { resourceGroupName: "public-docs" });
+      const account = new azure.storage.StorageAccount("account", {
+        accountName: "publicdocs1",
+        resourceGroupName: rg.name,
+        kind: "StorageV2",
+        sku: { name: "Standard_LRS" },
+        allowBlobPublicAccess: allow,
+      });
+      const container = new azure.storage.BlobContainer("oidc", {
+        accountName: account.name,
+        resourceGroupName: rg.name,
+        containerName: "oidc",
+        publicAccess: "Blob",
+      });
+      new azure.storage.Blob("doc", {
+        accountName: account.name,
+        resourceGroupName: rg.name,
+        containerName: container.name,
+        blobName: "doc.json",
+        source: new pulumi.asset.StringAsset('{"public":true}'),
+        contentType: "application/json",
+      });
+    };
+    const read = () =>
+      httpsRequest(`${cloud.azuriteBlobEndpoint("publicdocs1")}/oidc/doc.json`, {
+        ca: fs.readFileSync(cloud.caFile),
+      });
+    const dir = cloud.checkout("public-docs");
+    const allowed = await cloud.stack("public", dir, program(true));
+    await up(allowed, "a public container", false);
+    const open = await read();
+    assert.equal(open.status, 200);
+    assert.equal(open.body, '{"public":true}');
+
+    // The account stops allowing it: the container is closed, as Azure closes it.
+    const closed = await cloud.stack("public", dir, program(false));
+    await up(closed, "public access off on the account", false);
+    const refused = await read();
+    assert.ok([403, 404].includes(refused.status), `an anonymous read got ${refused.status}`);
+    await closed.destroy();
   });
 
   it("the API server's own discovery document and JWKS equal the published ones, byte for byte", async () => {
@@ -438,24 +512,16 @@ describe("against a real kube-apiserver, etcd and the real webhook", function ()
         alg: "RS256",
         ...other.export({ format: "jwk" }),
       };
-      let original = "";
-      const jwksBlob = (o: CloudObject) =>
-        o.type === "azure-native:storage:Blob" && o.state.blobName === "openid/v1/jwks";
+      // Edited in the storage account itself (Azurite), as by hand in the portal.
+      const jwks = cloud.azuriteBlob(issuerAccount(), "$web", "openid/v1/jwks");
+      const original = (await jwks.downloadToBuffer()).toString();
+      const write = (text: string) =>
+        jwks.upload(text, text.length, {
+          blobHTTPHeaders: { blobContentType: "application/json" },
+        });
       const failures = await withFault(
-        () => {
-          cloud.editObjects("azure", jwksBlob, (st) => {
-            const source = st.source as { text: string };
-            original = source.text;
-            source.text = JSON.stringify({ keys: [jwk] });
-          });
-        },
-        () => {
-          cloud.editObjects(
-            "azure",
-            jwksBlob,
-            (st) => ((st.source as { text: string }).text = original),
-          );
-        },
+        () => write(JSON.stringify({ keys: [jwk] })).then(() => undefined),
+        () => write(original).then(() => undefined),
       );
       assert.deepEqual(
         failures.map((f) => [f.check, f.aadsts]),
