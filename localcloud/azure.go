@@ -137,6 +137,29 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 		return url, resource.PropertyMap{"name": resource.NewStringProperty(str(ins, "blobName")), "url": resource.NewStringProperty(url)}, nil
 	})
 
+	// What pulumi-azure-native does to these with the account key.
+	for _, tok := range []string{"azure-native:storage:Blob", "azure-native:storage:StorageAccountStaticWebsite"} {
+		t := types[tok]
+		c, u, r := t.create, t.update, t.remove
+		t.create = func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
+			if err := sharedKeyAllowed(s, accountID(ins)); err != nil {
+				return "", nil, err
+			}
+			return c(ins)
+		}
+		t.update = func(id string, olds, news resource.PropertyMap) (resource.PropertyMap, error) {
+			if err := sharedKeyAllowed(s, accountID(news)); err != nil {
+				return nil, err
+			}
+			return u(id, olds, news)
+		}
+		t.remove = func(id string, olds resource.PropertyMap) error {
+			if err := sharedKeyAllowed(s, accountID(olds)); err != nil {
+				return err
+			}
+			return r(id, olds)
+		}
+	}
 	if az := azuriteFromEnv(); az != nil {
 		az.mirror(types, s)
 	}

@@ -208,3 +208,18 @@ func publicAccessAllowed(s *store, accountID string, container resource.Property
 	return refuse("PUT", accountID+"/blobServices/default/containers/"+str(container, "containerName"), 409,
 		"PublicAccessNotPermitted", "Public access is not permitted on this storage account.")
 }
+
+// sharedKeyAllowed refuses what pulumi-azure-native does with the account key (uploading a blob,
+// enabling the static website) on an account whose shared-key access is off, as the storage
+// service does. Unset means allowed, Azure's default.
+func sharedKeyAllowed(s *store, accountID string) error {
+	account, _, err := s.get(accountID)
+	if err != nil {
+		return err
+	}
+	if v, ok := account["allowSharedKeyAccess"]; ok && v.IsBool() && !v.BoolValue() {
+		return fmt.Errorf("storage account %s: 403 KeyBasedAuthenticationNotPermitted: Key based authentication is not permitted on this storage account.",
+			accountID[strings.LastIndex(accountID, "/")+1:])
+	}
+	return nil
+}

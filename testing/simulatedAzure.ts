@@ -207,6 +207,26 @@ function ficRefusal(
   return undefined;
 }
 
+/**
+ * What pulumi-azure-native does with the account key (a blob's upload, the static website) on an
+ * account whose shared-key access is off: refused by the storage service. Unset means allowed.
+ */
+function sharedKeyRefusal(
+  inputs: Record<string, unknown>,
+  made: Map<string, MadeObject>,
+): string | undefined {
+  const name = text(inputs.accountName);
+  const account = [...made.values()].find(
+    (o) =>
+      o.type === "azure-native:storage:StorageAccount" &&
+      o.inputs.accountName === name &&
+      o.inputs.resourceGroupName === inputs.resourceGroupName,
+  );
+  return account?.inputs.allowSharedKeyAccess === false
+    ? `storage account ${name}: 403 KeyBasedAuthenticationNotPermitted: Key based authentication is not permitted on this storage account.`
+    : undefined;
+}
+
 /** The refusal Azure would answer this create with (id: the object's resource id), if any. */
 export function azureRefusal(
   type: string,
@@ -230,6 +250,9 @@ export function azureRefusal(
             `${name} is not a valid storage account name. Storage account name must be between 3 and 24 characters in length and use numbers and lower-case letters only.`,
           );
     }
+    case "azure-native:storage:Blob":
+    case "azure-native:storage:StorageAccountStaticWebsite":
+      return sharedKeyRefusal(inputs, made);
     case "azure-native:storage:BlobContainer": {
       // Anonymous access on an account that allows no public blob access.
       const access = text(inputs.publicAccess);
