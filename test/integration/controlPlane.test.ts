@@ -1,12 +1,15 @@
 /**
  * The stack against real programs: `pulumi up` through the real Pulumi CLI and engine, with kind
- * clusters whose control plane is a real kube-apiserver and etcd (v1.37.2, v3.7.3) started with
- * the flags of the rendered kind config and the key files the create script wrote; the issuer's
- * documents served over HTTPS on loopback; the real azure-workload-identity webhook (v1.6.0)
- * configured from the chart that real Helm renders with the stack's values. Then the checks a
- * user's cluster would face: tokens from the TokenRequest API against the published JWKS and the
- * federated credentials, the API server's own documents against the published ones, the webhook's
- * mutation, `doctor` on a healthy setup and on each planted fault, and a key rotation.
+ * clusters whose control plane is a real kube-apiserver, etcd, kube-controller-manager and
+ * kube-scheduler (v1.37.2, v3.7.3) started with the flags of the rendered kind config and the key
+ * files the create script wrote, kwok's fake nodes in the kubelet's place, and every Kubernetes
+ * and Helm resource through the real pulumi-kubernetes provider (the webhook chart from a chart
+ * repository on loopback); the issuer's documents in Azurite, served by the static website
+ * endpoint over HTTPS on loopback; the real azure-workload-identity webhook (v1.6.0) run as the
+ * installed Deployment runs it. Then the checks a user's cluster would face: tokens from the
+ * TokenRequest API against the published JWKS and the federated credentials, the API server's
+ * own documents against the published ones, the webhook's mutation, `doctor` on a healthy setup
+ * and on each planted fault, a key rotation, and day 2.
  */
 import * as assert from "node:assert/strict";
 import { execFile, execFileSync, spawnSync } from "node:child_process";
@@ -73,8 +76,9 @@ async function verify(cloud: LiveCloud, issuer: string, token: string) {
   return jwtVerify(token, createLocalJWKSet(jwks), { issuer, audience: AUDIENCE });
 }
 
-describe("against a real kube-apiserver, etcd and the real webhook", function () {
-  // Cold, the first run builds the control plane, the webhook and Helm (about 15 minutes).
+describe("against a real control plane, the real Kubernetes provider, Azurite and the real webhook", function () {
+  // npm test builds the real programs first (npm run build:programs); do the same before running
+  // this file alone: cold, the builds take longer than this timeout.
   this.timeout(1_800_000);
   let cloud: LiveCloud;
   let checkout: string;
