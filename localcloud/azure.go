@@ -126,9 +126,10 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 
 	add("azure-native:storage:Blob", &resourceType{
 		// The upload is the create: a new source replaces the blob.
-		// (pulumi-azure-native #3530: these force a replacement.)
+		// (pulumi-azure-native #3530: these force a replacement.) The upload is one Put Blob, which
+		// overwrites a blob of the same name (pulumi-azure-native checks nothing first).
 		replaceOn: []string{"accountName", "resourceGroupName", "containerName", "blobName", "type", "source", "contentMd5"},
-		autoName:  autoName, autoNamePath: "blobName",
+		autoName:  autoName, autoNamePath: "blobName", overwrites: true,
 	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
 		if err := requireParent(accountID(ins), "storage account"); err != nil {
 			return "", nil, err
@@ -137,8 +138,32 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 		return url, resource.PropertyMap{"name": resource.NewStringProperty(str(ins, "blobName")), "url": resource.NewStringProperty(url)}, nil
 	})
 
-	// What pulumi-azure-native does to these with the account key.
-	for _, tok := range []string{"azure-native:storage:Blob", "azure-native:storage:StorageAccountStaticWebsite"} {
+	// Deleting an account deletes what is in it; deleting a container, its blobs.
+	within := func(tok string, inside func(rec resource.PropertyMap, olds resource.PropertyMap) bool) {
+		t := types[tok]
+		r := t.remove
+		t.remove = func(id string, olds resource.PropertyMap) error {
+			if err := r(id, olds); err != nil {
+				return err
+			}
+			return s.removeWhere(func(key, typ string, state resource.PropertyMap) bool {
+				return strings.HasPrefix(typ, "azure-native:storage:") && inside(state, olds)
+			})
+		}
+	}
+	within("azure-native:storage:StorageAccount", func(rec, account resource.PropertyMap) bool {
+		return str(rec, "accountName") == str(account, "accountName") &&
+			str(rec, "resourceGroupName") == str(account, "resourceGroupName")
+	})
+	within("azure-native:storage:BlobContainer", func(rec, container resource.PropertyMap) bool {
+		return str(rec, "blobName") != "" && str(rec, "accountName") == str(container, "accountName") &&
+			str(rec, "resourceGroupName") == str(container, "resourceGroupName") &&
+			str(rec, "containerName") == str(container, "containerName")
+	})
+
+	// What pulumi-azure-native does with the account key (its Blob lists the account's keys; its
+	// static website uses the deployer's Entra token).
+	for _, tok := range []string{"azure-native:storage:Blob"} {
 		t := types[tok]
 		c, u, r := t.create, t.update, t.remove
 		t.create = func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {

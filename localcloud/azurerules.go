@@ -209,9 +209,9 @@ func publicAccessAllowed(s *store, accountID string, container resource.Property
 		"PublicAccessNotPermitted", "Public access is not permitted on this storage account.")
 }
 
-// sharedKeyAllowed refuses what pulumi-azure-native does with the account key (uploading a blob,
-// enabling the static website) on an account whose shared-key access is off, as the storage
-// service does. Unset means allowed, Azure's default.
+// sharedKeyAllowed refuses what pulumi-azure-native does with the account key (a blob's upload,
+// update and delete) on an account whose shared-key access is off, as the storage service does.
+// Unset means allowed, Azure's default.
 func sharedKeyAllowed(s *store, accountID string) error {
 	account, _, err := s.get(accountID)
 	if err != nil {

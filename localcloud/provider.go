@@ -26,6 +26,8 @@ type resourceType struct {
 	replaceOn []string
 	// Every change replaces it (random, tls: their schemas mark every input so).
 	replaceOnAnyChange bool
+	// A create where one exists overwrites it (a blob's Put), instead of being refused.
+	overwrites bool
 	// The input filled from the logical name plus a random suffix when absent, and how.
 	autoName     func(logical string, seed []byte) resource.PropertyValue
 	autoNamePath string
@@ -428,7 +430,7 @@ func stored(s *store, typ string, t *resourceType, create func(ins resource.Prop
 		if err != nil {
 			return "", nil, err
 		}
-		if s.has(id) {
+		if s.has(id) && !t.overwrites {
 			return "", nil, fmt.Errorf("cannot create already existing resource %q", id)
 		}
 		return id, computed, s.put(id, typ, merge(ins, computed))

@@ -234,3 +234,23 @@ func (s *store) recordAt(rel string) (record, bool, error) {
 	s.mu.Unlock()
 	return rec, true, nil
 }
+
+// removeWhere deletes every record a predicate picks, by key, type and state.
+func (s *store) removeWhere(pick func(key, typ string, state resource.PropertyMap) bool) error {
+	records, err := s.list()
+	if err != nil {
+		return err
+	}
+	for _, rec := range records {
+		state, found, err := s.get(rec.Key)
+		if err != nil {
+			return err
+		}
+		if found && pick(rec.Key, rec.Type, state) {
+			if err := s.remove(rec.Key); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -125,6 +125,7 @@ export function recordOf(
     outputs: {},
     options: {
       deleteBeforeReplace: false,
+      retainOnDelete: false,
       additionalSecretOutputs: [],
       replaceOnChanges: [],
       protect: false,

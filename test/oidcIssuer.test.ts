@@ -94,7 +94,7 @@ describe("OidcIssuer (static website, generated key)", () => {
     assert.equal(await valueOf(issuer.jwksUri), `${expected}openid/v1/jwks`);
   });
 
-  it("uploads both documents into $web as application/json, replacing delete-first", async () => {
+  it("uploads both documents into $web as application/json, a new one over the old in place", async () => {
     const issuerUrl = await valueOf(issuer.issuerUrl);
     const blobs = new Map(sim.byType(T.blob).map((b) => [b.inputs.blobName, b]));
     assert.deepEqual([...blobs.keys()].sort(), [
@@ -105,7 +105,9 @@ describe("OidcIssuer (static website, generated key)", () => {
       assert.equal(blob.inputs.containerName, "$web");
       assert.equal(blob.inputs.contentType, "application/json");
       assert.equal(blob.inputs.type, "Block");
-      assert.equal(blob.options.deleteBeforeReplace, true);
+      // Create-before-delete, the replaced one retained: one overwrite, never a missing JWKS.
+      assert.equal(blob.options.deleteBeforeReplace, false);
+      assert.equal(blob.options.retainOnDelete, true);
     }
     const text = (b: unknown) => String((b as { text: string }).text);
     const discovery = text(blobs.get(".well-known/openid-configuration")?.inputs.source);

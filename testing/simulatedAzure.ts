@@ -208,8 +208,9 @@ function ficRefusal(
 }
 
 /**
- * What pulumi-azure-native does with the account key (a blob's upload, the static website) on an
- * account whose shared-key access is off: refused by the storage service. Unset means allowed.
+ * What pulumi-azure-native does with the account key (a blob's upload; it lists the account's
+ * keys for it) on an account whose shared-key access is off: refused by the storage service.
+ * Unset means allowed.
  */
 function sharedKeyRefusal(
   inputs: Record<string, unknown>,
@@ -234,7 +235,8 @@ export function azureRefusal(
   inputs: Record<string, unknown>,
   made: Map<string, MadeObject>,
 ): string | undefined {
-  if (type.startsWith("azure-native:") && made.has(id)) {
+  // A blob's upload is one Put Blob, which overwrites one of the same name.
+  if (type.startsWith("azure-native:") && type !== "azure-native:storage:Blob" && made.has(id)) {
     return `cannot create already existing resource "${id}"`;
   }
   switch (type) {
@@ -251,7 +253,6 @@ export function azureRefusal(
           );
     }
     case "azure-native:storage:Blob":
-    case "azure-native:storage:StorageAccountStaticWebsite":
       return sharedKeyRefusal(inputs, made);
     case "azure-native:storage:BlobContainer": {
       // Anonymous access on an account that allows no public blob access.

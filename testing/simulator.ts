@@ -35,6 +35,8 @@ export interface SimulatedResource {
   outputs: Record<string, unknown>;
   options: {
     deleteBeforeReplace: boolean;
+    /** Deleting it only drops it from state (the cloud object stays). */
+    retainOnDelete: boolean;
     additionalSecretOutputs: string[];
     replaceOnChanges: string[];
     protect: boolean;
@@ -551,6 +553,7 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
         outputs: {},
         options: {
           deleteBeforeReplace: req.getDeletebeforereplace(),
+          retainOnDelete: req.getRetainondelete() ?? false,
           additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
           replaceOnChanges: req.getReplaceonchangesList(),
           protect: req.getProtect() ?? false,
@@ -657,6 +660,7 @@ export interface RegisterRequest {
   getObject(): ProtoStruct | undefined;
   getDependenciesList(): string[];
   getDeletebeforereplace(): boolean;
+  getRetainondelete(): boolean | undefined;
   getAdditionalsecretoutputsList(): string[];
   getReplaceonchangesList(): string[];
   getProtect(): boolean | undefined;

@@ -146,9 +146,12 @@ export class OidcIssuer extends pulumi.ComponentResource {
           contentType: "application/json",
           source: content.apply((c) => new pulumi.asset.StringAsset(c)),
         },
-        // A changed document replaces the blob under the same name; create-before-delete would
-        // upload the new one and then delete it. Delete first (a brief 404, not a lost JWKS).
-        { parent: this, deleteBeforeReplace: true },
+        // A changed document replaces the blob (pulumi-azure-native #3530). Its create is one
+        // Put Blob under the same name, which overwrites the old document in place, atomically
+        // for readers; deleting the replaced resource would then delete that same name, the new
+        // document. So a replaced blob is retained (dropped from state only): no moment without
+        // a JWKS during a rotation. The documents go with their container or account on destroy.
+        { parent: this, retainOnDelete: true },
       );
     const discoveryBlob = upload("discovery", DISCOVERY_PATH, this.discoveryDocument);
     const jwksBlob = upload("jwks", JWKS_PATH, this.jwks);

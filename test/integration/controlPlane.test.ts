@@ -289,6 +289,7 @@ describe("against a real control plane, the real Kubernetes provider, Azurite an
         source: new pulumi.asset.StringAsset('{"public":true}'),
         contentType: "application/json",
       });
+      return Promise.resolve();
     };
     const read = () =>
       httpsRequest(`${cloud.azuriteBlobEndpoint("publicdocs1")}/oidc/doc.json`, {
@@ -988,78 +989,121 @@ describe("against a real control plane, the real Kubernetes provider, Azurite an
       assert.equal((await outputsOf(stack)).clusterName, before.name);
       await kube.json("GET", "/api/v1/namespaces/jobs/serviceaccounts/nightly-export");
     };
+    /**
+     * Reads both documents as Entra fetches them, anonymously and over and over, until stopped:
+     * a read that is not a 200 with a JSON document is a miss (a rotation must have none).
+     */
+    const pollDocuments = () => {
+      const misses: string[] = [];
+      let reads = 0;
+      let stopped = false;
+      const base = issuer.replace(/\/$/, "");
+      const ca = fs.readFileSync(cloud.caFile);
+      const loop = (async () => {
+        while (!stopped) {
+          for (const url of [
+            `${base}/.well-known/openid-configuration`,
+            `${base}/openid/v1/jwks`,
+          ]) {
+            const res = await httpsRequest(url, { ca }).catch((e: Error) => ({
+              status: 0,
+              body: e.message,
+            }));
+            reads++;
+            if (res.status !== 200 || !res.body.startsWith("{")) {
+              misses.push(`${url}: ${res.status} ${res.body.slice(0, 80)}`);
+            }
+          }
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      return {
+        stop: async () => {
+          stopped = true;
+          await loop;
+          return { reads, misses };
+        },
+      };
+    };
     const refused = async (what: RegExp) => {
       await assert.rejects(stack.up(), (err: Error) => what.test(err.message));
     };
 
-    it("publishes, switches and retires, with tokens in flight verifying throughout", async () => {
-      const before = { id: await clusterCommand(), name: outputs.clusterName };
-      assert.ok(before.id);
-      const kidA = String(outputs.keyId);
-      const tokenA = await tokenFor(kube, "apps/secrets-reader");
-      await stack.removeConfig("signingKeyBits");
-      const declare = (keys: object[], signing: string) =>
-        stack.setAllConfig({
-          signingKeys: { value: JSON.stringify(keys) },
-          signingKey: { value: signing },
-        });
-      const both = [{ name: "initial" }, { name: "next", bits: 2048 }];
+    it("publishes, switches and retires, with tokens in flight verifying and the documents never missing", async () => {
+      const poller = pollDocuments();
+      try {
+        const before = { id: await clusterCommand(), name: outputs.clusterName };
+        assert.ok(before.id);
+        const kidA = String(outputs.keyId);
+        const tokenA = await tokenFor(kube, "apps/secrets-reader");
+        await stack.removeConfig("signingKeyBits");
+        const declare = (keys: object[], signing: string) =>
+          stack.setAllConfig({
+            signingKeys: { value: JSON.stringify(keys) },
+            signingKey: { value: signing },
+          });
+        const both = [{ name: "initial" }, { name: "next", bits: 2048 }];
 
-      // Signing with a key no earlier up published is refused, and changes nothing.
-      await declare(both, "next");
-      await refused(
-        /signingKey: "next" is not valid; it was not published by an earlier pulumi up/,
-      );
-      assert.deepEqual(await published(), [kidA]);
+        // Signing with a key no earlier up published is refused, and changes nothing.
+        await declare(both, "next");
+        await refused(
+          /signingKey: "next" is not valid; it was not published by an earlier pulumi up/,
+        );
+        assert.deepEqual(await published(), [kidA]);
 
-      // 1. publish: the new key beside the old; the old one still signs.
-      await declare(both, "initial");
-      await up(stack, "rotation 1: publish");
-      let outs = await outputsOf(stack);
-      const kidB = (outs.signingKeys as { keys: Record<string, { kid: string }> }).keys.next.kid;
-      assert.deepEqual(await published(), [kidA, kidB]);
-      assert.equal((outs.keyRotation as { phase: string }).phase, "published");
-      await sameCluster(before);
-      await acceptsExactlyThePublished();
-      assert.equal((await verify(cloud, issuer, tokenA)).protectedHeader.kid, kidA);
-      assert.equal(
-        (await verify(cloud, issuer, await tokenFor(kube, "apps/secrets-reader"))).protectedHeader
-          .kid,
-        kidA,
-      );
+        // 1. publish: the new key beside the old; the old one still signs.
+        await declare(both, "initial");
+        await up(stack, "rotation 1: publish");
+        let outs = await outputsOf(stack);
+        const kidB = (outs.signingKeys as { keys: Record<string, { kid: string }> }).keys.next.kid;
+        assert.deepEqual(await published(), [kidA, kidB]);
+        assert.equal((outs.keyRotation as { phase: string }).phase, "published");
+        await sameCluster(before);
+        await acceptsExactlyThePublished();
+        assert.equal((await verify(cloud, issuer, tokenA)).protectedHeader.kid, kidA);
+        assert.equal(
+          (await verify(cloud, issuer, await tokenFor(kube, "apps/secrets-reader"))).protectedHeader
+            .kid,
+          kidA,
+        );
 
-      // 2. switch: the new key signs; the old one is still published and accepted.
-      await declare(both, "next");
-      await up(stack, "rotation 2: switch");
-      outs = await outputsOf(stack);
-      assert.equal(outs.keyId, kidB);
-      assert.equal((outs.keyRotation as { phase: string }).phase, "switched");
-      assert.deepEqual(await published(), [kidB, kidA]);
-      await sameCluster(before);
-      await acceptsExactlyThePublished();
-      const tokenB = await tokenFor(kube, "apps/secrets-reader");
-      assert.equal((await verify(cloud, issuer, tokenB)).protectedHeader.kid, kidB);
-      assert.equal((await verify(cloud, issuer, tokenA)).protectedHeader.kid, kidA);
-      assert.ok(await reviewed(tokenA), "the API server still accepts the old key's tokens");
+        // 2. switch: the new key signs; the old one is still published and accepted.
+        await declare(both, "next");
+        await up(stack, "rotation 2: switch");
+        outs = await outputsOf(stack);
+        assert.equal(outs.keyId, kidB);
+        assert.equal((outs.keyRotation as { phase: string }).phase, "switched");
+        assert.deepEqual(await published(), [kidB, kidA]);
+        await sameCluster(before);
+        await acceptsExactlyThePublished();
+        const tokenB = await tokenFor(kube, "apps/secrets-reader");
+        assert.equal((await verify(cloud, issuer, tokenB)).protectedHeader.kid, kidB);
+        assert.equal((await verify(cloud, issuer, tokenA)).protectedHeader.kid, kidA);
+        assert.ok(await reviewed(tokenA), "the API server still accepts the old key's tokens");
 
-      // Dropping the old key now, with its tokens alive, is refused.
-      await declare([{ name: "next", bits: 2048 }], "next");
-      await refused(
-        /signingKeys: without key "initial" is not valid; "initial" stopped signing at .*allowEarlyKeyRetirement/,
-      );
-      assert.deepEqual(await published(), [kidB, kidA]);
+        // Dropping the old key now, with its tokens alive, is refused.
+        await declare([{ name: "next", bits: 2048 }], "next");
+        await refused(
+          /signingKeys: without key "initial" is not valid; "initial" stopped signing at .*allowEarlyKeyRetirement/,
+        );
+        assert.deepEqual(await published(), [kidB, kidA]);
 
-      // 3. retire (here without waiting 24 hours, by the explicit override).
-      await stack.setConfig("allowEarlyKeyRetirement", { value: "true" });
-      await up(stack, "rotation 3: retire");
-      assert.deepEqual(await published(), [kidB]);
-      assert.equal(((await outputsOf(stack)).keyRotation as { phase: string }).phase, "steady");
-      await sameCluster(before);
-      await acceptsExactlyThePublished();
-      await assert.rejects(verify(cloud, issuer, tokenA), /no applicable key found/);
-      assert.equal(await reviewed(tokenA), false, "the API server no longer accepts the old key");
-      assert.equal((await verify(cloud, issuer, tokenB)).protectedHeader.kid, kidB);
-      assert.ok(await reviewed(tokenB));
+        // 3. retire (here without waiting 24 hours, by the explicit override).
+        await stack.setConfig("allowEarlyKeyRetirement", { value: "true" });
+        await up(stack, "rotation 3: retire");
+        assert.deepEqual(await published(), [kidB]);
+        assert.equal(((await outputsOf(stack)).keyRotation as { phase: string }).phase, "steady");
+        await sameCluster(before);
+        await acceptsExactlyThePublished();
+        await assert.rejects(verify(cloud, issuer, tokenA), /no applicable key found/);
+        assert.equal(await reviewed(tokenA), false, "the API server no longer accepts the old key");
+        assert.equal((await verify(cloud, issuer, tokenB)).protectedHeader.kid, kidB);
+        assert.ok(await reviewed(tokenB));
+      } finally {
+        const { reads, misses } = await poller.stop();
+        assert.deepEqual(misses, [], `${misses.length} of ${reads} reads missed a document`);
+        assert.ok(reads > 20, `the poller read ${reads} times`);
+      }
     });
   });
 
