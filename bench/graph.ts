@@ -17,6 +17,8 @@ export interface GraphNode {
   dependencies?: string[];
   /** `urn::id` of its provider instance. */
   provider?: string;
+  /** Destroying it only drops it from state: no cloud operation. */
+  retainOnDelete?: boolean;
 }
 
 /** The URN part of a provider reference (`urn::id`). */
@@ -174,15 +176,18 @@ export function deploymentBound(
   parallelism: number,
   operation: "up" | "destroy" = "up",
 ): Bound {
+  // A retained resource (the issuer's documents) costs its destroy nothing: no delete is sent.
+  const cost =
+    operation === "destroy" ? (r: GraphNode) => (r.retainOnDelete ? 0 : costOf(r)) : costOf;
   const chainMs =
-    operation === "up" ? criticalPath(nodes, costOf) : criticalPathOfDestroy(nodes, costOf);
-  const workMs = nodes.filter(costs).reduce((sum, r) => sum + costOf(r), 0);
+    operation === "up" ? criticalPath(nodes, cost) : criticalPathOfDestroy(nodes, cost);
+  const workMs = nodes.filter(costs).reduce((sum, r) => sum + cost(r), 0);
   return {
     chainMs,
     workMs,
     parallelism,
     boundMs: Math.max(chainMs, workMs / parallelism),
-    ...(operation === "destroy" ? { wavesMs: destroyWaves(nodes, costOf, parallelism) } : {}),
+    ...(operation === "destroy" ? { wavesMs: destroyWaves(nodes, cost, parallelism) } : {}),
   };
 }
 

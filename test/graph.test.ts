@@ -136,6 +136,20 @@ describe("deploymentBound", () => {
     ];
     assert.equal(deploymentBound(graph, each100, 1, "destroy").workMs, 100);
   });
+
+  it("counts nothing for a retained resource's destroy, and its whole create", () => {
+    const graph = [
+      stack,
+      resource("account"),
+      resource("jwks", { dependencies: ["account"], retainOnDelete: true }),
+    ];
+    assert.deepEqual(
+      [deploymentBound(graph, each100, 1).chainMs, deploymentBound(graph, each100, 1).workMs],
+      [200, 200],
+    );
+    const destroy = deploymentBound(graph, each100, 1, "destroy");
+    assert.deepEqual([destroy.chainMs, destroy.workMs, destroy.wavesMs], [100, 100, 100]);
+  });
 });
 
 describe("destroyWaves", () => {
