@@ -31,13 +31,13 @@ export function stateOf(
   cloud: LocalCloud,
   stack: Stack,
   project = PROJECT,
-): { resources: StateResource[]; text: string } {
+): { resources: StateResource[]; text: string; file: string } {
   const file = path.join(cloud.backend, ".pulumi", "stacks", project, `${stack.name}.json`);
   const text = fs.readFileSync(file, "utf8");
   const checkpoint = JSON.parse(text) as {
     checkpoint: { latest?: { resources?: StateResource[] } };
   };
-  return { resources: checkpoint.checkpoint.latest?.resources ?? [], text };
+  return { resources: checkpoint.checkpoint.latest?.resources ?? [], text, file };
 }
 
 /** The documents as uploaded: the blobs' sources, from the local cloud. */
