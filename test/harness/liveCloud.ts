@@ -3,10 +3,10 @@
  * etcd, kube-controller-manager, kube-scheduler and kwok's fake nodes (started by the stand-in
  * kind, .ci/build-control-plane.sh builds them); the real pulumi-kubernetes provider for every
  * Kubernetes and Helm resource, installing the webhook chart from a chart repository on loopback;
- * the issuer's documents and Azure Resource Manager reads over HTTPS on loopback (`localcloud
- * serve`); and the real azure-workload-identity webhook process, run with the args and
- * configuration of the Deployment Helm installed. What cannot run here is a container (kwok's
- * pods are Running and Ready without one) and Azure itself.
+ * Azurite as the storage data plane, its static websites and Azure Resource Manager reads served
+ * over HTTPS on loopback (`localcloud serve`); and the real azure-workload-identity webhook, run
+ * with the args and configuration of the Deployment Helm installed. What cannot run here is a
+ * container (kwok's pods are Running and Ready without one) and Azure itself.
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as crypto from "node:crypto";
