@@ -130,6 +130,11 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 		// overwrites a blob of the same name (pulumi-azure-native checks nothing first).
 		replaceOn: []string{"accountName", "resourceGroupName", "containerName", "blobName", "type", "source", "contentMd5"},
 		autoName:  autoName, autoNamePath: "blobName", overwrites: true,
+		// pulumi-azure-native writes and deletes a blob with the account key (it lists the
+		// account's keys; its static website uses the deployer's Entra token instead).
+		hold: func(_ string, props resource.PropertyMap) (func(), error) {
+			return func() {}, sharedKeyAllowed(s, accountID(props))
+		},
 	}, func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
 		if err := requireParent(accountID(ins), "storage account"); err != nil {
 			return "", nil, err
@@ -161,30 +166,6 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 			str(rec, "containerName") == str(container, "containerName")
 	})
 
-	// What pulumi-azure-native does with the account key (its Blob lists the account's keys; its
-	// static website uses the deployer's Entra token).
-	for _, tok := range []string{"azure-native:storage:Blob"} {
-		t := types[tok]
-		c, u, r := t.create, t.update, t.remove
-		t.create = func(ins resource.PropertyMap) (string, resource.PropertyMap, error) {
-			if err := sharedKeyAllowed(s, accountID(ins)); err != nil {
-				return "", nil, err
-			}
-			return c(ins)
-		}
-		t.update = func(id string, olds, news resource.PropertyMap) (resource.PropertyMap, error) {
-			if err := sharedKeyAllowed(s, accountID(news)); err != nil {
-				return nil, err
-			}
-			return u(id, olds, news)
-		}
-		t.remove = func(id string, olds resource.PropertyMap) error {
-			if err := sharedKeyAllowed(s, accountID(olds)); err != nil {
-				return err
-			}
-			return r(id, olds)
-		}
-	}
 	if az := azuriteFromEnv(); az != nil {
 		az.mirror(types, s)
 	}

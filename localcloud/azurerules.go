@@ -202,11 +202,18 @@ func publicAccessAllowed(s *store, accountID string, container resource.Property
 	if err != nil {
 		return err
 	}
-	if v, ok := account["allowBlobPublicAccess"]; ok && v.IsBool() && v.BoolValue() {
+	if allowsPublicBlobAccess(account) {
 		return nil
 	}
 	return refuse("PUT", accountID+"/blobServices/default/containers/"+str(container, "containerName"), 409,
 		"PublicAccessNotPermitted", "Public access is not permitted on this storage account.")
+}
+
+// allowsPublicBlobAccess says whether an account lets containers open to anonymous readers:
+// only when set, as Azure's default is off.
+func allowsPublicBlobAccess(account resource.PropertyMap) bool {
+	v, ok := account["allowBlobPublicAccess"]
+	return ok && v.IsBool() && v.BoolValue()
 }
 
 // sharedKeyAllowed refuses what pulumi-azure-native does with the account key (a blob's upload,

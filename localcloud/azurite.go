@@ -229,7 +229,7 @@ func (a *azurite) getBlob(account, containerName, name string) ([]byte, string, 
 // containerAccess is the anonymous access Azure gives a container: none unless the account
 // allows public blob access, then the container's own level.
 func containerAccess(accountState, containerState resource.PropertyMap) *container.PublicAccessType {
-	if v, ok := accountState["allowBlobPublicAccess"]; !ok || !v.IsBool() || !v.BoolValue() {
+	if !allowsPublicBlobAccess(accountState) {
 		return nil
 	}
 	var level container.PublicAccessType
@@ -302,15 +302,11 @@ func (a *azurite) mirror(types map[string]*resourceType, s *store) {
 		func(p resource.PropertyMap) error { return a.setAccount(str(p, "accountName"), true) },
 		syncAccess,
 		func(p resource.PropertyMap) error { return a.setAccount(str(p, "accountName"), false) })
-	after("azure-native:storage:BlobContainer",
-		func(p resource.PropertyMap) error {
-			state, _ := account(p)
-			return a.ensureContainer(str(p, "accountName"), str(p, "containerName"), containerAccess(state, p))
-		},
-		func(p resource.PropertyMap) error {
-			state, _ := account(p)
-			return a.ensureContainer(str(p, "accountName"), str(p, "containerName"), containerAccess(state, p))
-		},
+	container := func(p resource.PropertyMap) error {
+		state, _ := account(p)
+		return a.ensureContainer(str(p, "accountName"), str(p, "containerName"), containerAccess(state, p))
+	}
+	after("azure-native:storage:BlobContainer", container, container,
 		func(p resource.PropertyMap) error {
 			return a.deleteContainer(str(p, "accountName"), str(p, "containerName"))
 		})

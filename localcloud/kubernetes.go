@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -20,23 +21,32 @@ func kubernetesProvider() (pulumirpc.ResourceProviderServer, error) {
 	objects := openStore("kubernetes")
 	clusters := openStore("clusters")
 	server := ""
+	// Whether a cluster runs a real API server does not change while it exists: read once per
+	// cluster, not on every operation (server: its refusal, or nil).
+	var live sync.Map
 	reachable := func() error {
 		if server == "" {
 			return fmt.Errorf("the Kubernetes provider has no kubeconfig")
 		}
-		rec, found, err := clusters.get(server)
+		if !clusters.has(server) {
+			return fmt.Errorf("Get %q: dial tcp: connect: connection refused", server+"/version")
+		}
+		if refusal, seen := live.Load(server); seen {
+			err, _ := refusal.(error)
+			return err
+		}
+		rec, _, err := clusters.get(server)
 		if err != nil {
 			return err
 		}
-		if !found {
-			return fmt.Errorf("Get %q: dial tcp: connect: connection refused", server+"/version")
-		}
 		// A cluster with a real API server is the real pulumi-kubernetes provider's to serve: this
 		// stand-in would only pretend to apply (the tests put the real one first on PATH).
+		var refusal error
 		if str(rec, "kubeconfig") != "" {
-			return fmt.Errorf("%s runs a real API server: use the real pulumi-resource-kubernetes for it, not the local cloud's stand-in", server)
+			refusal = fmt.Errorf("%s runs a real API server: use the real pulumi-resource-kubernetes for it, not the local cloud's stand-in", server)
 		}
-		return nil
+		live.Store(server, refusal)
+		return refusal
 	}
 	key := func(tok, id string) string { return server + "|" + tok + "|" + id }
 	namespaceExists := func(ns string) bool {
