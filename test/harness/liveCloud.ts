@@ -413,40 +413,30 @@ export class LiveCloud extends LocalCloud {
     // The chart's configuration, pointed here; after stopWebhook, made again as Helm made it.
     const mwcPath = `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${WEBHOOK_MWC}`;
     const live = await kube.request("GET", mwcPath);
-    if (live.status === 200) {
-      const read = JSON.parse(live.body) as MutatingWebhookConfiguration;
-      // As Helm made it (not yet pointed here by an earlier start).
-      if (read.webhooks.every((h) => h.clientConfig.service)) this.installedMwc = read;
-    }
+    const current =
+      live.status === 200 ? (JSON.parse(live.body) as MutatingWebhookConfiguration) : undefined;
+    // As Helm made it (not yet pointed here by an earlier start).
+    if (current?.webhooks.every((h) => h.clientConfig.service)) this.installedMwc = current;
     if (!this.installedMwc) {
       throw new Error(`no ${WEBHOOK_MWC} (${live.status}): is the chart installed?`);
     }
     const { metadata, webhooks } = structuredClone(this.installedMwc);
+    const caBundle = fs.readFileSync(this.caFile).toString("base64");
     for (const hook of webhooks) {
       hook.clientConfig = {
         url: `https://127.0.0.1:${WEBHOOK_PORT}${hook.clientConfig.service?.path ?? ""}`,
-        caBundle: fs.readFileSync(this.caFile).toString("base64"),
+        caBundle,
       };
     }
     const { name, labels, annotations } = metadata;
-    const type = {
+    const body = {
       apiVersion: "admissionregistration.k8s.io/v1",
       kind: "MutatingWebhookConfiguration",
+      metadata: { name, labels, annotations, resourceVersion: current?.metadata.resourceVersion },
+      webhooks,
     };
-    if (live.status === 200) {
-      const { resourceVersion } = (JSON.parse(live.body) as MutatingWebhookConfiguration).metadata;
-      await kube.json("PUT", mwcPath, {
-        ...type,
-        metadata: { name, labels, annotations, resourceVersion },
-        webhooks,
-      });
-    } else {
-      await kube.json("POST", path.dirname(mwcPath), {
-        ...type,
-        metadata: { name, labels, annotations },
-        webhooks,
-      });
-    }
+    if (current) await kube.json("PUT", mwcPath, body);
+    else await kube.json("POST", path.dirname(mwcPath), body);
     return { args, env };
   }
 

@@ -59,6 +59,10 @@ export interface CloudObject {
   state: Record<string, unknown>;
 }
 
+/** The identities of a stack file's config (as editStackFile hands it over), to edit in place. */
+export const identitiesOf = (config: Record<string, unknown>) =>
+  config["azure-workload-identity:identities"] as Record<string, unknown>[];
+
 /** A scratch world: a state backend, a Pulumi home, the local cloud, the user's state home and
  * checkouts of the project, all under one temporary folder. */
 export class LocalCloud {

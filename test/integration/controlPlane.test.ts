@@ -26,7 +26,7 @@ import { httpsRequest } from "../../cli/doctor/https";
 import { KubeClient } from "../../cli/doctor/kubeClient";
 import { keyId } from "../../components/issuer/keys";
 import { WEBHOOK_CHART, WEBHOOK_CHART_VERSION } from "../../components/webhook";
-import { CloudObject, ROOT, engineBin } from "../harness/localCloud";
+import { CloudObject, ROOT, engineBin, identitiesOf } from "../harness/localCloud";
 import {
   LiveCloud,
   SIMULATED_TENANT,
@@ -1121,8 +1121,6 @@ describe("against a real control plane, the real Kubernetes provider, Azurite an
   });
 
   describe("day 2 on the real parts: an identity added and removed, the cluster changed, destroy", () => {
-    const identitiesOf = (config: Record<string, unknown>) =>
-      config["azure-workload-identity:identities"] as Record<string, unknown>[];
     const exists = async (apiPath: string) => (await kube.request("GET", apiPath)).status === 200;
 
     it("adds an identity: its namespace and annotated ServiceAccount appear in the cluster", async () => {

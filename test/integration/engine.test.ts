@@ -16,7 +16,7 @@ import * as YAML from "yaml";
 
 import { keyId } from "../../components/issuer/keys";
 import { expectNoChanges, plannedSteps, up as upThenNoChanges } from "../harness/day2";
-import { CloudObject, LocalCloud, ROOT, engineBin } from "../harness/localCloud";
+import { CloudObject, LocalCloud, ROOT, engineBin, identitiesOf } from "../harness/localCloud";
 import { checkTrustChain, document, outputsOf, stateOf } from "../harness/trustChain";
 
 /** `pulumi up`, which must succeed, then the checks every up is held to. */
@@ -24,9 +24,6 @@ async function up(cloud: LocalCloud, stack: Stack, what: string, flavor: "kind" 
   await upThenNoChanges(stack, what);
   await checkTrustChain(cloud, stack, flavor);
 }
-
-const identitiesOf = (config: Record<string, unknown>) =>
-  config["azure-workload-identity:identities"] as Record<string, unknown>[];
 
 describe("day 2 through the real Pulumi engine (kind stack)", function () {
   // The first run builds the Pulumi CLI from the Go module proxy (about 9 minutes cold).
