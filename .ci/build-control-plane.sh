@@ -22,12 +22,16 @@ version_of() { # version_of <module dir> <module path>: the version its go.mod r
   echo "${found%%$'\n'*}"
 }
 
+key_of() { # key_of <module dir>: a hash of a wrapper module (go.mod, go.sum, its Go files)
+  # shellcheck disable=SC2046 # file names without spaces, from this repository
+  cat "$1/go.mod" "$1/go.sum" $(find "$1" -name '*.go' | sort) | sha256sum | cut -c1-12
+}
+
 build() { # build <name> <version> <module dir> <go build args...>: cached by name, version and
-  # a hash of the wrapper module (go.mod, go.sum, its Go files)
+  # the wrapper module's key_of
   local name=$1 version=$2 dir=$3 key tmp
   shift 3
-  # shellcheck disable=SC2046 # file names without spaces, from this repository
-  key=$(cat "$dir/go.mod" "$dir/go.sum" $(find "$dir" -name '*.go' | sort) | sha256sum | cut -c1-12)
+  key=$(key_of "$dir")
   local out="$cache/$name-$version-$key"
   if [ ! -x "$out/bin/$name" ]; then
     echo "building $name ..." >&2
@@ -90,8 +94,7 @@ build helm "$helm" "$root/controlplane/helm" \
 # generate.go), so the wrapper is copied, the documents generated into the copy, and built there.
 k8s_provider=$(version_of "$root/tools/pulumi-resource-kubernetes" github.com/pulumi/pulumi-kubernetes/provider/v4)
 k8s_provider_dir="$root/tools/pulumi-resource-kubernetes"
-key=$(cat "$k8s_provider_dir/go.mod" "$k8s_provider_dir/go.sum" "$k8s_provider_dir/main.go" | sha256sum | cut -c1-12)
-out="$cache/pulumi-resource-kubernetes-$k8s_provider-$key"
+out="$cache/pulumi-resource-kubernetes-$k8s_provider-$(key_of "$k8s_provider_dir")"
 if [ ! -x "$out/bin/pulumi-resource-kubernetes" ]; then
   echo "building pulumi-resource-kubernetes ..." >&2
   mkdir -p "$cache"
@@ -99,10 +102,12 @@ if [ ! -x "$out/bin/pulumi-resource-kubernetes" ]; then
   cp "$k8s_provider_dir/go.mod" "$k8s_provider_dir/go.sum" "$k8s_provider_dir/main.go" "$tmp/"
   (
     cd "$tmp"
-    cmd="$(GONOSUMDB=github.com/pulumi/pulumi go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes"
+    # The checksum database lacks an entry for a pkg/v3 go.mod; go.sum pins every hash anyway.
+    export GONOSUMDB=github.com/pulumi/pulumi
+    cmd="$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes"
     cp "$cmd/schema.json" "$cmd/terraform-mapping.json" .
-    VERSION="${k8s_provider#v}" GONOSUMDB=github.com/pulumi/pulumi go run "$cmd/generate.go"
-    GONOSUMDB=github.com/pulumi/pulumi go build -o "$tmp/bin/pulumi-resource-kubernetes" \
+    VERSION="${k8s_provider#v}" go run "$cmd/generate.go"
+    go build -o "$tmp/bin/pulumi-resource-kubernetes" \
       -ldflags "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${k8s_provider#v}" .
   ) >&2
   rm -rf "$out"
