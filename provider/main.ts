@@ -4,6 +4,11 @@
  */
 import * as provider from "@pulumi/pulumi/provider";
 
-import { ComponentsProvider } from "./provider";
+import { IssuerDocuments } from "./issuerDocument";
+import { ComponentsProvider, shippedSchema } from "./provider";
 
-void provider.main(new ComponentsProvider(), process.argv.slice(2));
+const args = process.argv.slice(2);
+// The engine's address, as the SDK reads it (its first argument that is not a flag): the
+// documents' writer shows its progress there.
+const engineAddr = args.filter((a) => !a.startsWith("-"))[0];
+void provider.main(new ComponentsProvider(shippedSchema(), new IssuerDocuments(engineAddr)), args);

@@ -15,7 +15,12 @@ import { WorkloadIdentity } from "../components/identity";
 import { OidcIssuer } from "../components/issuer";
 import { OpenShiftCredentials } from "../components/openshift";
 import { Webhook } from "../components/webhook";
+import {
+  ISSUER_DOCUMENT_TYPE,
+  IssuerDocumentInputs,
+} from "../components/issuer/issuerDocumentSpec";
 import { PROVIDED_COMPONENTS, PROVIDER_NAME } from "./components";
+import { IssuerDocuments } from "./issuerDocument";
 import type { PackageSpec } from "./packageSchema";
 
 type ComponentClass = new (
@@ -42,7 +47,11 @@ export class ComponentsProvider implements provider.Provider {
   public readonly schema: string;
   private readonly resources: PackageSpec["resources"];
 
-  constructor(spec: PackageSpec = shippedSchema()) {
+  /** The one custom resource: the issuer's documents, written with Entra auth. */
+  private readonly documents: IssuerDocuments;
+
+  constructor(spec: PackageSpec = shippedSchema(), documents?: IssuerDocuments) {
+    this.documents = documents ?? new IssuerDocuments(undefined);
     this.version = spec.version;
     this.schema = JSON.stringify(spec);
     this.resources = spec.resources;
@@ -67,5 +76,36 @@ export class ComponentsProvider implements provider.Provider {
     const fields = component as unknown as Record<string, unknown>;
     const state = Object.fromEntries(Object.keys(spec.properties).map((k) => [k, fields[k]]));
     return { urn: component.urn, state };
+  }
+
+  check(urn: string, olds: unknown, news: Record<string, unknown>) {
+    return this.documentsFor(urn).check(urn, olds, news);
+  }
+
+  diff(id: string, urn: string, olds: IssuerDocumentInputs, news: IssuerDocumentInputs) {
+    return this.documentsFor(urn).diff(id, urn, olds, news);
+  }
+
+  create(urn: string, inputs: IssuerDocumentInputs) {
+    return this.documentsFor(urn).create(urn, inputs);
+  }
+
+  update(id: string, urn: string, olds: IssuerDocumentInputs, news: IssuerDocumentInputs) {
+    return this.documentsFor(urn).update(id, urn, olds, news);
+  }
+
+  delete(id: string, urn: string, props: IssuerDocumentInputs) {
+    return this.documentsFor(urn).delete(id, urn, props);
+  }
+
+  read(id: string, urn: string, props: IssuerDocumentInputs) {
+    return this.documentsFor(urn).read(id, urn, props);
+  }
+
+  /** The custom resource's methods, for a URN of its type only. */
+  private documentsFor(urn: string): IssuerDocuments {
+    const type = urn.split("::")[2]?.split("$").pop();
+    if (type !== ISSUER_DOCUMENT_TYPE) throw new Error(`${PROVIDER_NAME} has no resource ${type}`);
+    return this.documents;
   }
 }

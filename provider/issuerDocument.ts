@@ -1,0 +1,171 @@
+/**
+ * The issuer's documents, written with Entra auth: the deployer's credentials as the Azure SDK's
+ * default chain finds them (environment, workload identity, managed identity, Azure CLI), never
+ * the account key, so the account can keep shared-key access off. A changed document is one
+ * overwrite of the same blob (Put Blob is atomic to readers): no moment without a JWKS.
+ */
+import type { TokenCredential } from "@azure/identity";
+import { BlockBlobClient, RestError } from "@azure/storage-blob";
+import * as grpc from "@grpc/grpc-js";
+import type * as provider from "@pulumi/pulumi/provider";
+// The engine's log service, as the SDK itself reaches it: the only way for a provider's create to
+// show progress while it waits.
+import * as engrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
+import * as engproto from "@pulumi/pulumi/proto/engine_pb";
+
+import { armCredential } from "../cli/doctor/arm";
+import {
+  IssuerDocumentInputs,
+  checkIssuerDocument,
+  diffIssuerDocument,
+  issuerDocumentUrl,
+} from "../components/issuer/issuerDocumentSpec";
+
+/** How long a write waits for a new role assignment to reach the data plane, and how often it
+ * says so. Azure documents up to 10 minutes for a role assignment to take effect. */
+export interface WaitPolicy {
+  limitMs: number;
+  intervalMs: number;
+  progressEveryMs: number;
+}
+
+export const AZURE_RBAC_WAIT: WaitPolicy = {
+  limitMs: 10 * 60_000,
+  intervalMs: 5_000,
+  progressEveryMs: 30_000,
+};
+
+/** Storage's answers while the deployer's data role has not reached the account yet. */
+const NOT_YET = new Set(["AuthorizationPermissionMismatch", "AuthorizationFailure"]);
+
+export class IssuerDocuments {
+  private engine?: engrpc.EngineClient;
+
+  constructor(
+    engineAddr: string | undefined,
+    // The chain the doctor signs in with: $AZURE_ACCESS_TOKEN, else DefaultAzureCredential.
+    private readonly credential: Promise<TokenCredential> = armCredential(),
+    private readonly wait: WaitPolicy = AZURE_RBAC_WAIT,
+  ) {
+    if (engineAddr) {
+      this.engine = new engrpc.EngineClient(engineAddr, grpc.credentials.createInsecure());
+    }
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await
+  async check(
+    _urn: string,
+    _olds: unknown,
+    news: Record<string, unknown>,
+  ): Promise<provider.CheckResult> {
+    const failures = checkIssuerDocument(news).map((reason) => ({
+      property: reason.slice(0, reason.indexOf(":")),
+      reason,
+    }));
+    return { inputs: news, failures };
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await
+  async diff(
+    _id: string,
+    _urn: string,
+    olds: Partial<IssuerDocumentInputs>,
+    news: IssuerDocumentInputs,
+  ): Promise<provider.DiffResult> {
+    const { changed, replaces } = diffIssuerDocument(olds, news);
+    return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
+  }
+
+  async create(urn: string, inputs: IssuerDocumentInputs): Promise<provider.CreateResult> {
+    await this.write(urn, inputs);
+    return { id: issuerDocumentUrl(inputs), outs: inputs };
+  }
+
+  async update(
+    _id: string,
+    urn: string,
+    _olds: IssuerDocumentInputs,
+    news: IssuerDocumentInputs,
+  ): Promise<provider.UpdateResult> {
+    await this.write(urn, news);
+    return { outs: news };
+  }
+
+  async delete(_id: string, urn: string, props: IssuerDocumentInputs): Promise<void> {
+    const client = await this.client(props);
+    await this.untilAuthorized(urn, props, () => client.deleteIfExists());
+  }
+
+  /** The blob as it is: a refresh shows a document changed outside Pulumi, and the next up
+   * writes it back. A blob that is gone is gone from the state too. */
+  async read(id: string, urn: string, props: IssuerDocumentInputs): Promise<provider.ReadResult> {
+    const client = await this.client(props);
+    const exists = await this.untilAuthorized(urn, props, () => client.exists());
+    if (!exists) return {};
+    const properties = await client.getProperties();
+    const content = (await client.downloadToBuffer()).toString("utf8");
+    const outs: IssuerDocumentInputs = {
+      ...props,
+      content,
+      contentType: properties.contentType ?? "",
+      cacheControl: properties.cacheControl ?? "",
+    };
+    return { id, props: outs };
+  }
+
+  private async client(doc: IssuerDocumentInputs): Promise<BlockBlobClient> {
+    return new BlockBlobClient(issuerDocumentUrl(doc), await this.credential);
+  }
+
+  private async write(urn: string, doc: IssuerDocumentInputs) {
+    const body = Buffer.from(doc.content, "utf8");
+    const client = await this.client(doc);
+    return this.untilAuthorized(urn, doc, () =>
+      client.upload(body, body.length, {
+        blobHTTPHeaders: { blobContentType: doc.contentType, blobCacheControl: doc.cacheControl },
+      }),
+    );
+  }
+
+  /**
+   * Runs a data-plane call, again while Storage answers that the deployer may not (a new role
+   * assignment takes minutes to reach the account), with progress every so often, then a refusal
+   * naming the role and the account.
+   */
+  private async untilAuthorized<T>(urn: string, doc: IssuerDocumentInputs, call: () => Promise<T>) {
+    const start = Date.now();
+    let said = start;
+    for (;;) {
+      try {
+        return await call();
+      } catch (err) {
+        const code = err instanceof RestError ? err.code : undefined;
+        if (code === undefined || !NOT_YET.has(code)) throw err;
+        const waited = Date.now() - start;
+        if (waited >= this.wait.limitMs) {
+          throw new Error(
+            `${issuerDocumentUrl(doc)}: Storage still answers ${code} after ${Math.round(waited / 1000)} s: the deploying principal needs "Storage Blob Data Contributor" on the storage account ${doc.blobEndpoint} (the issuer grants it; check that the grant exists and that no deny assignment or network rule blocks the deployer)`,
+          );
+        }
+        if (Date.now() - said >= this.wait.progressEveryMs) {
+          said = Date.now();
+          this.progress(
+            urn,
+            `waiting for the Storage Blob Data Contributor role to reach the account (${Math.round(waited / 1000)} s; Azure takes up to 10 minutes)`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, this.wait.intervalMs));
+      }
+    }
+  }
+
+  private progress(urn: string, message: string): void {
+    if (!this.engine) return;
+    const req = new engproto.LogRequest();
+    req.setSeverity(engproto.LogSeverity.INFO);
+    req.setUrn(urn);
+    req.setMessage(message);
+    req.setEphemeral(true);
+    this.engine.log(req, () => undefined);
+  }
+}
