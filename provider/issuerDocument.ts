@@ -13,7 +13,7 @@ import type * as provider from "@pulumi/pulumi/provider";
 import * as engrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as engproto from "@pulumi/pulumi/proto/engine_pb";
 
-import { armCredential } from "../cli/doctor/arm";
+import { azureCredential } from "../components/shared/azureCredential";
 import {
   IssuerDocumentInputs,
   checkIssuerDocument,
@@ -43,8 +43,8 @@ export class IssuerDocuments {
 
   constructor(
     engineAddr: string | undefined,
-    // The chain the doctor signs in with: $AZURE_ACCESS_TOKEN, else DefaultAzureCredential.
-    private readonly credential: Promise<TokenCredential> = armCredential(),
+    // The chain every Azure SDK tool signs in with, as the doctor does.
+    private readonly credential: Promise<TokenCredential> = azureCredential(),
     private readonly wait: WaitPolicy = AZURE_RBAC_WAIT,
   ) {
     if (engineAddr) {

@@ -542,6 +542,47 @@ const STACK_CONFIG: [what: string, key: string, over: Record<string, string>, pa
 const TABLE: Record<string, Case[]> = {
   OidcIssuer: [
     [
+      "sharedKeyAccess that is not a boolean",
+      "sharedKeyAccess",
+      () => new OidcIssuer("x", { sharedKeyAccess: "no" as never }),
+      /"no".*true or false/,
+    ],
+    [
+      "a documentWriter while shared keys write the documents",
+      "documentWriter",
+      () =>
+        new OidcIssuer("x", {
+          documentWriter: {
+            principalId: "0f0e0d0c-0b0a-4909-8807-060504030201",
+            principalType: "User",
+          },
+        }),
+      /sharedKeyAccess: false/,
+    ],
+    [
+      "a documentWriter whose principalId is not an object id",
+      "documentWriter.principalId",
+      () =>
+        new OidcIssuer("x", {
+          sharedKeyAccess: false,
+          documentWriter: { principalId: "me@example.com", principalType: "User" },
+        }),
+      /"me@example.com"/,
+    ],
+    [
+      "a documentWriter of an unknown principal type",
+      "documentWriter.principalType",
+      () =>
+        new OidcIssuer("x", {
+          sharedKeyAccess: false,
+          documentWriter: {
+            principalId: "0f0e0d0c-0b0a-4909-8807-060504030201",
+            principalType: "App" as never,
+          },
+        }),
+      /"App".*ServicePrincipal/,
+    ],
+    [
       "an unknown hosting",
       "hosting",
       () => new OidcIssuer("x", { hosting: "ftp" as never }),

@@ -159,7 +159,11 @@ describe("reading an issuer's previous deployment", () => {
 
 /** Runs `build` with unhandled rejections caught (a refused issuer rejects its registration,
  * which the SDK reports as unhandled: the engine prints it and fails the up). */
-async function refusedRegistration(sim: SimulatedCloud, build: () => unknown): Promise<string[]> {
+async function refusedRegistration(
+  sim: SimulatedCloud,
+  build: () => unknown,
+  waitMs = 4000,
+): Promise<string[]> {
   const seen: string[] = [];
   const listeners = process.listeners("unhandledRejection");
   process.removeAllListeners("unhandledRejection");
@@ -169,7 +173,7 @@ async function refusedRegistration(sim: SimulatedCloud, build: () => unknown): P
     build();
     await settled(sim);
     // A failed read of the previous deployment is tried again before it refuses (keyGuard.ts).
-    for (let waited = 0; seen.length === 0 && waited < 4000; waited += 50) {
+    for (let waited = 0; seen.length === 0 && waited < waitMs; waited += 50) {
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
@@ -254,6 +258,37 @@ describe("OidcIssuer's key guard", () => {
       );
     });
   }
+
+  it("refuses shared keys off when the Azure sign-in cannot say who writes the documents, registering nothing", async () => {
+    // A service principal whose token service refuses connections: the chain finds no token
+    // (after the Azure SDK's retries, about 6 s).
+    const signIn = {
+      AZURE_TENANT_ID: "00000000-0000-4000-8000-000000000002",
+      AZURE_CLIENT_ID: "0f0e0d0c-0b0a-4909-8807-060504030201",
+      AZURE_CLIENT_SECRET: "s",
+      AZURE_AUTHORITY_HOST: "https://127.0.0.1:1",
+    };
+    const saved = Object.fromEntries(Object.keys(signIn).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, signIn);
+    try {
+      const errors = await refusedRegistration(
+        sim,
+        () => new OidcIssuer("oidc", { rsaBits: 2048, sharedKeyAccess: false }),
+        30_000,
+      );
+      assert.equal(errors.length, 1, `one error: ${errors.join(" | ")}`);
+      assert.match(
+        errors[0],
+        /^cannot tell who writes the issuer's documents: .*give OidcIssuer documentWriter \{ principalId, principalType \}$/,
+      );
+      assert.deepEqual(sim.resources, []);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
 
   it("refuses a brought private half given as a secret that is encrypted, registering nothing", async () => {
     const encrypted = crypto

@@ -9,6 +9,9 @@ import {
   keyId,
   serializeDocument,
 } from "../components";
+import { STORAGE_BLOB_DATA_CONTRIBUTOR } from "../components/issuer/documentWriter";
+import { ISSUER_DOCUMENT_TYPE } from "../components/issuer/issuerDocumentSpec";
+import { DOCUMENT_CACHE_CONTROL } from "../components/issuer/oidcIssuer";
 import { STORAGE_ACCOUNT_NAME } from "../components/issuer/storage";
 import { SIMULATED, plainStrings } from "../testing/simulator";
 import { fixture, isSecret, settled, simulator, valueOf } from "./helpers";
@@ -240,5 +243,63 @@ describe("OidcIssuer secrets", () => {
         );
       }
     }
+  });
+});
+
+describe("OidcIssuer (shared keys off: documents written with Entra auth)", () => {
+  const sim = simulator();
+  const writer = {
+    principalId: "0f0e0d0c-0b0a-4909-8807-060504030201",
+    principalType: "ServicePrincipal" as const,
+  };
+  let issuer: OidcIssuer;
+
+  before(async () => {
+    sim.reset();
+    issuer = new OidcIssuer("ent", {
+      rsaBits: 2048,
+      location: "westeurope",
+      sharedKeyAccess: false,
+      documentWriter: writer,
+    });
+    await valueOf(issuer.issuerUrl);
+    await settled(sim);
+  });
+
+  it("turns shared keys off on the account, and writes nothing with them", () => {
+    assert.equal(sim.one(T.account).inputs.allowSharedKeyAccess, false);
+    assert.equal(sim.one(T.account).inputs.allowBlobPublicAccess, false);
+    assert.equal(sim.resources.filter((r) => r.type === T.blob).length, 0);
+  });
+
+  it("grants the writer Storage Blob Data Contributor on the account alone", () => {
+    const grant = sim.one("azure-native:authorization:RoleAssignment");
+    const account = String(sim.one(T.account).outputs.id);
+    assert.equal(grant.name, "ent-document-writer");
+    assert.deepEqual(grant.inputs, {
+      principalId: writer.principalId,
+      principalType: "ServicePrincipal",
+      scope: account,
+      roleDefinitionId: `/subscriptions/${SIMULATED.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_CONTRIBUTOR}`,
+    });
+  });
+
+  it("writes both documents into $web, short-cached, after the grant", () => {
+    const grant = sim.one("azure-native:authorization:RoleAssignment");
+    const docs = sim.resources.filter((r) => r.type === ISSUER_DOCUMENT_TYPE);
+    assert.deepEqual(docs.map((d) => d.name).sort(), ["ent-discovery", "ent-jwks"]);
+    for (const d of docs) {
+      assert.equal(d.inputs.containerName, "$web");
+      assert.equal(d.inputs.contentType, "application/json");
+      assert.equal(d.inputs.cacheControl, DOCUMENT_CACHE_CONTROL);
+      const endpoints = sim.one(T.account).outputs.primaryEndpoints as Record<string, string>;
+      assert.equal(d.inputs.blobEndpoint, endpoints.blob);
+      assert.ok(d.dependencies.includes(grant.urn), `${d.name} waits for the grant`);
+    }
+  });
+
+  it("publishes the JWKS it outputs, byte for byte", async () => {
+    const jwks = sim.resources.find((r) => r.name === "ent-jwks")!;
+    assert.equal(jwks.inputs.content, await valueOf(issuer.jwks));
   });
 });

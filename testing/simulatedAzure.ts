@@ -15,6 +15,8 @@ export const SIMULATED_TYPES = new Set([
   "azure-native:storage:StorageAccountStaticWebsite",
   "azure-native:storage:BlobContainer",
   "azure-native:storage:Blob",
+  // The issuer's documents written with Entra auth by the package's own provider.
+  "azure-wi:index:IssuerDocument",
   "azure-native:managedidentity:UserAssignedIdentity",
   "azure-native:managedidentity:FederatedIdentityCredential",
   "azure-native:authorization:RoleAssignment",

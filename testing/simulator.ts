@@ -12,6 +12,11 @@ import * as crypto from "node:crypto";
 
 import * as pulumi from "@pulumi/pulumi";
 
+import {
+  ISSUER_DOCUMENT_TYPE,
+  IssuerDocumentInputs,
+  issuerDocumentUrl,
+} from "../components/issuer/issuerDocumentSpec";
 import { MadeObject, SIMULATED_TYPES, at, azureRefusal, madeBeside } from "./simulatedAzure";
 import { identityBindingIssuer } from "../components/identity/workloadIdentityNames";
 
@@ -264,6 +269,9 @@ const OUTPUTS: Record<string, (c: OutputContext) => Record<string, unknown>> = {
     const url = `https://${text(inputs.accountName)}.blob.core.windows.net/${text(inputs.containerName)}/${n}`;
     return { id: url, name: n, url };
   },
+  [ISSUER_DOCUMENT_TYPE]: ({ inputs }) => ({
+    id: issuerDocumentUrl(inputs as unknown as IssuerDocumentInputs),
+  }),
   "azure-native:managedidentity:UserAssignedIdentity": ({ inputs, rg, rgId, autoName }) => {
     const n = autoName(inputs.resourceName);
     return {

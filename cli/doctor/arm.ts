@@ -7,9 +7,12 @@
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ManagedServiceIdentityClient } from "@azure/arm-msi";
 import { PolicyClient } from "@azure/arm-policy";
-import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import type { TokenCredential } from "@azure/core-auth";
 
 import { parseIdentityResourceId } from "../../components/identity/workloadIdentityNames";
+import { armCredential, staticCredential } from "../../components/shared/azureCredential";
+
+export { armCredential };
 
 export const ARM_ENDPOINT = "https://management.azure.com";
 
@@ -55,40 +58,6 @@ export class ArmError extends Error {
   ) {
     super(message);
   }
-}
-
-/** The authority hosts MSAL knows; any other (a private cloud, the local cloud) skips its
- * instance discovery, which asks login.microsoftonline.com about the host. */
-const KNOWN_AUTHORITIES = [
-  "login.microsoftonline.com",
-  "login.chinacloudapi.cn",
-  "login.microsoftonline.us",
-  "login.microsoftonline.de",
-];
-
-/**
- * The user's Azure credential: $AZURE_ACCESS_TOKEN when set (a token got elsewhere), else
- * `DefaultAzureCredential`, which tries in turn the AZURE_* variables of a service principal,
- * workload identity (AZURE_FEDERATED_TOKEN_FILE), a managed identity, and the Azure CLI's
- * login, as every Azure SDK tool does.
- */
-export async function armCredential(
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<TokenCredential> {
-  if (env.AZURE_ACCESS_TOKEN) return staticCredential(env.AZURE_ACCESS_TOKEN);
-  const { DefaultAzureCredential } = await import("@azure/identity");
-  const host = env.AZURE_AUTHORITY_HOST ? new URL(env.AZURE_AUTHORITY_HOST).hostname : undefined;
-  return new DefaultAzureCredential({
-    disableInstanceDiscovery: host !== undefined && !KNOWN_AUTHORITIES.includes(host),
-  });
-}
-
-/** A token the caller already has, as a credential. */
-function staticCredential(token: string): TokenCredential {
-  return {
-    getToken: (): Promise<AccessToken> =>
-      Promise.resolve({ token, expiresOnTimestamp: Date.now() + 3_600_000 }),
-  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
 
@@ -11,6 +12,9 @@ import {
   jsonWebKeySet,
   serializeDocument,
 } from "./documents";
+import { roleDefinitionId } from "../identity/roles";
+import { DocumentWriter, STORAGE_BLOB_DATA_CONTRIBUTOR, signedInWriter } from "./documentWriter";
+import { IssuerDocument } from "./issuerDocument";
 import { jwksUri } from "./issuerUrl";
 import { KeyGuardError, KeyGuardOptions, guardIssuerKeys, withFixedMessage } from "./keyGuard";
 import { signingKeyResourceName } from "./keyLedger";
@@ -32,6 +36,16 @@ import {
 } from "./storage";
 
 const TYPE = "azure-wi:index:OidcIssuer";
+
+/** How long a reader may keep a document written with Entra auth before asking again. */
+export const DOCUMENT_CACHE_CONTROL = "public, max-age=300";
+
+/** Writes one document: its resource suffix, blob name and content. */
+type Upload = (
+  suffixName: string,
+  blobName: string,
+  content: pulumi.Output<string>,
+) => pulumi.CustomResource;
 
 /** What the key guard is told besides the keys: the caller's names for its fields, in messages. */
 export type KeyCheckOptions = Pick<KeyGuardOptions, "fields"> & { now?: Date };
@@ -110,7 +124,13 @@ export class OidcIssuer extends pulumi.ComponentResource {
     const cfg = resolveOidcIssuerArgs(args);
     // The guard, and a brought signing key given as a secret Output checked once its value is
     // known: both before anything of the issuer registers.
-    const rotation = Promise.all([keyGuard(name, cfg, opts, {}), checkedPrivateKey(cfg)])
+    // With shared keys off, who writes the documents, found before anything registers too: a
+    // deployer the credential chain cannot sign in is refused in one line, with nothing made.
+    const writer =
+      cfg.sharedKeyAccess || cfg.documentWriter
+        ? Promise.resolve(cfg.documentWriter)
+        : signedInWriter();
+    const rotation = Promise.all([keyGuard(name, cfg, opts, {}), checkedPrivateKey(cfg), writer])
       .then(([r]) => r)
       .catch((err: unknown) => {
         throw withFixedMessage(err);
@@ -134,25 +154,9 @@ export class OidcIssuer extends pulumi.ComponentResource {
 
     this.discoveryDocument = issuer.apply((i) => serializeDocument(discoveryDocument(i)));
     this.jwks = keys.jwks;
-    const upload = (suffixName: string, blobName: string, content: pulumi.Output<string>) =>
-      new storage.Blob(
-        `${name}-${suffixName}`,
-        {
-          accountName: account.name,
-          resourceGroupName,
-          containerName,
-          blobName,
-          type: "Block",
-          contentType: "application/json",
-          source: content.apply((c) => new pulumi.asset.StringAsset(c)),
-        },
-        // A changed document replaces the blob (pulumi-azure-native #3530). Its create is one
-        // Put Blob under the same name, which overwrites the old document in place, atomically
-        // for readers; deleting the replaced resource would then delete that same name, the new
-        // document. So a replaced blob is retained (dropped from state only): no moment without
-        // a JWKS during a rotation. The documents go with their container or account on destroy.
-        { parent: this, retainOnDelete: true },
-      );
+    const upload = cfg.sharedKeyAccess
+      ? this.sharedKeyUpload(name, account, resourceGroupName, containerName)
+      : this.entraUpload(name, writer as Promise<DocumentWriter>, account, containerName);
     const discoveryBlob = upload("discovery", DISCOVERY_PATH, this.discoveryDocument);
     const jwksBlob = upload("jwks", JWKS_PATH, this.jwks);
 
@@ -258,14 +262,81 @@ export class OidcIssuer extends pulumi.ComponentResource {
         minimumTlsVersion: "TLS1_2",
         // Only the public-container mode needs anonymous blob reads; a static website does not.
         allowBlobPublicAccess: cfg.hosting === "publicContainer",
-        // storage.Blob uploads with the account key (pulumi-azure-native #2015, #2948):
-        // disabling shared keys would break every document upload.
-        allowSharedKeyAccess: true,
+        // azure-native's storage.Blob uploads with the account key (pulumi-azure-native #2015,
+        // #2948); with shared keys off, the azure-wi provider writes the documents with Entra.
+        allowSharedKeyAccess: cfg.sharedKeyAccess,
         allowCrossTenantReplication: false,
         tags: args.tags,
       },
       { parent: this },
     );
+  }
+
+  /** The documents written by azure-native with the account key. */
+  private sharedKeyUpload(
+    name: string,
+    account: storage.StorageAccount,
+    resourceGroupName: pulumi.Output<string>,
+    containerName: pulumi.Output<string>,
+  ): Upload {
+    return (suffixName, blobName, content) =>
+      new storage.Blob(
+        `${name}-${suffixName}`,
+        {
+          accountName: account.name,
+          resourceGroupName,
+          containerName,
+          blobName,
+          type: "Block",
+          contentType: "application/json",
+          source: content.apply((c) => new pulumi.asset.StringAsset(c)),
+        },
+        // A changed document replaces the blob (pulumi-azure-native #3530). Its create is one
+        // Put Blob under the same name, which overwrites the old document in place, atomically
+        // for readers; deleting the replaced resource would then delete that same name, the new
+        // document. So a replaced blob is retained (dropped from state only): no moment without
+        // a JWKS during a rotation. The documents go with their container or account on destroy.
+        { parent: this, retainOnDelete: true },
+      );
+  }
+
+  /**
+   * The documents written with Entra auth by the azure-wi provider (an update in place, deleted
+   * on destroy), after the writer is granted Storage Blob Data Contributor on this account only.
+   */
+  private entraUpload(
+    name: string,
+    documentWriter: Promise<DocumentWriter>,
+    account: storage.StorageAccount,
+    containerName: pulumi.Output<string>,
+  ): Upload {
+    const writer = pulumi.output(documentWriter);
+    const grant = new authorization.RoleAssignment(
+      `${name}-document-writer`,
+      {
+        principalId: writer.principalId,
+        principalType: writer.principalType,
+        scope: account.id,
+        roleDefinitionId: account.id.apply((id) =>
+          roleDefinitionId({ guid: STORAGE_BLOB_DATA_CONTRIBUTOR }, id),
+        ),
+      },
+      { parent: this },
+    );
+    return (suffixName, blobName, content) =>
+      new IssuerDocument(
+        `${name}-${suffixName}`,
+        {
+          blobEndpoint: account.primaryEndpoints.blob,
+          containerName,
+          blobName,
+          content,
+          contentType: "application/json",
+          // Short, so that a verifier that cached a JWKS refetches soon after a rotation step.
+          cacheControl: DOCUMENT_CACHE_CONTROL,
+        },
+        { parent: this, dependsOn: [grant] },
+      );
   }
 
   /** The static website or the public container, and the issuer URL it serves under. */

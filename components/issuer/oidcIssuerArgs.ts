@@ -17,6 +17,7 @@ import {
   parseRsaPrivateKey,
   parseRsaPublicKey,
 } from "./keys";
+import { DocumentWriter, validateDocumentWriter } from "./documentWriter";
 import { INITIAL_KEY, PlannedKey, validateKeyName } from "./signingKeys";
 import {
   DEFAULT_ACCOUNT_PREFIX,
@@ -54,6 +55,16 @@ interface OidcIssuerBaseArgs {
   /** For one up, when the previous deployment's key ledger cannot be read: start a new ledger
    * from the declared keys. Refused when the ledger reads fine, so it cannot stay on. */
   resetKeyLedger?: boolean;
+  /**
+   * `false`: the storage account refuses shared keys (as Azure Policy's "Storage accounts should
+   * prevent shared key access" demands). The documents are then written with Entra auth by the
+   * azure-wi provider plugin, as the deployer, whom the issuer grants "Storage Blob Data
+   * Contributor" on the account only. Default `true`: azure-native writes them with the account key.
+   */
+  sharedKeyAccess?: boolean;
+  /** With `sharedKeyAccess: false`, who writes the documents when not the principal the Azure
+   * SDK's default credential chain signs in as (its token's oid). */
+  documentWriter?: DocumentWriter;
 }
 
 /** The component generates the signing key (`@pulumi/tls`, kept in state as a secret). */
@@ -138,6 +149,9 @@ export interface ResolvedOidcIssuerArgs {
   signingPrivateKeyPem: pulumi.Input<string> | undefined;
   allowEarlyKeyRetirement: boolean;
   resetKeyLedger: boolean;
+  sharedKeyAccess: boolean;
+  /** Given, or undefined: the signed-in principal's, found during the deployment. */
+  documentWriter: DocumentWriter | undefined;
 }
 
 type ResolvedKeys = Pick<
@@ -175,6 +189,8 @@ const ISSUER_ARGS = [
   "signingPrivateKeyPem",
   "hosting",
   "containerName",
+  "sharedKeyAccess",
+  "documentWriter",
 ];
 
 export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerArgs {
@@ -211,6 +227,27 @@ export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerA
       "allowEarlyKeyRetirement",
     ),
     resetKeyLedger: optionalBoolean(args.resetKeyLedger, "resetKeyLedger"),
+    ...documentWriting(args),
+  };
+}
+
+/** `sharedKeyAccess` (default true), and `documentWriter` only beside `false`. */
+function documentWriting(
+  args: OidcIssuerArgs,
+): Pick<ResolvedOidcIssuerArgs, "sharedKeyAccess" | "documentWriter"> {
+  const sharedKeyAccess =
+    args.sharedKeyAccess === undefined || optionalBoolean(args.sharedKeyAccess, "sharedKeyAccess");
+  if (args.documentWriter === undefined) return { sharedKeyAccess, documentWriter: undefined };
+  if (sharedKeyAccess) {
+    throw new InvalidArgumentError(
+      "documentWriter",
+      describeValue(args.documentWriter),
+      "only used with sharedKeyAccess: false (with shared keys, the account key writes the documents)",
+    );
+  }
+  return {
+    sharedKeyAccess,
+    documentWriter: validateDocumentWriter(args.documentWriter, "documentWriter"),
   };
 }
 

@@ -12,6 +12,9 @@ import { ClientSecretCredential } from "@azure/identity";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { Stack } from "@pulumi/pulumi/automation";
 
+import { httpsRequest } from "../../cli/doctor/https";
+import { OidcIssuer, OidcIssuerArgs } from "../../components/issuer";
+import { STORAGE_BLOB_DATA_CONTRIBUTOR } from "../../components/issuer/documentWriter";
 import { IssuerDocument } from "../../components/issuer/issuerDocument";
 import {
   ISSUER_DOCUMENT_TYPE,
@@ -176,5 +179,124 @@ describe("the issuer documents' writer through the real engine (an inline progra
     await stack.destroy();
     const blob = owner.getContainerClient("$web").getBlockBlobClient("openid/v1/jwks");
     assert.equal(await blob.exists(), false);
+  });
+});
+
+describe("OidcIssuer with sharedKeyAccess: false, through the real engine", function () {
+  let cloud: LiveCloud;
+  let stack: Stack;
+  let args: OidcIssuerArgs = { location: "westeurope", sharedKeyAccess: false };
+  let signedIn: Record<string, string> = {};
+  const saved: Record<string, string | undefined> = {};
+
+  const program = () => {
+    const issuer = new OidcIssuer("oidc", args);
+    return Promise.resolve({
+      issuerUrl: issuer.issuerUrl,
+      jwks: issuer.jwks,
+      discovery: issuer.discoveryDocument,
+      account: issuer.storageAccountName,
+    });
+  };
+  const outputs = async () =>
+    Object.fromEntries(
+      Object.entries(await stack.outputs()).map(([k, v]) => [k, String(v.value)]),
+    ) as Record<string, string>;
+  const served = async (issuer: string, doc: string) => {
+    const res = await httpsRequest(`${issuer}${doc}`, { ca: fs.readFileSync(cloud.caFile) });
+    return { status: res.status, body: res.body };
+  };
+
+  before(async function () {
+    cloud = await LiveCloud.create();
+    await cloud.serve();
+    stack = await cloud.stack("dev", cloud.checkout("issuer"), program);
+    // The program runs in this process (an inline program): signed in as the plugin is, as a
+    // program started by `pulumi up` inherits the CLI's environment.
+    signedIn = cloud.servicePrincipalEnv();
+    for (const [k, v] of Object.entries(signedIn)) {
+      saved[k] = process.env[k];
+      process.env[k] = v;
+    }
+    Object.assign(stack.workspace.envVars, {
+      ...signedIn,
+      PATH: `${path.join(ROOT, "bin")}:${stack.workspace.envVars.PATH}`,
+      NODE_EXTRA_CA_CERTS: cloud.caFile,
+    });
+  });
+  after(async () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await cloud?.shutdown();
+  });
+
+  it("an account without shared keys, the writer granted on it alone, the documents served", async () => {
+    await up(stack, "first up");
+    const out = await outputs();
+    const ofType = (t: string) =>
+      cloud.objects("azure").filter((o) => o.type === `azure-native:${t}`);
+    const [account] = ofType("storage:StorageAccount");
+    assert.ok(account.key.endsWith(`/${out.account}`), account.key);
+    assert.equal(account.state.allowSharedKeyAccess, false);
+    assert.equal(account.state.allowBlobPublicAccess, false);
+    const grants = ofType("authorization:RoleAssignment").map((o) => o.state);
+    assert.deepEqual(
+      grants.map((g) => [g.principalId, g.principalType, g.scope, g.roleDefinitionId]),
+      [
+        [
+          cloud.app.clientId,
+          "ServicePrincipal",
+          account.key,
+          `${account.key.split("/resourceGroups/")[0]}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_CONTRIBUTOR}`,
+        ],
+      ],
+    );
+    assert.deepEqual(ofType("storage:Blob"), [], "nothing written with the account key");
+    assert.deepEqual(await served(out.issuerUrl, ".well-known/openid-configuration"), {
+      status: 200,
+      body: out.discovery,
+    });
+    assert.deepEqual(await served(out.issuerUrl, "openid/v1/jwks"), {
+      status: 200,
+      body: out.jwks,
+    });
+  });
+
+  it("a new key published: the JWKS updated in place, a reader never missing it", async () => {
+    args = {
+      location: "westeurope",
+      sharedKeyAccess: false,
+      keys: [{ name: "initial" }, { name: "next", rsaBits: 2048 }],
+      signingKeyName: "initial",
+    };
+    assert.deepEqual(await plannedSteps(stack, ISSUER_DOCUMENT_TYPE), [
+      `update urn:pulumi:dev::azure-workload-identity::azure-wi:index:OidcIssuer$${ISSUER_DOCUMENT_TYPE}::oidc-jwks`,
+    ]);
+    const { issuerUrl } = await outputs();
+    let reads = 0;
+    const misses: string[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const res = await served(issuerUrl, "openid/v1/jwks");
+        reads++;
+        if (res.status !== 200) misses.push(`${res.status} ${res.body.slice(0, 80)}`);
+      }
+    })();
+    await up(stack, "publish a key", false);
+    polling = false;
+    await poller;
+    assert.deepEqual(misses, [], `${misses.length} of ${reads} reads missed the JWKS`);
+    const out = await outputs();
+    assert.equal(out.issuerUrl, issuerUrl);
+    assert.equal(JSON.parse(out.jwks).keys.length, 2);
+    assert.deepEqual(await served(issuerUrl, "openid/v1/jwks"), { status: 200, body: out.jwks });
+  });
+
+  it("destroy leaves nothing", async () => {
+    await stack.destroy();
+    assert.deepEqual(cloud.objects("azure"), []);
   });
 });

@@ -1,0 +1,90 @@
+/**
+ * Who writes the issuer's documents when the account refuses shared keys: a principal granted
+ * "Storage Blob Data Contributor" on the account. By default the one the Azure SDK's default
+ * chain signs in as, which is also the one the azure-wi provider writes as.
+ */
+import { InvalidArgumentError, describeValue, requireOneOf } from "../shared/errors";
+import { azureCredential } from "../shared/azureCredential";
+
+export const PRINCIPAL_TYPES = ["User", "ServicePrincipal", "Group"] as const;
+
+/** A principal as a role assignment names it. */
+export interface DocumentWriter {
+  /** Its object id in Entra. */
+  principalId: string;
+  principalType: (typeof PRINCIPAL_TYPES)[number];
+}
+
+/** The role the writer needs on the account, and no more. */
+export const STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+const STORAGE_SCOPE = "https://storage.azure.com/.default";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A caller's documentWriter, checked. */
+export function validateDocumentWriter(value: unknown, field: string): DocumentWriter {
+  const given = (value ?? {}) as Record<string, unknown>;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError(
+      field,
+      describeValue(value),
+      "expected { principalId, principalType }",
+    );
+  }
+  if (typeof given.principalId !== "string" || !UUID.test(given.principalId)) {
+    throw new InvalidArgumentError(
+      `${field}.principalId`,
+      describeValue(given.principalId),
+      "expected the principal's object id (a GUID)",
+    );
+  }
+  const principalType = requireOneOf(
+    given.principalType,
+    `${field}.principalType`,
+    PRINCIPAL_TYPES,
+  );
+  return { principalId: given.principalId, principalType };
+}
+
+/**
+ * The principal an Entra access token was issued to: its `oid`, and `idtyp` "app" for an
+ * application (a service principal or managed identity), else a user.
+ */
+export function principalOfToken(token: string): DocumentWriter {
+  let claims: Record<string, unknown> = {};
+  try {
+    claims = JSON.parse(
+      Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"),
+    ) as Record<string, unknown>;
+  } catch {
+    // fall through to the refusal below
+  }
+  if (typeof claims.oid !== "string" || !UUID.test(claims.oid)) {
+    throw new Error(
+      "the Azure credential's token names no principal (oid): give OidcIssuer documentWriter { principalId, principalType }",
+    );
+  }
+  return {
+    principalId: claims.oid,
+    principalType: claims.idtyp === "app" ? "ServicePrincipal" : "User",
+  };
+}
+
+/** The principal the Azure SDK's default chain signs in as, for Storage. */
+export async function signedInWriter(): Promise<DocumentWriter> {
+  const credential = await azureCredential();
+  let token: string;
+  try {
+    const got = await credential.getToken(STORAGE_SCOPE);
+    if (!got) throw new Error("no token");
+    token = got.token;
+  } catch (err) {
+    throw new Error(
+      `cannot tell who writes the issuer's documents: the Azure SDK's default credential chain found no sign-in (${firstLine(err)}); sign in (az login, or the AZURE_* variables), or give OidcIssuer documentWriter { principalId, principalType }`,
+    );
+  }
+  return principalOfToken(token);
+}
+
+function firstLine(err: unknown): string {
+  return String(err instanceof Error ? err.message : err).split("\n")[0];
+}

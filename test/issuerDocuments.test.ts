@@ -1,0 +1,98 @@
+import * as assert from "node:assert/strict";
+
+import { principalOfToken } from "../components/issuer/documentWriter";
+import {
+  IssuerDocumentInputs,
+  checkIssuerDocument,
+  diffIssuerDocument,
+  issuerDocumentUrl,
+} from "../components/issuer/issuerDocumentSpec";
+
+const DOC: IssuerDocumentInputs = {
+  blobEndpoint: "https://oidcabc12345.blob.core.windows.net/",
+  containerName: "$web",
+  blobName: "openid/v1/jwks",
+  content: '{"keys":[]}',
+  contentType: "application/json",
+  cacheControl: "public, max-age=300",
+};
+
+const token = (claims: Record<string, unknown>) =>
+  `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.sig`;
+
+describe("the issuer documents' rules", () => {
+  it("addresses a document by its blob URL, $web as Azure writes it", () => {
+    assert.equal(
+      issuerDocumentUrl(DOC),
+      "https://oidcabc12345.blob.core.windows.net/$web/openid/v1/jwks",
+    );
+    assert.equal(
+      issuerDocumentUrl({
+        ...DOC,
+        containerName: "oidc",
+        blobName: ".well-known/openid-configuration",
+      }),
+      "https://oidcabc12345.blob.core.windows.net/oidc/.well-known/openid-configuration",
+    );
+  });
+
+  it("takes an emulator's path-style endpoint", () => {
+    assert.deepEqual(
+      checkIssuerDocument({ ...DOC, blobEndpoint: "https://127.0.0.1:10000/acct/" }),
+      [],
+    );
+  });
+
+  it("refuses what is not a blob endpoint, container or blob name, naming the field", () => {
+    assert.deepEqual(
+      checkIssuerDocument({
+        ...DOC,
+        blobEndpoint: "http://x/",
+        containerName: "Web",
+        blobName: "/a",
+      }).map((f) => f.split(":")[0]),
+      ["blobEndpoint", "containerName", "blobName"],
+    );
+    assert.match(
+      checkIssuerDocument({ ...DOC, content: 3 })[0],
+      /^content: must be a string, got 3$/,
+    );
+  });
+
+  it("overwrites in place for a new document, and writes elsewhere only for a new place", () => {
+    assert.deepEqual(diffIssuerDocument(DOC, { ...DOC, content: "{}" }), {
+      changed: ["content"],
+      replaces: [],
+    });
+    assert.deepEqual(diffIssuerDocument(DOC, { ...DOC, cacheControl: "no-cache" }).replaces, []);
+    assert.deepEqual(diffIssuerDocument(DOC, { ...DOC, containerName: "oidc" }).replaces, [
+      "containerName",
+    ]);
+    assert.deepEqual(diffIssuerDocument(DOC, DOC), { changed: [], replaces: [] });
+  });
+});
+
+describe("who writes the documents, from the credential's token", () => {
+  const oid = "0f0e0d0c-0b0a-4909-8807-060504030201";
+
+  it("an application's token: a service principal", () => {
+    assert.deepEqual(principalOfToken(token({ oid, idtyp: "app" })), {
+      principalId: oid,
+      principalType: "ServicePrincipal",
+    });
+  });
+
+  it("a user's token: a user", () => {
+    assert.deepEqual(principalOfToken(token({ oid, idtyp: "user" })), {
+      principalId: oid,
+      principalType: "User",
+    });
+    assert.equal(principalOfToken(token({ oid })).principalType, "User");
+  });
+
+  it("a token without an object id, or not a token: refused, saying what to give instead", () => {
+    for (const t of [token({ sub: "x" }), "not a token"]) {
+      assert.throws(() => principalOfToken(t), /names no principal \(oid\).*documentWriter/);
+    }
+  });
+});
