@@ -291,7 +291,7 @@ describe("OidcIssuer with sharedKeyAccess: false, through the real engine", func
     assert.deepEqual(misses, [], `${misses.length} of ${reads} reads missed the JWKS`);
     const out = await outputs();
     assert.equal(out.issuerUrl, issuerUrl);
-    assert.equal(JSON.parse(out.jwks).keys.length, 2);
+    assert.equal((JSON.parse(out.jwks) as { keys: unknown[] }).keys.length, 2);
     assert.deepEqual(await served(issuerUrl, "openid/v1/jwks"), { status: 200, body: out.jwks });
   });
 
