@@ -32,6 +32,9 @@ import (
 
 // storageEndpoint is an account's endpoint for a service, as Azure reports it.
 func storageEndpoint(account, service string) string {
+	if front, ok := blobFrontEndpoint(account); ok && service == "blob" {
+		return front
+	}
 	if az := azuriteFromEnv(); az != nil && service == "blob" {
 		return az.blobEndpoint(account)
 	}
@@ -81,7 +84,22 @@ func serveMain(args []string) int {
 	mux.Handle("/common/", entra)
 	mux.Handle("/organizations/", entra)
 	az := azuriteFromEnv()
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { serveWebsite(azure, az, w, r) })
+	var front *blobFront
+	if az != nil {
+		if front, err = newBlobFront(azure, arm.entraKey, az); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// ACCOUNT-web/... is a static website; ACCOUNT/... the account's blob endpoint.
+		site, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		if front != nil && site != "" && !strings.HasSuffix(site, "-web") {
+			front.ServeHTTP(w, r)
+			return
+		}
+		serveWebsite(azure, az, w, r)
+	})
 	// Resource Manager takes `//subscriptions/...` as Azure SDKs send a scope's list (the scope's
 	// own leading slash after the path's); Go's mux would redirect, and a redirect drops the
 	// bearer token.

@@ -35,6 +35,23 @@ export const AZURE_RBAC_WAIT: WaitPolicy = {
   progressEveryMs: 30_000,
 };
 
+/** The wait, with $AZURE_WI_RBAC_WAIT_SECONDS as its limit when set (1 to 3600). */
+export function waitPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): WaitPolicy {
+  const given = env.AZURE_WI_RBAC_WAIT_SECONDS;
+  if (given === undefined || given === "") return AZURE_RBAC_WAIT;
+  const seconds = Number(given);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+    throw new Error(
+      `AZURE_WI_RBAC_WAIT_SECONDS: ${JSON.stringify(given)} is not valid; expected a whole number of seconds from 1 to 3600`,
+    );
+  }
+  return {
+    limitMs: seconds * 1000,
+    intervalMs: Math.min(AZURE_RBAC_WAIT.intervalMs, seconds * 250),
+    progressEveryMs: AZURE_RBAC_WAIT.progressEveryMs,
+  };
+}
+
 /** Storage's answers while the deployer's data role has not reached the account yet. */
 const NOT_YET = new Set(["AuthorizationPermissionMismatch", "AuthorizationFailure"]);
 
@@ -45,7 +62,7 @@ export class IssuerDocuments {
     engineAddr: string | undefined,
     // The chain every Azure SDK tool signs in with, as the doctor does.
     private readonly credential: Promise<TokenCredential> = azureCredential(),
-    private readonly wait: WaitPolicy = AZURE_RBAC_WAIT,
+    private readonly wait: () => WaitPolicy = () => waitPolicyFromEnv(),
   ) {
     if (engineAddr) {
       this.engine = new engrpc.EngineClient(engineAddr, grpc.credentials.createInsecure());
@@ -133,6 +150,7 @@ export class IssuerDocuments {
    * naming the role and the account.
    */
   private async untilAuthorized<T>(urn: string, doc: IssuerDocumentInputs, call: () => Promise<T>) {
+    const wait = this.wait(); // a bad $AZURE_WI_RBAC_WAIT_SECONDS fails the write, in one line
     const start = Date.now();
     let said = start;
     for (;;) {
@@ -142,19 +160,19 @@ export class IssuerDocuments {
         const code = err instanceof RestError ? err.code : undefined;
         if (code === undefined || !NOT_YET.has(code)) throw err;
         const waited = Date.now() - start;
-        if (waited >= this.wait.limitMs) {
+        if (waited >= wait.limitMs) {
           throw new Error(
-            `${issuerDocumentUrl(doc)}: Storage still answers ${code} after ${Math.round(waited / 1000)} s: the deploying principal needs "Storage Blob Data Contributor" on the storage account ${doc.blobEndpoint} (the issuer grants it; check that the grant exists and that no deny assignment or network rule blocks the deployer)`,
+            `${issuerDocumentUrl(doc)}: Storage still answers ${code} after ${Math.round(waited / 1000)} s: the principal the Azure SDK signs in as needs "Storage Blob Data Contributor" on the storage account (the issuer grants it to that principal, or to documentWriter); check that the grant exists and no deny assignment or network rule blocks it, or wait longer with AZURE_WI_RBAC_WAIT_SECONDS`,
           );
         }
-        if (Date.now() - said >= this.wait.progressEveryMs) {
+        if (Date.now() - said >= wait.progressEveryMs) {
           said = Date.now();
           this.progress(
             urn,
             `waiting for the Storage Blob Data Contributor role to reach the account (${Math.round(waited / 1000)} s; Azure takes up to 10 minutes)`,
           );
         }
-        await new Promise((resolve) => setTimeout(resolve, this.wait.intervalMs));
+        await new Promise((resolve) => setTimeout(resolve, wait.intervalMs));
       }
     }
   }

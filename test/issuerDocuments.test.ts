@@ -7,6 +7,7 @@ import {
   diffIssuerDocument,
   issuerDocumentUrl,
 } from "../components/issuer/issuerDocumentSpec";
+import { waitPolicyFromEnv } from "../provider/issuerDocument";
 
 const DOC: IssuerDocumentInputs = {
   blobEndpoint: "https://oidcabc12345.blob.core.windows.net/",
@@ -93,6 +94,26 @@ describe("who writes the documents, from the credential's token", () => {
   it("a token without an object id, or not a token: refused, saying what to give instead", () => {
     for (const t of [token({ sub: "x" }), "not a token"]) {
       assert.throws(() => principalOfToken(t), /names no principal \(oid\).*documentWriter/);
+    }
+  });
+});
+
+describe("how long a write waits for its data role", () => {
+  it("ten minutes, or AZURE_WI_RBAC_WAIT_SECONDS", () => {
+    assert.equal(waitPolicyFromEnv({}).limitMs, 600_000);
+    assert.deepEqual(waitPolicyFromEnv({ AZURE_WI_RBAC_WAIT_SECONDS: "4" }), {
+      limitMs: 4000,
+      intervalMs: 1000,
+      progressEveryMs: 30_000,
+    });
+  });
+
+  it("refuses a value that is not a whole number of seconds, naming the variable", () => {
+    for (const bad of ["0", "1.5", "ten", "3601"]) {
+      assert.throws(
+        () => waitPolicyFromEnv({ AZURE_WI_RBAC_WAIT_SECONDS: bad }),
+        new RegExp(`^Error: AZURE_WI_RBAC_WAIT_SECONDS: "${bad.replace(".", "\\.")}" is not valid`),
+      );
     }
   });
 });

@@ -295,6 +295,38 @@ describe("OidcIssuer with sharedKeyAccess: false, through the real engine", func
     assert.deepEqual(await served(issuerUrl, "openid/v1/jwks"), { status: 200, body: out.jwks });
   });
 
+  it("a grant that never reaches the data plane: the write waits, then fails naming the role", async () => {
+    const knobs = cloud.armKnobs;
+    cloud.armKnobs = { ...knobs, LOCALCLOUD_DATA_RBAC_MS: "3600000" };
+    await cloud.stopStorage();
+    await cloud.serve();
+    stack.workspace.envVars.AZURE_WI_RBAC_WAIT_SECONDS = "4";
+    args = {
+      location: "westeurope",
+      sharedKeyAccess: false,
+      keys: [
+        { name: "initial" },
+        { name: "next", rsaBits: 2048 },
+        { name: "third", rsaBits: 2048 },
+      ],
+      signingKeyName: "initial",
+    };
+    try {
+      const started = Date.now();
+      await assert.rejects(stack.up(), (err: Error) =>
+        /openid\/v1\/jwks: Storage still answers AuthorizationPermissionMismatch after [45] s: .*"Storage Blob Data Contributor" on the storage account/.test(
+          err.message,
+        ),
+      );
+      assert.ok(Date.now() - started >= 4000, "it waited before it failed");
+    } finally {
+      delete stack.workspace.envVars.AZURE_WI_RBAC_WAIT_SECONDS;
+      cloud.armKnobs = knobs;
+      await cloud.stopStorage();
+      await cloud.serve();
+    }
+  });
+
   it("destroy leaves nothing", async () => {
     await stack.destroy();
     assert.deepEqual(cloud.objects("azure"), []);
