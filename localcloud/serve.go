@@ -17,8 +17,9 @@ import (
 // The local cloud over HTTPS: what the doctor and the tests read as a user's tools would read
 // Azure. With $LOCALCLOUD_STORAGE_ENDPOINT set (https://127.0.0.1:PORT), storage accounts get
 // path-style endpoints under it (https://127.0.0.1:PORT/ACCOUNT-web/ for the static website;
-// with $LOCALCLOUD_AZURITE, the blob endpoint is Azurite's, azurite.go), and `localcloud serve`
-// answers there: static websites, read from Azurite, to anonymous readers while enabled, and the
+// with $LOCALCLOUD_AZURITE, https://127.0.0.1:PORT/ACCOUNT/ for the blob endpoint, fronting
+// Azurite: blobfront.go), and `localcloud serve` answers there: the blob endpoint, static
+// websites, read from Azurite, to anonymous readers while enabled, and the
 // Resource Manager reads the doctor makes (an identity, its federated credentials, role
 // assignments by principal) to a caller with an access token of the local Entra (entra.go), a
 // page at a time, and the token service itself.
@@ -133,8 +134,9 @@ func storageError(w http.ResponseWriter, status int, code, message string) {
 
 // serveWebsite answers an anonymous read of a static website as Azure's web endpoint does: the
 // account's $web container, read from the data plane (Azurite) with the account key, served to
-// anyone while the website is enabled. Reads of blob endpoints go to Azurite itself, which lets
-// anonymous readers in where the container's access (azurite.go) allows.
+// anyone while the website is enabled. The blob endpoint's requests go through the front
+// (blobfront.go) to Azurite, which lets anonymous readers in where the container's access
+// (azurite.go) allows.
 func serveWebsite(azure *store, az *azurite, w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		storageError(w, http.StatusForbidden, "AuthenticationFailed", "Server failed to authenticate the request.")

@@ -12,6 +12,7 @@ export const PRINCIPAL_TYPES = ["User", "ServicePrincipal", "Group"] as const;
 export interface DocumentWriter {
   /** Its object id in Entra. */
   principalId: string;
+  /** `User`, `ServicePrincipal` (an application or managed identity) or `Group`. */
   principalType: (typeof PRINCIPAL_TYPES)[number];
 }
 

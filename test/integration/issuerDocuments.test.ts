@@ -210,7 +210,14 @@ describe("OidcIssuer with sharedKeyAccess: false, through the real engine", func
   before(async function () {
     cloud = await LiveCloud.create();
     await cloud.serve();
-    stack = await cloud.stack("dev", cloud.checkout("issuer"), program);
+    // The provider plugin as docs/components.md tells a TypeScript program to find it: a
+    // `plugins` entry in Pulumi.yaml naming the package's bin/ (here this checkout's, built).
+    const checkout = cloud.checkout("issuer");
+    fs.appendFileSync(
+      path.join(checkout, "Pulumi.yaml"),
+      `plugins:\n  providers:\n    - name: azure-wi\n      path: ${path.join(ROOT, "bin")}\n`,
+    );
+    stack = await cloud.stack("dev", checkout, program);
     // The program runs in this process (an inline program): signed in as the plugin is, as a
     // program started by `pulumi up` inherits the CLI's environment.
     signedIn = cloud.servicePrincipalEnv();
@@ -220,7 +227,6 @@ describe("OidcIssuer with sharedKeyAccess: false, through the real engine", func
     }
     Object.assign(stack.workspace.envVars, {
       ...signedIn,
-      PATH: `${path.join(ROOT, "bin")}:${stack.workspace.envVars.PATH}`,
       NODE_EXTRA_CA_CERTS: cloud.caFile,
     });
   });
