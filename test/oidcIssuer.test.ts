@@ -295,6 +295,8 @@ describe("OidcIssuer (shared keys off: documents written with Entra auth)", () =
       const endpoints = sim.one(T.account).outputs.primaryEndpoints as Record<string, string>;
       assert.equal(d.inputs.blobEndpoint, endpoints.blob);
       assert.ok(d.dependencies.includes(grant.urn), `${d.name} waits for the grant`);
+      // Moving between writers, the removed resource must not delete what the new one wrote.
+      assert.equal(d.options.retainOnDelete, true);
     }
   });
 

@@ -301,8 +301,8 @@ export class OidcIssuer extends pulumi.ComponentResource {
   }
 
   /**
-   * The documents written with Entra auth by the azure-wi provider (an update in place, deleted
-   * on destroy), after the writer is granted Storage Blob Data Contributor on this account only.
+   * The documents written with Entra auth by the azure-wi provider (a new document is an update
+   * in place), after the writer is granted Storage Blob Data Contributor on this account only.
    */
   private entraUpload(
     name: string,
@@ -335,7 +335,10 @@ export class OidcIssuer extends pulumi.ComponentResource {
           // Short, so that a verifier that cached a JWKS refetches soon after a rotation step.
           cacheControl: DOCUMENT_CACHE_CONTROL,
         },
-        { parent: this, dependsOn: [grant] },
+        // Retained on delete, as the azure-native blobs are: both writers write the same two
+        // names, so a stack moving from one to the other must not have the removed resource
+        // delete what the new one just wrote. The documents go with their account on destroy.
+        { parent: this, dependsOn: [grant], retainOnDelete: true },
       );
   }
 

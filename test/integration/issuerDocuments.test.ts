@@ -10,6 +10,7 @@ import * as path from "node:path";
 
 import { ClientSecretCredential } from "@azure/identity";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { Stack } from "@pulumi/pulumi/automation";
 
 import { httpsRequest } from "../../cli/doctor/https";
@@ -337,4 +338,109 @@ describe("OidcIssuer with sharedKeyAccess: false, through the real engine", func
     await stack.destroy();
     assert.deepEqual(cloud.objects("azure"), []);
   });
+});
+
+describe("OidcIssuer moving between shared keys and Entra writes, through the real engine", function () {
+  let cloud: LiveCloud;
+  let stack: Stack;
+  let sharedKeyAccess = true;
+  const saved: Record<string, string | undefined> = {};
+
+  // The issuer, and an identity trusting it: the credential must not change when the writer does.
+  const program = () => {
+    const issuer = new OidcIssuer("oidc", {
+      location: "westeurope",
+      rsaBits: 2048,
+      sharedKeyAccess,
+    });
+    const identity = new managedidentity.UserAssignedIdentity("id", {
+      resourceGroupName: issuer.resourceGroupName,
+      location: "westeurope",
+    });
+    new managedidentity.FederatedIdentityCredential("fic", {
+      resourceName: identity.name,
+      resourceGroupName: issuer.resourceGroupName,
+      federatedIdentityCredentialResourceName: "apps-reader",
+      issuer: issuer.issuerUrl,
+      subject: "system:serviceaccount:apps:reader",
+      audiences: ["api://AzureADTokenExchange"],
+    });
+    return Promise.resolve({ issuerUrl: issuer.issuerUrl, jwks: issuer.jwks });
+  };
+  const outputs = async () => {
+    const out = await stack.outputs();
+    return { issuerUrl: String(out.issuerUrl.value), jwks: String(out.jwks.value) };
+  };
+  /** An up with a reader polling the JWKS as Entra fetches it: every read a 200. */
+  const upWhilePolling = async (what: string) => {
+    const { issuerUrl } = await outputs();
+    const ca = fs.readFileSync(cloud.caFile);
+    let reads = 0;
+    const misses: string[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const res = await httpsRequest(`${issuerUrl}openid/v1/jwks`, { ca });
+        reads++;
+        if (res.status !== 200) misses.push(`${res.status} ${res.body.slice(0, 80)}`);
+      }
+    })();
+    await up(stack, what);
+    polling = false;
+    await poller;
+    assert.deepEqual(misses, [], `${what}: ${misses.length} of ${reads} reads missed the JWKS`);
+  };
+
+  before(async function () {
+    cloud = await LiveCloud.create();
+    await cloud.serve();
+    const checkout = cloud.checkout("moving");
+    fs.appendFileSync(
+      path.join(checkout, "Pulumi.yaml"),
+      `plugins:\n  providers:\n    - name: azure-wi\n      path: ${path.join(ROOT, "bin")}\n`,
+    );
+    stack = await cloud.stack("dev", checkout, program);
+    const signedIn = cloud.servicePrincipalEnv();
+    for (const [k, v] of Object.entries(signedIn)) {
+      saved[k] = process.env[k];
+      process.env[k] = v;
+    }
+    Object.assign(stack.workspace.envVars, { ...signedIn, NODE_EXTRA_CA_CERTS: cloud.caFile });
+    await up(stack, "with shared keys");
+  });
+  after(async () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await cloud?.shutdown();
+  });
+
+  for (const [to, label] of [
+    [false, "to Entra writes"],
+    [true, "back to shared keys"],
+  ] as const) {
+    it(`moves ${label}: the issuer URL, the JWKS and the credential unchanged, no read missed`, async () => {
+      const before = await outputs();
+      const fic = () =>
+        cloud.objects("azure").filter((o) => o.type.endsWith("FederatedIdentityCredential"));
+      const ficBefore = fic();
+      sharedKeyAccess = to;
+      assert.deepEqual(
+        await plannedSteps(stack, "azure-native:managedidentity:FederatedIdentityCredential"),
+        [],
+      );
+      await upWhilePolling(label);
+      assert.deepEqual(await outputs(), before);
+      assert.deepEqual(fic(), ficBefore);
+      const [account] = cloud
+        .objects("azure")
+        .filter((o) => o.type === "azure-native:storage:StorageAccount");
+      assert.equal(account.state.allowSharedKeyAccess, to);
+      const res = await httpsRequest(`${before.issuerUrl}openid/v1/jwks`, {
+        ca: fs.readFileSync(cloud.caFile),
+      });
+      assert.deepEqual({ status: res.status, body: res.body }, { status: 200, body: before.jwks });
+    });
+  }
 });
