@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { ClientSecretCredential } from "@azure/identity";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import { Stack } from "@pulumi/pulumi/automation";
+import { PulumiFn, Stack } from "@pulumi/pulumi/automation";
 
 import { httpsRequest } from "../../cli/doctor/https";
 import { OidcIssuer, OidcIssuerArgs } from "../../components/issuer";
@@ -29,6 +29,56 @@ import { ROOT } from "../harness/localCloud";
 const ACCOUNT = "wiwriter0test1";
 const KEY = crypto.randomBytes(64).toString("base64");
 const URN = "urn:pulumi:dev::p::azure-wi:index:IssuerDocument::jwks";
+
+/**
+ * The stack of an inline program that writes with Entra, set up as a user's: the provider plugin
+ * found as docs/components.md tells a TypeScript program (a `plugins` entry in Pulumi.yaml naming
+ * the package's bin/, here this checkout's build), and the program and the plugin signed in as the
+ * tests' service principal (the program runs in this process, and a program `pulumi up` starts
+ * inherits the CLI's environment). `restore` signs this process out again.
+ */
+async function entraStack(cloud: LiveCloud, name: string, program: PulumiFn) {
+  const checkout = cloud.checkout(name);
+  fs.appendFileSync(
+    path.join(checkout, "Pulumi.yaml"),
+    `plugins:\n  providers:\n    - name: azure-wi\n      path: ${path.join(ROOT, "bin")}\n`,
+  );
+  const stack = await cloud.stack("dev", checkout, program);
+  const signedIn = cloud.servicePrincipalEnv();
+  const saved = Object.fromEntries(Object.keys(signedIn).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, signedIn);
+  Object.assign(stack.workspace.envVars, { ...signedIn, NODE_EXTRA_CA_CERTS: cloud.caFile });
+  const restore = () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  return { stack, restore };
+}
+
+/** Reads `url` anonymously over and over, as Entra fetches a JWKS, while `during` runs: the reads
+ * that were not a 200, and how many there were. */
+async function readsMissedDuring(cloud: LiveCloud, url: string, during: () => Promise<unknown>) {
+  const ca = fs.readFileSync(cloud.caFile);
+  let reads = 0;
+  const misses: string[] = [];
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const res = await httpsRequest(url, { ca });
+      reads++;
+      if (res.status !== 200) misses.push(`${res.status} ${res.body.slice(0, 80)}`);
+    }
+  })();
+  try {
+    await during();
+  } finally {
+    polling = false;
+    await poller;
+  }
+  return { reads, misses };
+}
 
 describe("the issuer documents' writer, with Entra auth, on Azurite", function () {
   let cloud: LiveCloud;
@@ -187,8 +237,7 @@ describe("OidcIssuer with sharedKeyAccess: false, through the real engine", func
   let cloud: LiveCloud;
   let stack: Stack;
   let args: OidcIssuerArgs = { location: "westeurope", sharedKeyAccess: false };
-  let signedIn: Record<string, string> = {};
-  const saved: Record<string, string | undefined> = {};
+  let restore: (() => void) | undefined;
 
   const program = () => {
     const issuer = new OidcIssuer("oidc", args);
@@ -211,31 +260,10 @@ describe("OidcIssuer with sharedKeyAccess: false, through the real engine", func
   before(async function () {
     cloud = await LiveCloud.create();
     await cloud.serve();
-    // The provider plugin as docs/components.md tells a TypeScript program to find it: a
-    // `plugins` entry in Pulumi.yaml naming the package's bin/ (here this checkout's, built).
-    const checkout = cloud.checkout("issuer");
-    fs.appendFileSync(
-      path.join(checkout, "Pulumi.yaml"),
-      `plugins:\n  providers:\n    - name: azure-wi\n      path: ${path.join(ROOT, "bin")}\n`,
-    );
-    stack = await cloud.stack("dev", checkout, program);
-    // The program runs in this process (an inline program): signed in as the plugin is, as a
-    // program started by `pulumi up` inherits the CLI's environment.
-    signedIn = cloud.servicePrincipalEnv();
-    for (const [k, v] of Object.entries(signedIn)) {
-      saved[k] = process.env[k];
-      process.env[k] = v;
-    }
-    Object.assign(stack.workspace.envVars, {
-      ...signedIn,
-      NODE_EXTRA_CA_CERTS: cloud.caFile,
-    });
+    ({ stack, restore } = await entraStack(cloud, "issuer", program));
   });
   after(async () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restore?.();
     await cloud?.shutdown();
   });
 
@@ -282,19 +310,9 @@ describe("OidcIssuer with sharedKeyAccess: false, through the real engine", func
       `update urn:pulumi:dev::azure-workload-identity::azure-wi:index:OidcIssuer$${ISSUER_DOCUMENT_TYPE}::oidc-jwks`,
     ]);
     const { issuerUrl } = await outputs();
-    let reads = 0;
-    const misses: string[] = [];
-    let polling = true;
-    const poller = (async () => {
-      while (polling) {
-        const res = await served(issuerUrl, "openid/v1/jwks");
-        reads++;
-        if (res.status !== 200) misses.push(`${res.status} ${res.body.slice(0, 80)}`);
-      }
-    })();
-    await up(stack, "publish a key", false);
-    polling = false;
-    await poller;
+    const { reads, misses } = await readsMissedDuring(cloud, `${issuerUrl}openid/v1/jwks`, () =>
+      up(stack, "publish a key", false),
+    );
     assert.deepEqual(misses, [], `${misses.length} of ${reads} reads missed the JWKS`);
     const out = await outputs();
     assert.equal(out.issuerUrl, issuerUrl);
@@ -344,7 +362,7 @@ describe("OidcIssuer moving between shared keys and Entra writes, through the re
   let cloud: LiveCloud;
   let stack: Stack;
   let sharedKeyAccess = true;
-  const saved: Record<string, string | undefined> = {};
+  let restore: (() => void) | undefined;
 
   // The issuer, and an identity trusting it: the credential must not change when the writer does.
   const program = () => {
@@ -374,45 +392,20 @@ describe("OidcIssuer moving between shared keys and Entra writes, through the re
   /** An up with a reader polling the JWKS as Entra fetches it: every read a 200. */
   const upWhilePolling = async (what: string) => {
     const { issuerUrl } = await outputs();
-    const ca = fs.readFileSync(cloud.caFile);
-    let reads = 0;
-    const misses: string[] = [];
-    let polling = true;
-    const poller = (async () => {
-      while (polling) {
-        const res = await httpsRequest(`${issuerUrl}openid/v1/jwks`, { ca });
-        reads++;
-        if (res.status !== 200) misses.push(`${res.status} ${res.body.slice(0, 80)}`);
-      }
-    })();
-    await up(stack, what);
-    polling = false;
-    await poller;
+    const { reads, misses } = await readsMissedDuring(cloud, `${issuerUrl}openid/v1/jwks`, () =>
+      up(stack, what),
+    );
     assert.deepEqual(misses, [], `${what}: ${misses.length} of ${reads} reads missed the JWKS`);
   };
 
   before(async function () {
     cloud = await LiveCloud.create();
     await cloud.serve();
-    const checkout = cloud.checkout("moving");
-    fs.appendFileSync(
-      path.join(checkout, "Pulumi.yaml"),
-      `plugins:\n  providers:\n    - name: azure-wi\n      path: ${path.join(ROOT, "bin")}\n`,
-    );
-    stack = await cloud.stack("dev", checkout, program);
-    const signedIn = cloud.servicePrincipalEnv();
-    for (const [k, v] of Object.entries(signedIn)) {
-      saved[k] = process.env[k];
-      process.env[k] = v;
-    }
-    Object.assign(stack.workspace.envVars, { ...signedIn, NODE_EXTRA_CA_CERTS: cloud.caFile });
+    ({ stack, restore } = await entraStack(cloud, "moving", program));
     await up(stack, "with shared keys");
   });
   after(async () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restore?.();
     await cloud?.shutdown();
   });
 
