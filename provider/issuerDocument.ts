@@ -57,11 +57,12 @@ const NOT_YET = new Set(["AuthorizationPermissionMismatch", "AuthorizationFailur
 
 export class IssuerDocuments {
   private engine?: engrpc.EngineClient;
+  private credential?: Promise<TokenCredential>;
 
   constructor(
     engineAddr: string | undefined,
-    // The chain every Azure SDK tool signs in with, as the doctor does.
-    private readonly credential: Promise<TokenCredential> = azureCredential(),
+    // The chain every Azure SDK tool signs in with, as the doctor does; made at the first write.
+    private readonly signIn: () => Promise<TokenCredential> = () => azureCredential(),
     private readonly wait: () => WaitPolicy = () => waitPolicyFromEnv(),
   ) {
     if (engineAddr) {
@@ -131,6 +132,7 @@ export class IssuerDocuments {
   }
 
   private async client(doc: IssuerDocumentInputs): Promise<BlockBlobClient> {
+    this.credential ??= this.signIn();
     return new BlockBlobClient(issuerDocumentUrl(doc), await this.credential);
   }
 

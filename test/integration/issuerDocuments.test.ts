@@ -99,7 +99,7 @@ describe("the issuer documents' writer, with Entra auth, on Azurite", function (
       cloud.app.secret,
       { authorityHost: cloud.armEndpoint, disableInstanceDiscovery: true },
     );
-    writer = new IssuerDocuments(undefined, Promise.resolve(credential));
+    writer = new IssuerDocuments(undefined, () => Promise.resolve(credential));
     doc = {
       blobEndpoint: `${endpoint}/`,
       containerName: "$web",
