@@ -88,7 +88,14 @@ describe("who writes the documents, from the credential's token", () => {
       principalId: oid,
       principalType: "User",
     });
-    assert.equal(principalOfToken(token({ oid })).principalType, "User");
+  });
+
+  it("a v1 token without idtyp: a user when delegated (scp, upn), else an application", () => {
+    const type = (claims: Record<string, unknown>) => principalOfToken(token(claims)).principalType;
+    assert.equal(type({ oid, scp: "user_impersonation", upn: "ana@contoso.com" }), "User");
+    assert.equal(type({ oid, upn: "ana@contoso.com" }), "User");
+    assert.equal(type({ oid, xms_mirid: "/subscriptions/x/.../identity" }), "ServicePrincipal");
+    assert.equal(type({ oid }), "ServicePrincipal");
   });
 
   it("a token without an object id, or not a token: refused, saying what to give instead", () => {

@@ -47,8 +47,10 @@ export function validateDocumentWriter(value: unknown, field: string): DocumentW
 }
 
 /**
- * The principal an Entra access token was issued to: its `oid`, and `idtyp` "app" for an
- * application (a service principal or managed identity), else a user.
+ * The principal an Entra access token was issued to: its `oid`, and whether it is a user. A token
+ * says so in `idtyp` ("app" or "user") when it carries that claim; Storage's tokens are v1 and
+ * often do not, and then a delegated (user) token has `scp` or `upn` where an app-only one (a
+ * service principal, a managed identity) has neither.
  */
 export function principalOfToken(token: string): DocumentWriter {
   let claims: Record<string, unknown> = {};
@@ -64,10 +66,10 @@ export function principalOfToken(token: string): DocumentWriter {
       "the Azure credential's token names no principal (oid): give OidcIssuer documentWriter { principalId, principalType }",
     );
   }
-  return {
-    principalId: claims.oid,
-    principalType: claims.idtyp === "app" ? "ServicePrincipal" : "User",
-  };
+  const user =
+    claims.idtyp === "user" ||
+    (claims.idtyp !== "app" && (claims.scp !== undefined || claims.upn !== undefined));
+  return { principalId: claims.oid, principalType: user ? "User" : "ServicePrincipal" };
 }
 
 /** The principal the Azure SDK's default chain signs in as, for Storage. */
