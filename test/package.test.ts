@@ -4,6 +4,9 @@
  * through package.json and dist/, not through the sources. (`npm test` builds first.)
  */
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -47,5 +50,35 @@ describe("the package as a consumer imports it", () => {
 
   it("exports the error class callers catch", () => {
     assert.throws(() => new OidcIssuer("bad", { rsaBits: 512 }), InvalidArgumentError);
+  });
+});
+
+describe("the packed files", () => {
+  it("hold every module the shipped JavaScript requires by a relative path", () => {
+    // What `npm pack` would ship (package.json "files"), as npm itself lists it.
+    const [packed] = JSON.parse(
+      execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+        cwd: path.join(__dirname, ".."),
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    ) as { files: { path: string }[] }[];
+    const shipped = new Set(packed.files.map((f) => f.path));
+    const missing: string[] = [];
+    for (const file of [...shipped].filter((f) => f.endsWith(".js"))) {
+      // Code only: a doc comment may show a require of the reader's own files.
+      const code = fs
+        .readFileSync(path.join(__dirname, "..", file), "utf8")
+        .split("\n")
+        .filter((line) => !/^\s*(\*|\/\/|\/\*)/.test(line))
+        .join("\n");
+      for (const [, spec] of code.matchAll(/require\("(\.{1,2}\/[^"]+)"\)/g)) {
+        const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
+        if (![`${target}.js`, target, `${target}/index.js`].some((t) => shipped.has(t))) {
+          missing.push(`${file} requires ${spec}`);
+        }
+      }
+    }
+    assert.deepEqual(missing, []);
   });
 });
