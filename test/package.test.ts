@@ -5,6 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { builtinModules } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -53,26 +54,34 @@ describe("the package as a consumer imports it", () => {
   });
 });
 
+const ROOT = path.join(__dirname, "..");
+
+/** What `npm pack` would ship (package.json "files"), as npm itself lists it: each JavaScript
+ * file's code without its comments (a doc comment may show a require of the reader's files). */
+function shippedCode(): { shipped: Set<string>; code: Map<string, string> } {
+  const [packed] = JSON.parse(
+    execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  ) as { files: { path: string }[] }[];
+  const shipped = new Set(packed.files.map((f) => f.path));
+  const code = new Map<string, string>();
+  for (const file of [...shipped].filter((f) => f.endsWith(".js"))) {
+    const lines = fs.readFileSync(path.join(ROOT, file), "utf8").split("\n");
+    code.set(file, lines.filter((line) => !/^\s*(\*|\/\/|\/\*)/.test(line)).join("\n"));
+  }
+  return { shipped, code };
+}
+
 describe("the packed files", () => {
+  const { shipped, code } = shippedCode();
+
   it("hold every module the shipped JavaScript requires by a relative path", () => {
-    // What `npm pack` would ship (package.json "files"), as npm itself lists it.
-    const [packed] = JSON.parse(
-      execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
-        cwd: path.join(__dirname, ".."),
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-      }),
-    ) as { files: { path: string }[] }[];
-    const shipped = new Set(packed.files.map((f) => f.path));
     const missing: string[] = [];
-    for (const file of [...shipped].filter((f) => f.endsWith(".js"))) {
-      // Code only: a doc comment may show a require of the reader's own files.
-      const code = fs
-        .readFileSync(path.join(__dirname, "..", file), "utf8")
-        .split("\n")
-        .filter((line) => !/^\s*(\*|\/\/|\/\*)/.test(line))
-        .join("\n");
-      for (const [, spec] of code.matchAll(/require\("(\.{1,2}\/[^"]+)"\)/g)) {
+    for (const [file, text] of code) {
+      for (const [, spec] of text.matchAll(/require\("(\.{1,2}\/[^"]+)"\)/g)) {
         const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
         if (![`${target}.js`, target, `${target}/index.js`].some((t) => shipped.has(t))) {
           missing.push(`${file} requires ${spec}`);
@@ -80,5 +89,28 @@ describe("the packed files", () => {
       }
     }
     assert.deepEqual(missing, []);
+  });
+
+  it("require only declared dependencies (or Node's own modules) by name", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as Record<
+      string,
+      Record<string, string> | undefined
+    >;
+    const declared = new Set([
+      ...Object.keys(manifest.dependencies ?? {}),
+      ...Object.keys(manifest.peerDependencies ?? {}),
+    ]);
+    const undeclared = new Set<string>();
+    for (const [file, text] of code) {
+      for (const [, spec] of text.matchAll(/(?:require|import)\("([^."][^"]*)"\)/g)) {
+        const name = spec.startsWith("@")
+          ? spec.split("/").slice(0, 2).join("/")
+          : spec.split("/")[0];
+        if (!spec.startsWith("node:") && !builtinModules.includes(name) && !declared.has(name)) {
+          undeclared.add(`${name} (${file})`);
+        }
+      }
+    }
+    assert.deepEqual([...undeclared], []);
   });
 });
