@@ -3,6 +3,7 @@
  * "Storage Blob Data Contributor" on the account. By default the one the Azure SDK's default
  * chain signs in as, which is also the one the azure-wi provider writes as.
  */
+import { BUILTIN_ROLES } from "../identity/builtinRoles";
 import { InvalidArgumentError, describeValue, requireOneOf } from "../shared/errors";
 import { azureCredential } from "../shared/azureCredential";
 
@@ -17,7 +18,7 @@ export interface DocumentWriter {
 }
 
 /** The role the writer needs on the account, and no more. */
-export const STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+export const STORAGE_BLOB_DATA_CONTRIBUTOR = BUILTIN_ROLES["Storage Blob Data Contributor"];
 const STORAGE_SCOPE = "https://storage.azure.com/.default";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

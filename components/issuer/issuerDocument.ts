@@ -5,7 +5,8 @@ import { ISSUER_DOCUMENT_TYPE, IssuerDocumentInputs } from "./issuerDocumentSpec
 /**
  * One public document of the issuer, written by the azure-wi provider with the deployer's Entra
  * credentials (provider/issuerDocument.ts): a changed document is an update in place, one
- * overwrite of the same blob, and a destroy deletes it.
+ * overwrite of the same blob. Deleting the resource deletes the blob; OidcIssuer retains its
+ * documents instead (they go with the account).
  */
 export class IssuerDocument extends pulumi.CustomResource {
   /** The blob's URL. */

@@ -19,7 +19,8 @@ export interface IssuerDocumentInputs {
 
 export const ISSUER_DOCUMENT_TYPE = "azure-wi:index:IssuerDocument";
 
-/** Fields whose change writes the document somewhere else: the old blob is then deleted. */
+/** Fields whose change writes the document somewhere else: a replacement, whose old resource
+ * deletes its blob unless it is retained. */
 const WHERE = ["blobEndpoint", "containerName", "blobName"] as const;
 /** Fields whose change is one overwrite of the same blob. */
 const WHAT = ["content", "contentType", "cacheControl"] as const;
