@@ -216,6 +216,14 @@ func allowsPublicBlobAccess(account resource.PropertyMap) bool {
 	return ok && v.IsBool() && v.BoolValue()
 }
 
+// allowsSharedKeys says whether an account takes its account key (and SAS signed with it): unset
+// means it does, Azure's default. The one reading of the flag, for Resource Manager's stand-in and
+// the blob front.
+func allowsSharedKeys(account resource.PropertyMap) bool {
+	v, ok := account["allowSharedKeyAccess"]
+	return !ok || !v.IsBool() || v.BoolValue()
+}
+
 // sharedKeyAllowed refuses what pulumi-azure-native does with the account key (a blob's upload,
 // update and delete) on an account whose shared-key access is off, as the storage service does.
 // Unset means allowed, Azure's default.
@@ -224,7 +232,7 @@ func sharedKeyAllowed(s *store, accountID string) error {
 	if err != nil {
 		return err
 	}
-	if v, ok := account["allowSharedKeyAccess"]; ok && v.IsBool() && !v.BoolValue() {
+	if !allowsSharedKeys(account) {
 		return fmt.Errorf("storage account %s: 403 KeyBasedAuthenticationNotPermitted: Key based authentication is not permitted on this storage account.",
 			accountID[strings.LastIndex(accountID, "/")+1:])
 	}

@@ -57,7 +57,13 @@ func blobFrontEndpoint(account string) (string, bool) {
 
 func (f *blobFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	id, account, err := f.account(name)
+	// One listing of the store per request: the account and the role assignments are both in it.
+	records, err := f.azure.list()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	id, account, err := f.account(records, name)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -70,7 +76,7 @@ func (f *blobFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	auth := r.Header.Get("Authorization")
 	switch {
 	case strings.HasPrefix(auth, "SharedKey ") || r.URL.Query().Has("sig"):
-		if v, ok := account["allowSharedKeyAccess"]; ok && v.IsBool() && !v.BoolValue() {
+		if !allowsSharedKeys(account) {
 			storageError(w, http.StatusForbidden, "KeyBasedAuthenticationNotPermitted",
 				"Key based authentication is not permitted on this storage account.")
 			return
@@ -83,7 +89,7 @@ func (f *blobFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		write := r.Method != http.MethodGet && r.Method != http.MethodHead
 		oid, _ := claims["oid"].(string)
-		ok, err := f.granted(oid, id, write)
+		ok, err := f.granted(records, oid, id, write)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -98,11 +104,7 @@ func (f *blobFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // account finds a storage account of the local cloud by name: its id and state.
-func (f *blobFront) account(name string) (string, resource.PropertyMap, error) {
-	records, err := f.azure.list()
-	if err != nil {
-		return "", nil, err
-	}
+func (f *blobFront) account(records []record, name string) (string, resource.PropertyMap, error) {
 	for _, rec := range records {
 		if rec.Type == "azure-native:storage:StorageAccount" && strings.HasSuffix(rec.Key, "/storageAccounts/"+name) {
 			state, ok, err := f.azure.get(rec.Key)
@@ -117,11 +119,7 @@ func (f *blobFront) account(name string) (string, resource.PropertyMap, error) {
 
 // granted says whether a principal holds a blob data role at the account or above it, assigned
 // long enough ago to have reached the data plane.
-func (f *blobFront) granted(principal, accountID string, write bool) (bool, error) {
-	records, err := f.azure.list()
-	if err != nil {
-		return false, err
-	}
+func (f *blobFront) granted(records []record, principal, accountID string, write bool) (bool, error) {
 	settle := envMillis("LOCALCLOUD_DATA_RBAC_MS", 5000)
 	for _, rec := range records {
 		if rec.Type != "azure-native:authorization:RoleAssignment" {
