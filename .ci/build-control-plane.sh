@@ -15,6 +15,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${PAWI_CACHE:-$HOME/.cache/pulumi-azure-workload-identity}
 export GOFLAGS=-trimpath
+# No symbol table or DWARF in what we build: the linker writes big binaries faster without them.
+strip="-s -w"
 
 version_of() { # version_of <module dir> <module path>: the version its go.mod requires
   local found
@@ -50,16 +52,16 @@ wi=$(version_of "$root/controlplane/webhook" github.com/Azure/azure-workload-ide
 bin="$cache/control-plane/bin"
 mkdir -p "$bin"
 
-build kube-apiserver "$k8s" "$root/controlplane" -ldflags "\
+build kube-apiserver "$k8s" "$root/controlplane" -ldflags "$strip \
 -X k8s.io/component-base/version.gitVersion=$k8s \
 -X k8s.io/component-base/version.gitMajor=1 \
 -X k8s.io/component-base/version.gitMinor=$(echo "$k8s" | cut -d. -f2) \
 -X k8s.io/component-base/version.gitTreeState=clean" k8s.io/kubernetes/cmd/kube-apiserver
-build etcd "$etcd" "$root/controlplane" ./cmd/etcd
+build etcd "$etcd" "$root/controlplane" -ldflags "$strip" ./cmd/etcd
 # The controllers and the scheduler, from the same module: Deployments roll out, namespaces
 # finalize, ServiceAccounts and their CA ConfigMap appear as in a cluster.
 for prog in kube-controller-manager kube-scheduler; do
-  build "$prog" "$k8s" "$root/controlplane" -ldflags "\
+  build "$prog" "$k8s" "$root/controlplane" -ldflags "$strip \
 -X k8s.io/component-base/version.gitVersion=$k8s \
 -X k8s.io/component-base/version.gitMajor=1 \
 -X k8s.io/component-base/version.gitMinor=$(echo "$k8s" | cut -d. -f2) \
@@ -69,7 +71,7 @@ done
 # Its stages are the module's own "fast" ones (node and pod) and the node heartbeat with leases,
 # gathered into one configuration beside the binary.
 kwok=$(version_of "$root/tools/kwok" sigs.k8s.io/kwok)
-build kwok "$kwok" "$root/tools/kwok" sigs.k8s.io/kwok/cmd/kwok
+build kwok "$kwok" "$root/tools/kwok" -ldflags "$strip" sigs.k8s.io/kwok/cmd/kwok
 stages="$cache/kwok-stages-$kwok.yaml"
 if [ ! -f "$stages" ]; then
   src=$(cd "$root/tools/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage
@@ -81,13 +83,13 @@ if [ ! -f "$stages" ]; then
   mv "$stages.tmp" "$stages"
 fi
 ln -sfn "$stages" "$bin/kwok-stages.yaml"
-build azure-wi-webhook-manager "$wi" "$root/controlplane/webhook" -ldflags "\
+build azure-wi-webhook-manager "$wi" "$root/controlplane/webhook" -ldflags "$strip \
 -X github.com/Azure/azure-workload-identity/pkg/version.BuildVersion=$wi" \
   github.com/Azure/azure-workload-identity/cmd/webhook
 
 helm=$(version_of "$root/controlplane/helm" helm.sh/helm/v4)
 build helm "$helm" "$root/controlplane/helm" \
-  -ldflags "-X helm.sh/helm/v4/internal/version.version=$helm" helm.sh/helm/v4/cmd/helm
+  -ldflags "$strip -X helm.sh/helm/v4/internal/version.version=$helm" helm.sh/helm/v4/cmd/helm
 
 # The real pulumi-kubernetes provider. Its command embeds two documents the module zip lacks
 # (`go generate` makes them from schema.json and terraform-mapping.json with the module's own
@@ -108,7 +110,7 @@ if [ ! -x "$out/bin/pulumi-resource-kubernetes" ]; then
     cp "$cmd/schema.json" "$cmd/terraform-mapping.json" .
     VERSION="${k8s_provider#v}" go run "$cmd/generate.go"
     go build -o "$tmp/bin/pulumi-resource-kubernetes" \
-      -ldflags "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${k8s_provider#v}" .
+      -ldflags "$strip -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${k8s_provider#v}" .
   ) >&2
   rm -rf "$out"
   mv "$tmp" "$out"

@@ -19,7 +19,10 @@ grep -q "github.com/pulumi/pulumi/pkg/v3 v$version" "$root/localcloud/go.mod" ||
   exit 1
 }
 # The checksum database lacks an entry for a pkg/v3 go.mod; go.sum pins every hash anyway.
+# -trimpath as `npm run test:go` and `lint:go` build too, so that they share Go's build cache.
 export GONOSUMDB=github.com/pulumi/pulumi GOFLAGS=-trimpath
+# No symbol table or DWARF in what we build: the linker writes big binaries faster without them.
+strip="-s -w"
 
 build() { # build <dir> <module dir> <go build args...>: into a temporary directory, moved into
   # place whole
@@ -35,7 +38,7 @@ build() { # build <dir> <module dir> <go build args...>: into a temporary direct
 cli="$cache/pulumi-v$version"
 if [ ! -x "$cli/bin/pulumi" ]; then
   echo "building the Pulumi CLI v$version (cold: about 9 minutes) ..." >&2
-  build "$cli" "$root/localcloud" -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
+  build "$cli" "$root/localcloud" -ldflags "$strip -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 fi
 
@@ -43,7 +46,7 @@ hash=$(cd "$root/localcloud" && cat go.mod go.sum ./*.go | sha256sum | cut -c1-1
 cloud="$cache/localcloud-$hash"
 if [ ! -x "$cloud/bin/localcloud" ]; then
   echo "building the local cloud ..." >&2
-  build "$cloud" "$root/localcloud" .
+  build "$cloud" "$root/localcloud" -ldflags "$strip" .
   for name in kind docker pulumi-resource-azure-native pulumi-resource-kubernetes pulumi-resource-command \
     pulumi-resource-tls pulumi-resource-random pulumi-language-go pulumi-language-python; do
     ln -s localcloud "$cloud/bin/$name"
@@ -73,7 +76,7 @@ host() { # host <binary> <module path> <package path>
   out="$cache/$1-$version-$(sha256sum <"$dir/go.sum" | cut -c1-12)"
   if [ ! -x "$out/bin/$1" ]; then
     echo "building $1 $version ..." >&2
-    build "$out" "$dir" "$3"
+    build "$out" "$dir" -ldflags "$strip" "$3"
   fi
   ln -sfn "$out/bin/$1" "$cloud/bin/$1"
 }
