@@ -52,6 +52,9 @@ export function waitPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): WaitPol
   };
 }
 
+/** A document as the state keeps it: its inputs, and the ETag of what this resource wrote. */
+type IssuerDocumentState = IssuerDocumentInputs & { etag?: string };
+
 /** Storage's answers while the deployer's data role has not reached the account yet. */
 const NOT_YET = new Set(["AuthorizationPermissionMismatch", "AuthorizationFailure"]);
 
@@ -95,38 +98,49 @@ export class IssuerDocuments {
   }
 
   async create(urn: string, inputs: IssuerDocumentInputs): Promise<provider.CreateResult> {
-    await this.write(urn, inputs);
-    return { id: issuerDocumentUrl(inputs), outs: inputs };
+    const { etag } = await this.write(urn, inputs);
+    return { id: issuerDocumentUrl(inputs), outs: { ...inputs, etag: etag ?? "" } };
   }
 
   async update(
     _id: string,
     urn: string,
-    _olds: IssuerDocumentInputs,
+    _olds: IssuerDocumentState,
     news: IssuerDocumentInputs,
   ): Promise<provider.UpdateResult> {
-    await this.write(urn, news);
-    return { outs: news };
+    const { etag } = await this.write(urn, news);
+    return { outs: { ...news, etag: etag ?? "" } };
   }
 
-  async delete(_id: string, urn: string, props: IssuerDocumentInputs): Promise<void> {
+  /** Deletes the document if it is still the one this resource wrote: another writer may have
+   * written the same name since (the stack moving between writers), and that one stays. */
+  async delete(_id: string, urn: string, props: IssuerDocumentState): Promise<void> {
     const client = await this.client(props);
-    await this.untilAuthorized(urn, props, () => client.deleteIfExists());
+    const conditions = props.etag ? { ifMatch: props.etag } : undefined;
+    try {
+      await this.untilAuthorized(urn, props, () => client.deleteIfExists({ conditions }));
+    } catch (err) {
+      if (err instanceof RestError && err.statusCode === 412) return; // written over since
+      throw err;
+    }
   }
 
   /** The blob as it is: a refresh shows a document changed outside Pulumi, and the next up
    * writes it back. A blob that is gone is gone from the state too. */
-  async read(id: string, urn: string, props: IssuerDocumentInputs): Promise<provider.ReadResult> {
+  async read(id: string, urn: string, props: IssuerDocumentState): Promise<provider.ReadResult> {
     const client = await this.client(props);
     const exists = await this.untilAuthorized(urn, props, () => client.exists());
     if (!exists) return {};
-    const properties = await client.getProperties();
-    const content = (await client.downloadToBuffer()).toString("utf8");
-    const outs: IssuerDocumentInputs = {
+    // One download: the content, its headers and its ETag of the same version.
+    const got = await client.download();
+    const chunks: Buffer[] = [];
+    for await (const chunk of got.readableStreamBody ?? []) chunks.push(Buffer.from(chunk));
+    const outs: IssuerDocumentState = {
       ...props,
-      content,
-      contentType: properties.contentType ?? "",
-      cacheControl: properties.cacheControl ?? "",
+      content: Buffer.concat(chunks).toString("utf8"),
+      contentType: got.contentType ?? "",
+      cacheControl: got.cacheControl ?? "",
+      etag: got.etag ?? "",
     };
     return { id, props: outs };
   }
