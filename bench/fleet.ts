@@ -18,6 +18,13 @@ export function fleetConfig(identities: number): Record<string, string> {
       },
     ],
   }));
-  // 2048-bit keys: generated in seconds, where the default 4096 bits may take much longer.
-  return { flavor: "kind", signingKeyBits: "2048", identities: JSON.stringify(list) };
+  // 2048-bit keys: generated in seconds, where the default 4096 bits may take much longer. The
+  // account key writes the issuer's documents: the bench's local cloud serves no storage data
+  // plane to write them to with Entra auth, and its latency model has no such writes.
+  return {
+    flavor: "kind",
+    signingKeyBits: "2048",
+    storageSharedKeyAccess: "true",
+    identities: JSON.stringify(list),
+  };
 }

@@ -53,6 +53,7 @@ export class World {
     const config = fleetConfig(identities);
     world.cloud.editStackFile(world.checkout, "dev", (c) => {
       c["azure-workload-identity:signingKeyBits"] = config.signingKeyBits;
+      c["azure-workload-identity:storageSharedKeyAccess"] = config.storageSharedKeyAccess;
       c["azure-workload-identity:identities"] = YAML.parse(config.identities) as unknown;
     });
     await world.cloud.stack("dev", world.checkout); // `pulumi stack init`, outside the clock

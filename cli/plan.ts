@@ -13,6 +13,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 
+import { ISSUER_DOCUMENT_TYPE } from "../components/issuer/issuerDocumentSpec";
 import {
   SIMULATED_GUID_PREFIX,
   SIMULATED_SUFFIX_PREFIX,
@@ -126,11 +127,17 @@ function issuerArtifacts(sim: SimulatedCloud, stackOutputs: Record<string, unkno
   if (typeof kindConfig === "string") {
     files["kind-config.yaml"] = yamlMarked(YAML.parse(kindConfig));
   }
-  for (const blob of sim.byType("azure-native:storage:Blob")) {
-    const source = blob.inputs.source as { text?: string } | undefined;
-    const name = String(blob.inputs.blobName);
-    if (source?.text === undefined) continue;
-    const pretty = `${JSON.stringify(JSON.parse(source.text), null, 2)}\n`;
+  // The documents as either writer uploads them: Entra's (the default) or the account key's.
+  const written = [
+    ...sim.byType(ISSUER_DOCUMENT_TYPE).map((d) => [d.inputs.blobName, d.inputs.content]),
+    ...sim
+      .byType("azure-native:storage:Blob")
+      .map((b) => [b.inputs.blobName, (b.inputs.source as { text?: string } | undefined)?.text]),
+  ];
+  for (const [blobName, text] of written) {
+    const name = String(blobName);
+    if (typeof text !== "string") continue;
+    const pretty = `${JSON.stringify(JSON.parse(text), null, 2)}\n`;
     if (name === ".well-known/openid-configuration") files["openid-configuration.json"] = pretty;
     if (name === "openid/v1/jwks") files["jwks.json"] = pretty;
   }

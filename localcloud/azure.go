@@ -357,6 +357,21 @@ func azureProvider() (pulumirpc.ResourceProviderServer, error) {
 					"subscriptionId": resource.NewStringProperty(simulatedSubscription), "tenantId": resource.NewStringProperty(simulatedTenant),
 				}, nil
 			},
+			// An account as Resource Manager shows it (an issuer publishing in an existing one reads
+			// its endpoints); one that is not there is Azure's 404.
+			"azure-native:storage:getStorageAccount": func(args resource.PropertyMap) (resource.PropertyMap, error) {
+				id := accountID(args)
+				state, ok, err := s.get(id)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					return nil, refuse("GET", id, 404, "ResourceNotFound", fmt.Sprintf("The Resource 'Microsoft.Storage/storageAccounts/%s' under resource group '%s' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix", str(args, "accountName"), str(args, "resourceGroupName")))
+				}
+				out := state.Copy()
+				out["id"] = resource.NewStringProperty(id)
+				return out, nil
+			},
 			"azure-native:containerservice:listManagedClusterUserCredentials": func(args resource.PropertyMap) (resource.PropertyMap, error) {
 				id := rgID(args) + "/providers/Microsoft.ContainerService/managedClusters/" + str(args, "resourceName")
 				state, ok, err := s.get(id)

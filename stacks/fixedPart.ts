@@ -48,13 +48,19 @@ function kindWithIssuer(
   keyArgs: OidcIssuerArgs,
   resourceGroupName: pulumi.Output<string>,
 ) {
+  const where: OidcIssuerArgs = cfg.existingStorageAccount
+    ? { existingStorageAccount: cfg.existingStorageAccount }
+    : {
+        resourceGroupName,
+        location: cfg.location,
+        sharedKeyAccess: cfg.storageSharedKeyAccess,
+        accountNamePrefix: cfg.storageAccountPrefix,
+      };
   const issuer = new OidcIssuer(ISSUER, {
-    resourceGroupName,
-    location: cfg.location,
+    ...where,
     hosting: cfg.issuerHosting,
-    accountNamePrefix: cfg.storageAccountPrefix,
     ...keyArgs,
-  });
+  } as OidcIssuerArgs);
   const cluster = new KindOrAksCluster("cluster", {
     flavor: "kind",
     clusterName: cfg.clusterName,

@@ -82,6 +82,46 @@ const STACK_CONFIG: [what: string, key: string, over: Record<string, string>, pa
     ["an invalid VM size", "aksVmSize", { flavor: "aks", aksVmSize: "huge" }],
     ["an unknown hosting", "issuerHosting", { issuerHosting: "cdn" }],
     ["a storage prefix with capitals", "storageAccountPrefix", { storageAccountPrefix: "OIDC" }],
+    [
+      "shared keys that are not a boolean",
+      "storageSharedKeyAccess",
+      { storageSharedKeyAccess: "yes" },
+      /"yes"/,
+    ],
+    [
+      "an existing account without its resource group",
+      "storageAccountResourceGroup",
+      { storageAccountName: "centraloidc" },
+      /set it beside storageAccountName/,
+    ],
+    [
+      "an existing account's resource group without its name",
+      "storageAccountName",
+      { storageAccountResourceGroup: "storage-rg" },
+      /set it beside storageAccountResourceGroup/,
+    ],
+    [
+      "an existing account's name with a hyphen",
+      "storageAccountName",
+      { storageAccountName: "central-oidc", storageAccountResourceGroup: "storage-rg" },
+      /"central-oidc" is not valid; expected a storage account name/,
+    ],
+    [
+      "an existing account with shared keys",
+      "storageSharedKeyAccess",
+      {
+        storageAccountName: "centraloidc",
+        storageAccountResourceGroup: "storage-rg",
+        storageSharedKeyAccess: "true",
+      },
+      /not used with storageAccountName/,
+    ],
+    [
+      "an existing account on AKS",
+      "storageAccountName",
+      { flavor: "aks", storageAccountName: "centraloidc", storageAccountResourceGroup: "rg" },
+      /not used with flavor "aks"/,
+    ],
     ["a 1024-bit key", "signingKeyBits", { signingKeyBits: "1024" }, /2048 to 8192/],
     [
       "a public key without its private half",
@@ -552,12 +592,70 @@ const TABLE: Record<string, Case[]> = {
       "documentWriter",
       () =>
         new OidcIssuer("x", {
+          sharedKeyAccess: true,
           documentWriter: {
             principalId: "0f0e0d0c-0b0a-4909-8807-060504030201",
             principalType: "User",
           },
         }),
       /sharedKeyAccess: false/,
+    ],
+    [
+      "an existing account that is not { name, resourceGroupName }",
+      "existingStorageAccount.id",
+      () => new OidcIssuer("x", { existingStorageAccount: { id: "/subscriptions/x" } as never }),
+      /"\/subscriptions\/x"/,
+    ],
+    [
+      "an existing account's name with capitals",
+      "existingStorageAccount.name",
+      () =>
+        new OidcIssuer("x", {
+          existingStorageAccount: { name: "CentralOidc", resourceGroupName: "storage-rg" },
+        }),
+      /"CentralOidc" is not valid; expected a storage account name: 3 to 24 lowercase letters and digits/,
+    ],
+    [
+      "an existing account's resource group with a slash",
+      "existingStorageAccount.resourceGroupName",
+      () =>
+        new OidcIssuer("x", {
+          existingStorageAccount: { name: "centraloidc", resourceGroupName: "a/b" },
+        }),
+      /"a\/b"/,
+    ],
+    [
+      "a location beside an existing account",
+      "location",
+      () =>
+        new OidcIssuer("x", {
+          existingStorageAccount: { name: "centraloidc", resourceGroupName: "storage-rg" },
+          location: "westeurope",
+        }),
+      /not used with existingStorageAccount: the issuer makes no resource group, account or role assignment there/,
+    ],
+    [
+      "a documentWriter beside an existing account",
+      "documentWriter",
+      () =>
+        new OidcIssuer("x", {
+          existingStorageAccount: { name: "centraloidc", resourceGroupName: "storage-rg" },
+          documentWriter: {
+            principalId: "0f0e0d0c-0b0a-4909-8807-060504030201",
+            principalType: "User",
+          },
+        }),
+      /not used with existingStorageAccount/,
+    ],
+    [
+      "shared keys in an existing account",
+      "sharedKeyAccess",
+      () =>
+        new OidcIssuer("x", {
+          existingStorageAccount: { name: "centraloidc", resourceGroupName: "storage-rg" },
+          sharedKeyAccess: true,
+        }),
+      /true is not valid; not used with existingStorageAccount: the documents are written with Entra auth/,
     ],
     [
       "a documentWriter whose principalId is not an object id",

@@ -10,9 +10,11 @@ import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 import { OidcIssuer } from "../components";
+import { standInForSignIn } from "../components/issuer/documentWriter";
 import { READ_ATTEMPTS, READ_STACK_RESOURCES } from "../components/issuer/keyGuard";
 import {
   StackResources,
+  childUrn,
   UnreadableLedger,
   previousIssuerKeys,
 } from "../components/issuer/keyLedger";
@@ -78,6 +80,20 @@ describe("reading an issuer's previous deployment", () => {
       found: false,
       why: "this issuer never published a JWKS",
     });
+  });
+
+  it("refuses an issuer without outputs whose JWKS either writer published: not a first up", () => {
+    for (const writer of ["azure-native:storage:Blob", "azure-wi:index:IssuerDocument"]) {
+      const published: StackResources = {
+        [URN]: { type: "azure-wi:index:OidcIssuer", outputs: {} },
+        [childUrn(URN, writer, "oidc-jwks")]: { type: writer, outputs: {} },
+      };
+      assert.throws(
+        () => previousIssuerKeys(published, URN, "oidc"),
+        /the issuer's outputs hold neither keyLedger nor keyId/,
+        writer,
+      );
+    }
   });
 
   it("reads the ledger and the generated keys the state holds", () => {
@@ -270,6 +286,8 @@ describe("OidcIssuer's key guard", () => {
     };
     const saved = Object.fromEntries(Object.keys(signIn).map((k) => [k, process.env[k]]));
     Object.assign(process.env, signIn);
+    // The real credential chain, not the simulated cloud's sign-in.
+    standInForSignIn(undefined);
     try {
       const errors = await refusedRegistration(
         sim,
@@ -283,6 +301,7 @@ describe("OidcIssuer's key guard", () => {
       );
       assert.deepEqual(sim.resources, []);
     } finally {
+      standInForSignIn(() => sim.signedIn);
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;

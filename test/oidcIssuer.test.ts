@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import {
   OidcIssuer,
+  OidcIssuerArgs,
   discoveryDocument,
   jsonWebKeySet,
   keyId,
@@ -39,11 +40,12 @@ describe("OidcIssuer (static website, generated key)", () => {
 
   it("registers the component and exactly its children", () => {
     assert.deepEqual(sim.resources.map((r) => `${r.type}/${r.name}`).sort(), [
+      "azure-native:authorization:RoleAssignment/dev-document-writer",
       "azure-native:resources:ResourceGroup/dev-rg",
-      "azure-native:storage:Blob/dev-discovery",
-      "azure-native:storage:Blob/dev-jwks",
       "azure-native:storage:StorageAccount/dev-sa",
       "azure-native:storage:StorageAccountStaticWebsite/dev-website",
+      "azure-wi:index:IssuerDocument/dev-discovery",
+      "azure-wi:index:IssuerDocument/dev-jwks",
       "azure-wi:index:OidcIssuer/dev",
       "random:index/randomString:RandomString/dev-account-suffix",
       "tls:index/privateKey:PrivateKey/dev-signing-key",
@@ -65,7 +67,7 @@ describe("OidcIssuer (static website, generated key)", () => {
     assert.equal(sa.enableHttpsTrafficOnly, true);
     assert.equal(sa.minimumTlsVersion, "TLS1_2");
     assert.equal(sa.allowBlobPublicAccess, false, "a static website needs no public blobs");
-    assert.equal(sa.allowSharedKeyAccess, true, "storage.Blob uploads with the shared key");
+    assert.equal(sa.allowSharedKeyAccess, false, "the documents are written with Entra auth");
     assert.equal(sa.allowCrossTenantReplication, false);
     assert.equal(sa.location, "westeurope");
     assert.deepEqual(sa.tags, { env: "dev" });
@@ -97,6 +99,64 @@ describe("OidcIssuer (static website, generated key)", () => {
     assert.equal(await valueOf(issuer.jwksUri), `${expected}openid/v1/jwks`);
   });
 
+  it("writes both documents into $web as the signed-in deployer, byte for byte", async () => {
+    const issuerUrl = await valueOf(issuer.issuerUrl);
+    const docs = new Map(sim.byType(ISSUER_DOCUMENT_TYPE).map((d) => [d.inputs.blobName, d]));
+    assert.deepEqual([...docs.keys()].sort(), [
+      ".well-known/openid-configuration",
+      "openid/v1/jwks",
+    ]);
+    for (const doc of docs.values()) {
+      assert.equal(doc.inputs.containerName, "$web");
+      assert.equal(doc.inputs.contentType, "application/json");
+      assert.equal(doc.options.retainOnDelete, true);
+    }
+    const discovery = String(docs.get(".well-known/openid-configuration")?.inputs.content);
+    assert.equal(discovery, serializeDocument(discoveryDocument(issuerUrl)));
+    const jwks = JSON.parse(String(docs.get("openid/v1/jwks")?.inputs.content)) as ReturnType<
+      typeof jsonWebKeySet
+    >;
+    assert.deepEqual(jwks, jsonWebKeySet([String(sim.one(T.key).outputs.publicKeyPem)]));
+    assert.equal(jwks.keys[0].kid, await valueOf(issuer.keyId));
+    const grant = sim.one("azure-native:authorization:RoleAssignment");
+    assert.deepEqual(
+      [grant.inputs.principalId, grant.inputs.principalType],
+      [sim.signedIn?.principalId, sim.signedIn?.principalType],
+    );
+  });
+
+  it("exposes the key: public PEM and kid in the clear, private PEM only as a secret", async () => {
+    const pub = String(sim.one(T.key).outputs.publicKeyPem);
+    assert.equal(await valueOf(issuer.publicKeyPem), pub);
+    assert.equal(await valueOf(issuer.keyId), keyId(pub));
+    assert.equal(await isSecret(issuer.privateKeyPem), true);
+    assert.match(await valueOf(issuer.privateKeyPem), /BEGIN RSA PRIVATE KEY/);
+    assert.equal(await isSecret(issuer.issuerUrl), false);
+  });
+
+  it("names the account and resource group", async () => {
+    assert.equal(await valueOf(issuer.storageAccountName), sim.one(T.account).inputs.accountName);
+    assert.equal(await valueOf(issuer.resourceGroupName), sim.one(T.rg).outputs.name);
+  });
+});
+
+describe("OidcIssuer (sharedKeyAccess: true: azure-native writes with the account key)", () => {
+  const sim = simulator();
+  let issuer: OidcIssuer;
+
+  before(async () => {
+    sim.reset();
+    issuer = new OidcIssuer("dev", { rsaBits: 2048, sharedKeyAccess: true });
+    await valueOf(issuer.issuerUrl);
+    await settled(sim);
+  });
+
+  it("keeps the account key on, and grants no one a data role", () => {
+    assert.equal(sim.one(T.account).inputs.allowSharedKeyAccess, true);
+    assert.deepEqual(sim.byType("azure-native:authorization:RoleAssignment"), []);
+    assert.deepEqual(sim.byType(ISSUER_DOCUMENT_TYPE), []);
+  });
+
   it("uploads both documents into $web as application/json, a new one over the old in place", async () => {
     const issuerUrl = await valueOf(issuer.issuerUrl);
     const blobs = new Map(sim.byType(T.blob).map((b) => [b.inputs.blobName, b]));
@@ -122,20 +182,6 @@ describe("OidcIssuer (static website, generated key)", () => {
     const pub = String(sim.one(T.key).outputs.publicKeyPem);
     assert.deepEqual(jwks, jsonWebKeySet([pub]));
     assert.equal(jwks.keys[0].kid, await valueOf(issuer.keyId));
-  });
-
-  it("exposes the key: public PEM and kid in the clear, private PEM only as a secret", async () => {
-    const pub = String(sim.one(T.key).outputs.publicKeyPem);
-    assert.equal(await valueOf(issuer.publicKeyPem), pub);
-    assert.equal(await valueOf(issuer.keyId), keyId(pub));
-    assert.equal(await isSecret(issuer.privateKeyPem), true);
-    assert.match(await valueOf(issuer.privateKeyPem), /BEGIN RSA PRIVATE KEY/);
-    assert.equal(await isSecret(issuer.issuerUrl), false);
-  });
-
-  it("names the account and resource group", async () => {
-    assert.equal(await valueOf(issuer.storageAccountName), sim.one(T.account).inputs.accountName);
-    assert.equal(await valueOf(issuer.resourceGroupName), sim.one(T.rg).outputs.name);
   });
 });
 
@@ -181,7 +227,9 @@ describe("OidcIssuer (public container, brought key, existing group, rotation ke
       await valueOf(issuer.issuerUrl),
       `https://${account}.blob.core.windows.net/issuer`,
     );
-    for (const b of sim.byType(T.blob)) assert.equal(b.inputs.containerName, "issuer");
+    const docs = sim.byType(ISSUER_DOCUMENT_TYPE);
+    assert.equal(docs.length, 2);
+    for (const d of docs) assert.equal(d.inputs.containerName, "issuer");
   });
 
   it("publishes the signing key first and the rotation key after it", async () => {
@@ -201,6 +249,72 @@ describe("OidcIssuer (public container, brought key, existing group, rotation ke
         !JSON.stringify(r.raw).includes("PRIVATE KEY"),
         `${r.name} must not receive the private key`,
       );
+    }
+  });
+});
+
+describe("OidcIssuer in an existing storage account", () => {
+  const sim = simulator();
+  const central = { name: "centraloidc", resourceGroupName: "storage-rg" };
+
+  const build = async (hosting: Partial<OidcIssuerArgs>, signedIn = sim.signedIn) => {
+    sim.reset();
+    sim.signedIn = signedIn;
+    const args = { rsaBits: 2048, existingStorageAccount: central, ...hosting } as OidcIssuerArgs;
+    const issuer = new OidcIssuer("byo", args);
+    await valueOf(issuer.issuerUrl);
+    await settled(sim);
+    return issuer;
+  };
+
+  it("makes nothing but its key and the two documents, written with Entra auth", async () => {
+    const issuer = await build({});
+    assert.deepEqual(sim.resources.map((r) => `${r.type}/${r.name}`).sort(), [
+      "azure-wi:index:IssuerDocument/byo-discovery",
+      "azure-wi:index:IssuerDocument/byo-jwks",
+      "azure-wi:index:OidcIssuer/byo",
+      "tls:index/privateKey:PrivateKey/byo-signing-key",
+    ]);
+    assert.deepEqual(
+      sim.invokes.filter((i) => i.token === "azure-native:storage:getStorageAccount"),
+      [
+        {
+          token: "azure-native:storage:getStorageAccount",
+          inputs: { accountName: "centraloidc", resourceGroupName: "storage-rg" },
+        },
+      ],
+    );
+    const issuerUrl = await valueOf(issuer.issuerUrl);
+    assert.equal(issuerUrl, `https://centraloidc.${SIMULATED.webZone}.web.core.windows.net/`);
+    assert.equal(await valueOf(issuer.storageAccountName), "centraloidc");
+    assert.equal(await valueOf(issuer.resourceGroupName), "storage-rg");
+    for (const doc of sim.byType(ISSUER_DOCUMENT_TYPE)) {
+      assert.equal(doc.inputs.blobEndpoint, "https://centraloidc.blob.core.windows.net/");
+      assert.equal(doc.inputs.containerName, "$web");
+      // Deleted on destroy: the account stays, and the provider deletes only what it wrote.
+      assert.equal(doc.options.retainOnDelete, false);
+      assert.ok(!doc.dependencies.some((d) => d.includes("RoleAssignment")), "waits for no grant");
+    }
+    const discovery = sim
+      .byType(ISSUER_DOCUMENT_TYPE)
+      .find((d) => d.inputs.blobName === ".well-known/openid-configuration");
+    assert.equal(discovery?.inputs.content, serializeDocument(discoveryDocument(issuerUrl)));
+  });
+
+  it("finds no one to grant: the account's owners do, so no sign-in is needed", async () => {
+    await build({}, undefined);
+    assert.deepEqual(sim.byType("azure-native:authorization:RoleAssignment"), []);
+  });
+
+  it("publishes in a public container of the account, which it does not make", async () => {
+    const issuer = await build({ hosting: "publicContainer", containerName: "issuers" });
+    assert.deepEqual(sim.byType(T.container), []);
+    assert.equal(
+      await valueOf(issuer.issuerUrl),
+      "https://centraloidc.blob.core.windows.net/issuers",
+    );
+    for (const doc of sim.byType(ISSUER_DOCUMENT_TYPE)) {
+      assert.equal(doc.inputs.containerName, "issuers");
     }
   });
 });

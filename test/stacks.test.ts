@@ -6,6 +6,7 @@ import * as assert from "node:assert/strict";
 
 import * as pulumi from "@pulumi/pulumi";
 
+import { ISSUER_DOCUMENT_TYPE } from "../components/issuer/issuerDocumentSpec";
 import { StackConfig, parseStackConfig, projectConfig } from "../stacks/config";
 import { deployStack } from "../stacks/deploy";
 import { SimulatedCloud, SimulatedResource, isSecretValue } from "../testing/simulator";
@@ -41,6 +42,15 @@ interface Meta {
   annotations: Record<string, string>;
 }
 const meta = (r: SimulatedResource) => r.inputs.metadata as Meta;
+
+/** A document of the issuer as it is written: with Entra auth, or with the account key. */
+function written(sim: SimulatedCloud, blobName: string): string {
+  const doc = sim.byType(ISSUER_DOCUMENT_TYPE).find((d) => d.inputs.blobName === blobName);
+  if (doc) return String(doc.inputs.content);
+  const blob = sim.byType("azure-native:storage:Blob").find((b) => b.inputs.blobName === blobName);
+  assert.ok(blob, `no document ${blobName}`);
+  return (blob.inputs.source as { text: string }).text;
+}
 
 function checkIdentities(sim: SimulatedCloud, cfg: StackConfig, issuer: string): void {
   const fics = sim.byType(FIC);
@@ -103,10 +113,7 @@ describe("the dev stack (kind)", () => {
 
     assert.equal(apiServerFlag(String(outputs.kindConfig), "service-account-issuer"), issuer);
 
-    const discovery = sim
-      .byType("azure-native:storage:Blob")
-      .find((b) => b.inputs.blobName === ".well-known/openid-configuration");
-    const doc = JSON.parse((discovery?.inputs.source as { text: string }).text) as {
+    const doc = JSON.parse(written(sim, ".well-known/openid-configuration")) as {
       issuer: string;
       jwks_uri: string;
     };
@@ -114,6 +121,19 @@ describe("the dev stack (kind)", () => {
     assert.equal(doc.jwks_uri, outputs.jwksUri);
 
     checkIdentities(sim, cfg, issuer);
+  });
+
+  it("passes the shared-key policy: the account refuses the key, the deployer writes with Entra", () => {
+    const [account] = sim.byType("azure-native:storage:StorageAccount");
+    assert.equal(account.inputs.allowSharedKeyAccess, false);
+    assert.equal(account.inputs.allowBlobPublicAccess, false);
+    assert.deepEqual(sim.byType("azure-native:storage:Blob"), [], "nothing uses the account key");
+    const grants = sim
+      .byType("azure-native:authorization:RoleAssignment")
+      .filter((r) => r.name === "oidc-document-writer");
+    assert.equal(grants.length, 1);
+    assert.equal(grants[0].inputs.principalId, sim.signedIn?.principalId);
+    assert.equal(grants[0].inputs.scope, account.outputs.id);
   });
 
   it("lets credentials and identities go ahead of the kind cluster", () => {
@@ -124,10 +144,7 @@ describe("the dev stack (kind)", () => {
   });
 
   it("publishes the key the cluster signs with", () => {
-    const jwksBlob = sim
-      .byType("azure-native:storage:Blob")
-      .find((b) => b.inputs.blobName === "openid/v1/jwks");
-    const jwks = JSON.parse((jwksBlob?.inputs.source as { text: string }).text) as {
+    const jwks = JSON.parse(written(sim, "openid/v1/jwks")) as {
       keys: { kid: string }[];
     };
     assert.deepEqual(
@@ -194,6 +211,55 @@ describe("the dev stack (kind)", () => {
 
   it("runs no demo pod unless asked", () => {
     assert.equal(sim.byType("kubernetes:core/v1:Pod").length, 0);
+  });
+
+  // Last: these run the stack again.
+  it("publishes in the account storageAccountName names: no account, website or grant of its own", async () => {
+    const file = readStackFiles("dev").config;
+    const parsed = parseStackConfig(
+      projectConfig(
+        {
+          ...file,
+          "azure-workload-identity:storageAccountName": "centraloidc",
+          "azure-workload-identity:storageAccountResourceGroup": "storage-rg",
+        },
+        "azure-workload-identity",
+      ),
+      "dev",
+    );
+    assert.deepEqual(parsed.existingStorageAccount, {
+      name: "centraloidc",
+      resourceGroupName: "storage-rg",
+    });
+    const again = await run(sim, {
+      ...configOf("dev"),
+      existingStorageAccount: parsed.existingStorageAccount,
+    });
+    for (const t of [
+      "azure-native:storage:StorageAccount",
+      "azure-native:storage:StorageAccountStaticWebsite",
+    ]) {
+      assert.deepEqual(sim.byType(t), [], t);
+    }
+    assert.ok(!sim.resources.some((r) => r.name === "oidc-document-writer"));
+    assert.equal(again.issuerUrl, `https://centraloidc.z6.web.core.windows.net/`);
+    assert.equal(sim.byType(ISSUER_DOCUMENT_TYPE).length, 2);
+    checkIdentities(sim, configOf("dev"), String(again.issuerUrl));
+  });
+
+  it("keeps the account key with storageSharedKeyAccess: true, and azure-native writes with it", async () => {
+    const again = await run(sim, configOf("dev", { storageSharedKeyAccess: true }));
+    const [account] = sim.byType("azure-native:storage:StorageAccount");
+    assert.equal(account.inputs.allowSharedKeyAccess, true);
+    assert.deepEqual(sim.byType(ISSUER_DOCUMENT_TYPE), []);
+    assert.deepEqual(
+      sim
+        .byType("azure-native:authorization:RoleAssignment")
+        .filter((r) => r.name === "oidc-document-writer"),
+      [],
+    );
+    const doc = JSON.parse(written(sim, ".well-known/openid-configuration")) as { issuer: string };
+    assert.equal(apiServerFlag(String(again.kindConfig), "service-account-issuer"), doc.issuer);
   });
 });
 

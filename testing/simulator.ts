@@ -12,6 +12,7 @@ import * as crypto from "node:crypto";
 
 import * as pulumi from "@pulumi/pulumi";
 
+import { DocumentWriter, standInForSignIn } from "../components/issuer/documentWriter";
 import {
   ISSUER_DOCUMENT_TYPE,
   IssuerDocumentInputs,
@@ -89,6 +90,12 @@ export const SIMULATED = {
   location: "westeurope",
   webZone: "z6",
 } as const;
+
+/** The principal the simulated Azure sign-in is: the client getClientConfig answers with. */
+const SIMULATED_DEPLOYER: DocumentWriter = {
+  principalId: SIMULATED.clientObjectId,
+  principalType: "ServicePrincipal",
+};
 
 /** True when a text holds a value the simulator invented (a GUID or a name suffix). */
 export function isSimulatedText(text: string): boolean {
@@ -396,6 +403,12 @@ const OUTPUTS: Record<string, (c: OutputContext) => Record<string, unknown>> = {
 
 export class SimulatedCloud implements pulumi.runtime.Mocks {
   readonly resources: SimulatedResource[] = [];
+  /**
+   * Who the Azure SDK's default credential chain signs in as (the principal an issuer whose
+   * account refuses shared keys grants its documents' writer role to): the client
+   * getClientConfig answers with. Undefined: no one, as on a machine without a sign-in.
+   */
+  signedIn: DocumentWriter | undefined = SIMULATED_DEPLOYER;
   readonly invokes: { token: string; inputs: Record<string, unknown> }[] = [];
   private readonly started = Date.now();
   private readonly keys = new Map<string, crypto.KeyPairKeyObjectResult>();
@@ -421,6 +434,10 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
     }
   }
 
+  constructor() {
+    standInForSignIn(() => this.signedIn);
+  }
+
   /** Forgets what was recorded (between tests). */
   reset(): void {
     this.resources.length = 0;
@@ -431,6 +448,7 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
     this.previousReadFailures = undefined;
     this.made.clear();
     this.notSimulated.clear();
+    this.signedIn = SIMULATED_DEPLOYER;
   }
 
   byType(type: string): SimulatedResource[] {
@@ -504,6 +522,13 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
           subscriptionId: SIMULATED.subscriptionId,
           tenantId: SIMULATED.tenantId,
         };
+      case "azure-native:storage:getStorageAccount": {
+        // An account made elsewhere, as Resource Manager describes one (its endpoints formed the
+        // way Azure forms them); the simulator cannot know it is there, so it answers as if.
+        const name = text(inputs.accountName);
+        const account = this.outputsFor("azure-native:storage:StorageAccount", name, inputs);
+        return { ...account, kind: "StorageV2" };
+      }
       case "azure-native:containerservice:listManagedClusterUserCredentials": {
         const name = text(inputs.resourceName);
         const server = `https://${name}-dns-${stableAlnum(8, name)}.hcp.${SIMULATED.location}.azmk8s.io:443`;

@@ -73,8 +73,29 @@ export function principalOfToken(token: string): DocumentWriter {
   return { principalId: claims.oid, principalType: user ? "User" : "ServicePrincipal" };
 }
 
+/** Who is signed in, as a simulated cloud says it (undefined: no one). */
+export type SignInStandIn = () => DocumentWriter | undefined;
+
+/**
+ * Where the package's simulated cloud (testing/) stands in for the Azure sign-in: under Pulumi's
+ * mocks (unit tests, the offline plan, the benchmark) there is no Azure to sign in to, yet the
+ * issuer must know whom it grants. A global symbol, so that every copy of this module sees it.
+ */
+const SIGN_IN_STAND_IN = Symbol.for("pulumi-azure-workload-identity/signInStandIn");
+
+/** Installs (or, with undefined, removes) the simulated cloud's sign-in. */
+export function standInForSignIn(standIn: SignInStandIn | undefined): void {
+  (globalThis as { [SIGN_IN_STAND_IN]?: SignInStandIn })[SIGN_IN_STAND_IN] = standIn;
+}
+
 /** The principal the Azure SDK's default chain signs in as, for Storage. */
 export async function signedInWriter(): Promise<DocumentWriter> {
+  const standIn = (globalThis as { [SIGN_IN_STAND_IN]?: SignInStandIn })[SIGN_IN_STAND_IN];
+  if (standIn) {
+    const simulated = standIn();
+    if (!simulated) throw noSignIn("the simulated cloud has no one signed in");
+    return simulated;
+  }
   const credential = await azureCredential();
   let token: string;
   try {
@@ -82,11 +103,15 @@ export async function signedInWriter(): Promise<DocumentWriter> {
     if (!got) throw new Error("no token");
     token = got.token;
   } catch (err) {
-    throw new Error(
-      `cannot tell who writes the issuer's documents: the Azure SDK's default credential chain found no sign-in (${firstLine(err)}); sign in (az login, or the AZURE_* variables), or give OidcIssuer documentWriter { principalId, principalType }`,
-    );
+    throw noSignIn(firstLine(err));
   }
   return principalOfToken(token);
+}
+
+function noSignIn(why: string): Error {
+  return new Error(
+    `cannot tell who writes the issuer's documents: the Azure SDK's default credential chain found no sign-in (${why}); sign in (az login, or the AZURE_* variables), or give OidcIssuer documentWriter { principalId, principalType }`,
+  );
 }
 
 function firstLine(err: unknown): string {

@@ -5,6 +5,7 @@
  * be found (never deployed, issuer new, ledger present, ledger from before ledgers existed,
  * ledger damaged) is tested without an engine.
  */
+import { ISSUER_DOCUMENT_TYPE } from "./issuerDocumentSpec";
 import { keyId } from "./keys";
 import { INITIAL_KEY, KeyLedger, KeyRecord, PreviousKeys, RetiredKey } from "./signingKeys";
 
@@ -177,7 +178,8 @@ export function previousIssuerKeys(
   // leaves the component with none. If its JWKS was never uploaded either, no key of it was ever
   // published: nothing Entra fetched, no token it verified, so the next up is a first up.
   const blank = issuer.outputs.keyLedger === undefined && issuer.outputs.keyId === undefined;
-  if (blank && !(childUrn(issuerUrn, STORAGE_BLOB, `${issuerName}-jwks`) in state))
+  const jwksWriters = [STORAGE_BLOB, ISSUER_DOCUMENT_TYPE]; // the account key's, Entra's
+  if (blank && !jwksWriters.some((t) => childUrn(issuerUrn, t, `${issuerName}-jwks`) in state))
     return { found: false, why: "this issuer never published a JWKS" };
   const generated = generatedKeys(state, issuerUrn, issuerName);
   const ledger =

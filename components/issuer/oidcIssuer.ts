@@ -21,6 +21,7 @@ import { signingKeyResourceName } from "./keyLedger";
 import { keyId } from "./keys";
 import { KeyLedger, RotationPhase, RotationState } from "./signingKeys";
 import {
+  ExistingStorageAccount,
   OidcIssuerArgs,
   ResolvedOidcIssuerArgs,
   checkProvidedPrivateKey,
@@ -30,6 +31,7 @@ import {
 } from "./oidcIssuerArgs";
 import {
   ACCOUNT_SUFFIX_LENGTH,
+  STATIC_WEBSITE_CONTAINER,
   publicContainerIssuer,
   staticWebsiteIssuer,
   storageAccountName,
@@ -46,6 +48,13 @@ type Upload = (
   blobName: string,
   content: pulumi.Output<string>,
 ) => pulumi.CustomResource;
+
+/** The storage account the documents are in, as the issuer uses it: its own or an existing one. */
+interface Account {
+  name: pulumi.Output<string>;
+  id: pulumi.Output<string>;
+  primaryEndpoints: pulumi.Output<{ blob: string; web?: string }>;
+}
 
 /** What the key guard is told besides the keys: the caller's names for its fields, in messages. */
 export type KeyCheckOptions = Pick<KeyGuardOptions, "fields"> & { now?: Date };
@@ -126,8 +135,9 @@ export class OidcIssuer extends pulumi.ComponentResource {
     // known: both before anything of the issuer registers.
     // With shared keys off, who writes the documents, found before anything registers too: a
     // deployer the credential chain cannot sign in is refused in one line, with nothing made.
+    // An existing account's owners grant the writer themselves: no one to find.
     const writer =
-      cfg.sharedKeyAccess || cfg.documentWriter
+      cfg.sharedKeyAccess || cfg.documentWriter || cfg.existingStorageAccount
         ? Promise.resolve(cfg.documentWriter)
         : signedInWriter();
     const rotation = Promise.all([keyGuard(name, cfg, opts, {}), checkedPrivateKey(cfg), writer])
@@ -138,25 +148,26 @@ export class OidcIssuer extends pulumi.ComponentResource {
     // The guard reads the previous deployment, which takes a round trip to the engine: the
     // issuer's own registration waits for it, and every child waits for the issuer's.
     super(TYPE, name, {}, { ...opts, dependsOn: afterGuard(rotation, opts?.dependsOn) });
-    const parent = { parent: this };
 
     const keys = this.signingKeys(name, cfg, rotation);
-    const resourceGroupName =
-      args.resourceGroupName !== undefined
-        ? pulumi.output(args.resourceGroupName)
-        : new resources.ResourceGroup(
-            `${name}-rg`,
-            { location: args.location, tags: args.tags },
-            parent,
-          ).name;
-    const account = this.storageAccount(name, cfg, args, resourceGroupName);
-    const { containerName, issuer } = this.hosting(name, cfg, account, resourceGroupName);
+    const existing = cfg.existingStorageAccount;
+    const { account, resourceGroupName } = existing
+      ? existingAccount(existing, this)
+      : this.ownAccount(name, cfg, args);
+    const { containerName, issuer } = existing
+      ? servedFrom(cfg, account)
+      : this.hosting(name, cfg, account, resourceGroupName);
 
     this.discoveryDocument = issuer.apply((i) => serializeDocument(discoveryDocument(i)));
     this.jwks = keys.jwks;
     const upload = cfg.sharedKeyAccess
       ? this.sharedKeyUpload(name, account, resourceGroupName, containerName)
-      : this.entraUpload(name, writer as Promise<DocumentWriter>, account, containerName);
+      : this.entraUpload(
+          name,
+          existing ? undefined : (writer as Promise<DocumentWriter>),
+          account,
+          containerName,
+        );
     const discoveryBlob = upload("discovery", DISCOVERY_PATH, this.discoveryDocument);
     const jwksBlob = upload("jwks", JWKS_PATH, this.jwks);
 
@@ -239,6 +250,19 @@ export class OidcIssuer extends pulumi.ComponentResource {
     return { publicKeyPem, privateKeyPem, extras, keyIds, ledger, jwks };
   }
 
+  /** The issuer's own account, in the given resource group or one of its own. */
+  private ownAccount(name: string, cfg: ResolvedOidcIssuerArgs, args: OidcIssuerArgs) {
+    const resourceGroupName =
+      args.resourceGroupName !== undefined
+        ? pulumi.output(args.resourceGroupName)
+        : new resources.ResourceGroup(
+            `${name}-rg`,
+            { location: args.location, tags: args.tags },
+            { parent: this },
+          ).name;
+    return { account: this.storageAccount(name, cfg, args, resourceGroupName), resourceGroupName };
+  }
+
   private storageAccount(
     name: string,
     cfg: ResolvedOidcIssuerArgs,
@@ -275,7 +299,7 @@ export class OidcIssuer extends pulumi.ComponentResource {
   /** The documents written by azure-native with the account key. */
   private sharedKeyUpload(
     name: string,
-    account: storage.StorageAccount,
+    account: Account,
     resourceGroupName: pulumi.Output<string>,
     containerName: pulumi.Output<string>,
   ): Upload {
@@ -302,27 +326,31 @@ export class OidcIssuer extends pulumi.ComponentResource {
 
   /**
    * The documents written with Entra auth by the azure-wi provider (a new document is an update
-   * in place), after the writer is granted Storage Blob Data Contributor on this account only.
+   * in place). In its own account the issuer first grants `grantTo` Storage Blob Data
+   * Contributor on that account only; in an existing one (`grantTo` undefined) the account's
+   * owners have granted it.
    */
   private entraUpload(
     name: string,
-    documentWriter: Promise<DocumentWriter>,
-    account: storage.StorageAccount,
+    grantTo: Promise<DocumentWriter> | undefined,
+    account: Account,
     containerName: pulumi.Output<string>,
   ): Upload {
-    const writer = pulumi.output(documentWriter);
-    const grant = new authorization.RoleAssignment(
-      `${name}-document-writer`,
-      {
-        principalId: writer.principalId,
-        principalType: writer.principalType,
-        scope: account.id,
-        roleDefinitionId: account.id.apply((id) =>
-          roleDefinitionId({ guid: STORAGE_BLOB_DATA_CONTRIBUTOR }, id),
-        ),
-      },
-      { parent: this },
-    );
+    const writer = grantTo && pulumi.output(grantTo);
+    const grant =
+      writer &&
+      new authorization.RoleAssignment(
+        `${name}-document-writer`,
+        {
+          principalId: writer.principalId,
+          principalType: writer.principalType,
+          scope: account.id,
+          roleDefinitionId: account.id.apply((id) =>
+            roleDefinitionId({ guid: STORAGE_BLOB_DATA_CONTRIBUTOR }, id),
+          ),
+        },
+        { parent: this },
+      );
     return (suffixName, blobName, content) =>
       new IssuerDocument(
         `${name}-${suffixName}`,
@@ -335,10 +363,12 @@ export class OidcIssuer extends pulumi.ComponentResource {
           // Short, so that a verifier that cached a JWKS refetches soon after a rotation step.
           cacheControl: DOCUMENT_CACHE_CONTROL,
         },
-        // Retained on delete, as the azure-native blobs are: both writers write the same two
-        // names, so a stack moving from one to the other must not have the removed resource
-        // delete what the new one just wrote. The documents go with their account on destroy.
-        { parent: this, dependsOn: [grant], retainOnDelete: true },
+        // In its own account, retained on delete, as the azure-native blobs are: both writers
+        // write the same two names, so a stack moving from one to the other must not have the
+        // removed resource delete what the new one just wrote; the documents go with the account
+        // on destroy. An existing account stays: there the provider deletes a document only if
+        // it is still the one it wrote (If-Match on its ETag).
+        { parent: this, dependsOn: grant ? [grant] : [], retainOnDelete: grant !== undefined },
       );
   }
 
@@ -346,7 +376,7 @@ export class OidcIssuer extends pulumi.ComponentResource {
   private hosting(
     name: string,
     cfg: ResolvedOidcIssuerArgs,
-    account: storage.StorageAccount,
+    account: Account,
     resourceGroupName: pulumi.Output<string>,
   ): { containerName: pulumi.Output<string>; issuer: pulumi.Output<string> } {
     if (cfg.hosting === "staticWebsite") {
@@ -376,6 +406,38 @@ export class OidcIssuer extends pulumi.ComponentResource {
       issuer: account.primaryEndpoints.apply((e) => publicContainerIssuer(e.blob, publicContainer)),
     };
   }
+}
+
+/** An existing account, read from Resource Manager (its absence fails the preview, in Azure's
+ * words). */
+function existingAccount(existing: ExistingStorageAccount, parent: pulumi.Resource) {
+  const resourceGroupName = pulumi.output(existing.resourceGroupName);
+  const found = storage.getStorageAccountOutput(
+    { accountName: existing.name, resourceGroupName },
+    { parent },
+  );
+  const account: Account = {
+    name: found.name,
+    id: found.id,
+    primaryEndpoints: found.primaryEndpoints,
+  };
+  return { account, resourceGroupName };
+}
+
+/** Where an existing account serves the documents: its static website's `$web`, or the given
+ * public container. Its owners made them; the issuer makes neither. */
+function servedFrom(cfg: ResolvedOidcIssuerArgs, account: Account) {
+  if (cfg.hosting === "staticWebsite") {
+    return {
+      containerName: pulumi.output(STATIC_WEBSITE_CONTAINER),
+      issuer: account.primaryEndpoints.apply((e) => staticWebsiteIssuer(e.web ?? "")),
+    };
+  }
+  const container = cfg.containerName ?? "";
+  return {
+    containerName: pulumi.output(container),
+    issuer: account.primaryEndpoints.apply((e) => publicContainerIssuer(e.blob, container)),
+  };
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   DEFAULT_PUBLIC_CONTAINER,
   HOSTINGS,
   Hosting,
+  STORAGE_ACCOUNT_NAME,
   validateAccountNamePrefix,
   validateContainerName,
 } from "./storage";
@@ -36,8 +37,25 @@ export interface ProvidedSigningKey {
   publicKeyPem: string;
 }
 
+/** A storage account made elsewhere (by the team that owns storage) that the issuer publishes in. */
+export interface ExistingStorageAccount {
+  /** The account's name. */
+  name: pulumi.Input<string>;
+  /** Its resource group. */
+  resourceGroupName: pulumi.Input<string>;
+}
+
 /** What every issuer takes, whatever its key and hosting. */
 interface OidcIssuerBaseArgs {
+  /**
+   * Publish in this existing storage account instead of making a resource group and an account:
+   * the issuer then only writes the two documents, with Entra auth, and deletes them on destroy.
+   * Its owners enable the static website (or, with `hosting: "publicContainer"`, make
+   * `containerName` a container anonymous readers may read) and grant the writer Storage Blob
+   * Data Contributor on it. Not with `resourceGroupName`, `location`, `accountNamePrefix`, `tags`,
+   * `documentWriter` or `sharedKeyAccess: true`.
+   */
+  existingStorageAccount?: ExistingStorageAccount;
   /** Use this resource group instead of creating one. */
   resourceGroupName?: pulumi.Input<string>;
   /** Azure region for a created resource group and the storage account (default: the provider's). */
@@ -56,10 +74,10 @@ interface OidcIssuerBaseArgs {
    * from the declared keys. Refused when the ledger reads fine, so it cannot stay on. */
   resetKeyLedger?: boolean;
   /**
-   * `false`: the storage account refuses shared keys (as Azure Policy's "Storage accounts should
-   * prevent shared key access" demands). The documents are then written with Entra auth by the
+   * Default `false`: the storage account refuses shared keys (as Azure Policy's "Storage accounts
+   * should prevent shared key access" demands). The documents are written with Entra auth by the
    * azure-wi provider plugin, as the deployer, whom the issuer grants "Storage Blob Data
-   * Contributor" on the account only. Default `true`: azure-native writes them with the account key.
+   * Contributor" on the account only. `true`: azure-native writes them with the account key.
    */
   sharedKeyAccess?: boolean;
   /** With `sharedKeyAccess: false`, who writes the documents when not the principal the Azure
@@ -152,6 +170,8 @@ export interface ResolvedOidcIssuerArgs {
   sharedKeyAccess: boolean;
   /** Given, or undefined: the signed-in principal's, found during the deployment. */
   documentWriter: DocumentWriter | undefined;
+  /** The account published in, when the issuer makes none. */
+  existingStorageAccount: ExistingStorageAccount | undefined;
 }
 
 type ResolvedKeys = Pick<
@@ -191,7 +211,18 @@ const ISSUER_ARGS = [
   "containerName",
   "sharedKeyAccess",
   "documentWriter",
+  "existingStorageAccount",
 ];
+
+/** What an issuer publishing in an existing account has no use for: it makes no resource group,
+ * account or role assignment, and writes with Entra auth only. */
+const NOT_WITH_EXISTING_ACCOUNT = [
+  "resourceGroupName",
+  "location",
+  "accountNamePrefix",
+  "tags",
+  "documentWriter",
+] as const;
 
 export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerArgs {
   requireKnownObject(args, "", ISSUER_ARGS, "OidcIssuerArgs: { resourceGroupName, location, ... }");
@@ -228,15 +259,65 @@ export function resolveOidcIssuerArgs(args: OidcIssuerArgs): ResolvedOidcIssuerA
     ),
     resetKeyLedger: optionalBoolean(args.resetKeyLedger, "resetKeyLedger"),
     ...documentWriting(args),
+    existingStorageAccount: existingAccount(args),
   };
 }
 
-/** `sharedKeyAccess` (default true), and `documentWriter` only beside `false`. */
+/** `existingStorageAccount`, checked, and nothing beside it that it has no use for. */
+function existingAccount(args: OidcIssuerArgs): ExistingStorageAccount | undefined {
+  if (args.existingStorageAccount === undefined) return undefined;
+  const field = "existingStorageAccount";
+  const given = requireKnownObject(
+    args.existingStorageAccount,
+    field,
+    ["name", "resourceGroupName"],
+    "{ name, resourceGroupName }",
+  );
+  if (typeof given.name !== "string" && !pulumi.Output.isInstance(given.name)) {
+    throw new InvalidArgumentError(`${field}.name`, describeValue(given.name), "expected a name");
+  }
+  if (typeof given.name === "string" && !STORAGE_ACCOUNT_NAME.test(given.name)) {
+    throw new InvalidArgumentError(
+      `${field}.name`,
+      describeValue(given.name),
+      "expected a storage account name: 3 to 24 lowercase letters and digits",
+    );
+  }
+  const rg = given.resourceGroupName;
+  if (!pulumi.Output.isInstance(rg) && (typeof rg !== "string" || !/^[-\w._()]{1,90}$/.test(rg))) {
+    throw new InvalidArgumentError(
+      `${field}.resourceGroupName`,
+      describeValue(rg),
+      "expected a resource group name: 1 to 90 letters, digits, '-', '_', '.', '(' and ')'",
+    );
+  }
+  for (const other of NOT_WITH_EXISTING_ACCOUNT) {
+    if (args[other] !== undefined) {
+      throw new InvalidArgumentError(
+        other,
+        describeValue(args[other]),
+        `not used with ${field}: the issuer makes no resource group, account or role assignment there`,
+      );
+    }
+  }
+  if (args.sharedKeyAccess === true) {
+    throw new InvalidArgumentError(
+      "sharedKeyAccess",
+      describeValue(true),
+      `not used with ${field}: the documents are written with Entra auth (azure-native's blobs replace themselves on every change and cannot delete only what they wrote)`,
+    );
+  }
+  return {
+    name: given.name as pulumi.Input<string>,
+    resourceGroupName: rg as pulumi.Input<string>,
+  };
+}
+
+/** `sharedKeyAccess` (default false), and `documentWriter` only beside `false`. */
 function documentWriting(
   args: OidcIssuerArgs,
 ): Pick<ResolvedOidcIssuerArgs, "sharedKeyAccess" | "documentWriter"> {
-  const sharedKeyAccess =
-    args.sharedKeyAccess === undefined || optionalBoolean(args.sharedKeyAccess, "sharedKeyAccess");
+  const sharedKeyAccess = optionalBoolean(args.sharedKeyAccess, "sharedKeyAccess");
   if (args.documentWriter === undefined) return { sharedKeyAccess, documentWriter: undefined };
   if (sharedKeyAccess) {
     throw new InvalidArgumentError(

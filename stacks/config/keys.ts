@@ -19,9 +19,11 @@ export interface KeySpec {
 }
 
 /** Every config key: the StackConfig fields read as they are, the secret half of a brought key,
- * and the keys the `capz` settings are read from. */
+ * and the keys the `capz` settings and an existing storage account are read from. */
 export type ConfigKey =
-  | Exclude<keyof StackConfig, "capz" | "declaredKeys" | "warnings">
+  | Exclude<keyof StackConfig, "capz" | "declaredKeys" | "warnings" | "existingStorageAccount">
+  | "storageAccountName"
+  | "storageAccountResourceGroup"
   | "signingPrivateKeyPem"
   | "signingKeys"
   | "signingKey"
@@ -74,6 +76,23 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     type: "string",
     default: "staticWebsite",
     description: "How the OIDC documents are served (kind): staticWebsite or publicContainer.",
+  },
+  storageSharedKeyAccess: {
+    type: "boolean",
+    default: false,
+    description:
+      "Let the issuer's storage account take its account key (kind): the documents are then written with it, not with your Entra sign-in (which Azure Policy may require).",
+  },
+  storageAccountName: {
+    type: "string",
+    default: "",
+    description:
+      "Publish the issuer in this existing storage account instead of making one (kind; with storageAccountResourceGroup): its owners enable its static website and grant you Storage Blob Data Contributor on it.",
+  },
+  storageAccountResourceGroup: {
+    type: "string",
+    default: "",
+    description: "The resource group of storageAccountName.",
   },
   storageAccountPrefix: {
     type: "string",

@@ -38,6 +38,10 @@ export interface PlatformConfig {
   aksNodeCount: number;
   aksVmSize: string;
   issuerHosting: Hosting;
+  /** The issuer's storage account takes the account key; false: Entra writes only. */
+  storageSharedKeyAccess: boolean;
+  /** An account made elsewhere that the issuer publishes in, instead of its own. */
+  existingStorageAccount: { name: string; resourceGroupName: string } | undefined;
   storageAccountPrefix: string;
   allowEarlyKeyRetirement: boolean;
   /** For one up: start a new key ledger when the previous one cannot be read. */
@@ -55,6 +59,9 @@ export const KIND_ONLY: readonly ConfigKey[] = [
   "kindNodeImage",
   "kindWorkerCount",
   "issuerHosting",
+  "storageSharedKeyAccess",
+  "storageAccountName",
+  "storageAccountResourceGroup",
   "storageAccountPrefix",
   "signingKeyBits",
   "signingPublicKeyPem",
@@ -92,6 +99,48 @@ function clusterVersion(raw: Raw, flavor: ClusterFlavor, warnings: string[]) {
     }
   }
   return { kubernetesVersion, kindNodeImage };
+}
+
+/** storageAccountName and storageAccountResourceGroup: both or neither, and nothing beside them
+ * that only an account of the issuer's own would use. */
+function existingStorageAccount(raw: Raw): PlatformConfig["existingStorageAccount"] {
+  const name = str(raw, "storageAccountName");
+  const resourceGroupName = str(raw, "storageAccountResourceGroup");
+  if (name === undefined && resourceGroupName === undefined) return undefined;
+  if (name === undefined) {
+    fail(
+      "storageAccountName",
+      "",
+      "set it beside storageAccountResourceGroup: the existing account's name",
+    );
+  }
+  if (resourceGroupName === undefined) {
+    fail(
+      "storageAccountResourceGroup",
+      "",
+      "set it beside storageAccountName: the existing account's resource group",
+    );
+  }
+  if (!/^[a-z0-9]{3,24}$/.test(name)) {
+    fail(
+      "storageAccountName",
+      name,
+      "expected a storage account name: 3 to 24 lowercase letters and digits",
+    );
+  }
+  if (!/^[-\w._()]{1,90}$/.test(resourceGroupName)) {
+    fail(
+      "storageAccountResourceGroup",
+      resourceGroupName,
+      "expected 1 to 90 letters, digits, '-', '_', '.', '(' and ')'",
+    );
+  }
+  onlyWith(
+    raw,
+    ["storageAccountPrefix", "storageSharedKeyAccess"],
+    "not used with storageAccountName: the issuer makes no account and writes with Entra auth in an existing one",
+  );
+  return { name, resourceGroupName };
 }
 
 export function parsePlatform(raw: Raw, stack: string, warnings: string[]): PlatformConfig {
@@ -133,6 +182,8 @@ export function parsePlatform(raw: Raw, stack: string, warnings: string[]): Plat
     aksNodeCount: int(raw, "aksNodeCount", 1, 100),
     aksVmSize: validateVmSize(str(raw, "aksVmSize"), "aksVmSize"),
     issuerHosting: oneOf(raw, "issuerHosting", HOSTINGS),
+    storageSharedKeyAccess: bool(raw, "storageSharedKeyAccess"),
+    existingStorageAccount: existingStorageAccount(raw),
     storageAccountPrefix: validateAccountNamePrefix(
       str(raw, "storageAccountPrefix"),
       "storageAccountPrefix",

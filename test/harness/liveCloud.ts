@@ -105,41 +105,61 @@ export class LiveCloud extends LocalCloud {
     readonly armPort: number,
     readonly chartPort: number,
     readonly azuritePort: number,
+    /** Clusters are real control planes, their objects applied by the real Kubernetes provider;
+     * false: only Azure is served (the stand-in kind and Kubernetes provider keep files). */
+    readonly controlPlane: boolean,
   ) {
-    super(LiveCloud.storageEnv(storagePort, azuritePort));
+    super(LiveCloud.storageEnv(storagePort, azuritePort, controlPlane));
     // Resource Manager and Entra answer as arm.wi.test too: a name that is not loopback, which
     // a proxy must carry (the doctor's proxy test maps it to 127.0.0.1).
     this.localcloud("tls", this.tlsDir, "storage", "127.0.0.1", "arm.wi.test");
     this.localcloud("tls", this.tlsDir, "webhook", "127.0.0.1");
     fs.mkdirSync(this.realBin, { recursive: true });
-    for (const [name, dir] of [
-      ["pulumi", engineBin()],
-      ["pulumi-resource-kubernetes", controlPlaneBin()],
-    ]) {
-      fs.symlinkSync(path.join(dir, name), path.join(this.realBin, name));
+    fs.symlinkSync(path.join(engineBin(), "pulumi"), path.join(this.realBin, "pulumi"));
+    if (controlPlane) {
+      const provider = "pulumi-resource-kubernetes";
+      fs.symlinkSync(path.join(controlPlaneBin(), provider), path.join(this.realBin, provider));
     }
   }
 
-  static async create(): Promise<LiveCloud> {
+  /** The variables of the sign-in this process had before a LiveCloud signed it in. */
+  private signedOut?: Record<string, string | undefined>;
+
+  /** `controlPlane: false`: Azure only; `env`: more environment for the CLI and the plugins. */
+  static async create(
+    opts: { controlPlane?: boolean; env?: Record<string, string> } = {},
+  ): Promise<LiveCloud> {
     const cloud = new LiveCloud(
       await freePort(),
       await freePort(),
       await freePort(),
       await freePort(),
+      opts.controlPlane ?? true,
     );
+    Object.assign(cloud.extraEnv, opts.env);
     // This process's clients of Azurite (the Azure SDK's) trust the tests' CA, as the tools the
     // tests start do through NODE_EXTRA_CA_CERTS.
     tls.setDefaultCACertificates([
       ...tls.getCACertificates("default"),
       fs.readFileSync(cloud.caFile, "utf8"),
     ]);
+    // Signed in as the tests' service principal, as a user is before `pulumi up`: the stack's
+    // programs run in this process, and an issuer finds whom to grant its documents' writer
+    // role from the Azure SDK's sign-in.
+    const signIn = cloud.servicePrincipalEnv();
+    cloud.signedOut = Object.fromEntries(Object.keys(signIn).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, signIn);
     return cloud;
   }
 
   /** Where the local cloud's processes find the control plane and the storage data plane. */
-  private static storageEnv(storagePort: number, azuritePort: number): Record<string, string> {
+  private static storageEnv(
+    storagePort: number,
+    azuritePort: number,
+    controlPlane: boolean,
+  ): Record<string, string> {
     return {
-      LOCALCLOUD_CONTROL_PLANE: controlPlaneBin(),
+      ...(controlPlane ? { LOCALCLOUD_CONTROL_PLANE: controlPlaneBin() } : {}),
       LOCALCLOUD_STORAGE_ENDPOINT: `https://127.0.0.1:${storagePort}`,
       LOCALCLOUD_AZURITE: `https://127.0.0.1:${azuritePort}`,
     };
@@ -168,15 +188,19 @@ export class LiveCloud extends LocalCloud {
     return service.getContainerClient(container).getBlockBlobClient(blob);
   }
 
-  /** The engine's environment: the real Kubernetes provider first on PATH, and the tests' CA as
-   * the one Go programs trust (Helm in the provider fetches the chart repository over HTTPS). */
+  /** The engine's environment: the real Kubernetes provider first on PATH, the tests' CA as
+   * the one Go programs (Helm in the provider fetches the chart repository over HTTPS) and Node
+   * programs (the azure-wi plugin writing the issuer's documents) trust, and the tests' service
+   * principal's sign-in, which the plugins read as the CLI's environment. */
   override env(): Record<string, string> {
     const env = super.env();
     return {
       ...env,
       PATH: `${this.realBin}:${env.PATH}`,
       SSL_CERT_FILE: this.caFile,
+      NODE_EXTRA_CA_CERTS: this.caFile,
       LOCALCLOUD_AZURITE_ACCOUNTS: this.azuriteAccounts,
+      ...this.servicePrincipalEnv(),
     };
   }
 
@@ -336,7 +360,7 @@ export class LiveCloud extends LocalCloud {
           PATH: process.env.PATH ?? "",
           LOCALCLOUD_CA_FILE: this.caFile,
           SSL_CERT_FILE: this.caFile,
-          ...LiveCloud.storageEnv(this.storagePort, this.azuritePort),
+          ...LiveCloud.storageEnv(this.storagePort, this.azuritePort, this.controlPlane),
           LOCALCLOUD_AZURITE_ACCOUNTS: this.azuriteAccounts,
           LOCALCLOUD_ENTRA_CLIENTS: `${this.app.clientId}=${this.app.secret}`,
           LOCALCLOUD_IDENTITY_HEADER: this.identityHeader,
@@ -452,6 +476,11 @@ export class LiveCloud extends LocalCloud {
 
   /** Stops everything this cloud started, control planes included, then deletes it. */
   async shutdown(): Promise<void> {
+    for (const [k, v] of Object.entries(this.signedOut ?? {})) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    this.signedOut = undefined;
     for (const name of [...this.processes.keys()]) await this.stop(name);
     this.chartServer?.close();
     const planes = path.join(this.cloud, "controlplanes");

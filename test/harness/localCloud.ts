@@ -111,6 +111,9 @@ export class LocalCloud {
       .filter((f) => /^(Pulumi(\..+)?\.yaml|index\.ts)$/.test(f))) {
       fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
     }
+    // Pulumi.yaml names the azure-wi provider plugin by the path ./bin: this checkout's build.
+    const bin = path.join(dir, "bin");
+    if (!fs.existsSync(bin)) fs.symlinkSync(path.join(ROOT, "bin"), bin);
     return dir;
   }
 

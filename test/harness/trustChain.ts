@@ -1,6 +1,6 @@
 /**
  * What the integration tests read of a deployment: its outputs, its state as the file backend
- * keeps it, the documents as uploaded, and the trust chain every up is held to.
+ * keeps it, the documents as published, and the trust chain every up is held to.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -8,6 +8,8 @@ import * as path from "node:path";
 
 import { Stack } from "@pulumi/pulumi/automation";
 
+import { httpsRequest } from "../../cli/doctor/https";
+import { LiveCloud } from "./liveCloud";
 import { LocalCloud, PROJECT } from "./localCloud";
 
 export type Outputs = Record<string, unknown>;
@@ -40,12 +42,20 @@ export function stateOf(
   return { resources: checkpoint.checkpoint.latest?.resources ?? [], text, file };
 }
 
-/** The documents as uploaded: the blobs' sources, from the local cloud. */
-export function document(cloud: LocalCloud, blobName: string): string {
+/**
+ * A document of the issuer: where the cloud serves a data plane (LiveCloud), as Entra reads it,
+ * anonymously from under the issuer URL; else the source of the blob the account key wrote.
+ */
+export async function document(cloud: LocalCloud, issuer: string, name: string): Promise<string> {
+  if (cloud instanceof LiveCloud) {
+    const res = await httpsRequest(`${issuer}${name}`, { ca: fs.readFileSync(cloud.caFile) });
+    assert.equal(res.status, 200, `${issuer}${name}: ${res.status} ${res.body.slice(0, 80)}`);
+    return res.body;
+  }
   const blob = cloud
     .objects("azure")
-    .find((o) => o.type === "azure-native:storage:Blob" && o.state.blobName === blobName);
-  assert.ok(blob, `no blob ${blobName} in the local cloud`);
+    .find((o) => o.type === "azure-native:storage:Blob" && o.state.blobName === name);
+  assert.ok(blob, `no blob ${name} in the local cloud`);
   return String((blob.state.source as { text: string }).text);
 }
 
@@ -72,12 +82,16 @@ export async function checkTrustChain(
   for (const fic of fics) assert.equal(fic.state.issuer, issuer, "a FIC's issuer");
 
   if (flavor === "kind") {
-    const discovery = JSON.parse(document(cloud, ".well-known/openid-configuration")) as {
+    const discovery = JSON.parse(
+      await document(cloud, issuer, ".well-known/openid-configuration"),
+    ) as {
       issuer: string;
       jwks_uri: string;
     };
     assert.equal(discovery.issuer, issuer, "the discovery document's issuer");
-    const jwks = JSON.parse(document(cloud, "openid/v1/jwks")) as { keys: { kid: string }[] };
+    const jwks = JSON.parse(await document(cloud, issuer, "openid/v1/jwks")) as {
+      keys: { kid: string }[];
+    };
     assert.ok(
       jwks.keys.some((k) => k.kid === outputs.keyId),
       "the signing key's kid is published",

@@ -3,7 +3,9 @@
  * project with the newest `@pulumi/pulumi` the registry offers. The consumer must end up with
  * one copy of the SDK (two copies break Pulumi's Output and Resource checks), type-check
  * examples/kind/index.ts against the installed declarations, plan it offline with the package's
- * command line, and test it with the package's simulated cloud as docs/components.md shows.
+ * command line, test it with the package's simulated cloud as docs/components.md shows, and
+ * deploy an issuer of its own through the real engine, which finds the package's provider plugin
+ * as the kind example's Pulumi.yaml names it.
  * Needs the npm registry (CI has it); slow, so it runs in `npm run test:integration`.
  */
 import * as assert from "node:assert/strict";
@@ -14,8 +16,10 @@ import * as path from "node:path";
 
 import * as ts from "typescript";
 
-import { LocalCloud, engineBin } from "../harness/localCloud";
+import { LiveCloud } from "../harness/liveCloud";
+import { engineBin } from "../harness/localCloud";
 import { packPackage } from "../harness/packed";
+import { document } from "../harness/trustChain";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 /** The newest SDK the registry offers, as a consumer starting today gets it. */
@@ -268,34 +272,49 @@ describe("the packed package in a consumer with the newest SDK", function () {
     assert.equal(sdk.trim(), CONSUMER_SDK);
   });
 
-  it("guards a program's own OidcIssuer through the real engine: a published key never changes", () => {
+  it("deploys a program's own OidcIssuer through the real engine: the plugin found as the docs say, a published key never changes", async () => {
     // The consumer's program, with the consumer's SDK and the installed package: an issuer
-    // alone, its key size from the command line. No code of its own reads any ledger.
+    // alone, its key size from the command line, in the kind example's folder (its Pulumi.yaml
+    // names the package's provider plugin, which writes the documents with Entra auth). No code
+    // of its own reads any ledger.
+    fs.copyFileSync(
+      path.join(ROOT, "examples", "kind", "Pulumi.yaml"),
+      path.join(scratch, "Pulumi.yaml"),
+    );
     fs.writeFileSync(
       path.join(scratch, "guard.js"),
       [
         'const { LocalWorkspace, PulumiCommand } = require("@pulumi/pulumi/automation");',
         'const { OidcIssuer } = require("pulumi-azure-workload-identity");',
         "const [bits, engine] = [Number(process.argv[2]), process.argv[3]];",
-        'const program = async () => ({ kid: new OidcIssuer("oidc", { rsaBits: bits }).keyId });',
+        "const program = async () => {",
+        '  const issuer = new OidcIssuer("oidc", { rsaBits: bits });',
+        "  return { kid: issuer.keyId, issuerUrl: issuer.issuerUrl, jwks: issuer.jwks };",
+        "};",
         "(async () => {",
         "  const pulumiCommand = await PulumiCommand.get({ root: engine, skipVersionCheck: true });",
         "  const stack = await LocalWorkspace.createOrSelectStack(",
-        '    { stackName: "dev", projectName: "consumer", program },',
-        "    { envVars: { ...process.env }, pulumiCommand },",
+        '    { stackName: "guard", projectName: "wi-kind-example", program },',
+        "    { workDir: process.cwd(), envVars: { ...process.env }, pulumiCommand },",
         "  );",
         '  await stack.setConfig("azure-native:location", { value: "westeurope" });',
         "  try {",
         "    const up = await stack.up();",
-        "    console.log(JSON.stringify({ ok: true, kid: up.outputs.kid.value }));",
+        "    const out = Object.fromEntries(",
+        "      Object.entries(up.outputs).map(([k, v]) => [k, v.value]),",
+        "    );",
+        "    console.log(JSON.stringify({ ok: true, ...out }));",
         "  } catch (err) {",
         "    console.log(JSON.stringify({ ok: false, error: String(err.message) }));",
         "  }",
         "})();",
       ].join("\n"),
     );
-    const cloud = new LocalCloud();
+    // Azure with its storage data plane, the consumer signed in as the tests' service principal
+    // (the environment of `pulumi up`, which the plugin inherits).
+    const cloud = await LiveCloud.create({ controlPlane: false });
     try {
+      await cloud.serve();
       const run = (bits: number) =>
         JSON.parse(
           execFileSync(process.execPath, ["guard.js", String(bits), path.dirname(engineBin())], {
@@ -303,9 +322,14 @@ describe("the packed package in a consumer with the newest SDK", function () {
             encoding: "utf8",
             env: { ...process.env, ...cloud.env() },
           }),
-        ) as { ok: boolean; kid?: string; error?: string };
+        ) as { ok: boolean; kid?: string; issuerUrl?: string; jwks?: string; error?: string };
       const first = run(2048);
       assert.ok(first.ok, JSON.stringify(first));
+      const [account] = cloud
+        .objects("azure")
+        .filter((o) => o.type === "azure-native:storage:StorageAccount");
+      assert.equal(account.state.allowSharedKeyAccess, false);
+      assert.equal(await document(cloud, first.issuerUrl!, "openid/v1/jwks"), first.jwks);
       const changed = run(4096);
       assert.equal(changed.ok, false, "a new key size for the published key is refused");
       assert.match(
@@ -314,7 +338,7 @@ describe("the packed package in a consumer with the newest SDK", function () {
       );
       assert.deepEqual(run(2048), first, "the key is the one published");
     } finally {
-      cloud.dispose();
+      await cloud.shutdown();
     }
   });
 });

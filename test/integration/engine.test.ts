@@ -16,6 +16,7 @@ import * as YAML from "yaml";
 
 import { keyId } from "../../components/issuer/keys";
 import { expectNoChanges, plannedSteps, up as upThenNoChanges } from "../harness/day2";
+import { LiveCloud } from "../harness/liveCloud";
 import { CloudObject, LocalCloud, ROOT, engineBin, identitiesOf } from "../harness/localCloud";
 import { checkTrustChain, document, outputsOf, stateOf } from "../harness/trustChain";
 
@@ -28,16 +29,20 @@ async function up(cloud: LocalCloud, stack: Stack, what: string, flavor: "kind" 
 describe("day 2 through the real Pulumi engine (kind stack)", function () {
   // The first run builds the Pulumi CLI from the Go module proxy (about 9 minutes cold).
   this.timeout(1_800_000);
-  const cloud = new LocalCloud();
+  // Azure's storage data plane served (Azurite): the stack's issuer writes its documents with
+  // Entra auth, as it does by default. The clusters and their objects stay the stand-ins' files.
+  let cloud: LiveCloud;
   let checkout: string;
   let stack: Stack;
 
   before(async () => {
     engineBin();
+    cloud = await LiveCloud.create({ controlPlane: false });
+    await cloud.serve();
     checkout = cloud.checkout("clone-a");
     stack = await cloud.stack("dev", checkout);
   });
-  after(() => cloud.dispose());
+  after(async () => cloud?.shutdown());
 
   it("`pulumi stack init` leaves the committed stack file as it is, but for the salt it adds", () => {
     const committed = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
@@ -128,10 +133,11 @@ describe("day 2 through the real Pulumi engine (kind stack)", function () {
     const pair = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
     const broughtPub = pair.publicKey.export({ type: "spki", format: "pem" }).toString();
     const broughtKey = pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    const kids = () =>
-      (JSON.parse(document(cloud, "openid/v1/jwks")) as { keys: { kid: string }[] }).keys.map(
-        (k) => k.kid,
-      );
+    const issuer = String(before.issuerUrl);
+    const kids = async () =>
+      (
+        JSON.parse(await document(cloud, issuer, "openid/v1/jwks")) as { keys: { kid: string }[] }
+      ).keys.map((k) => k.kid);
     const keys = [{ name: "initial" }, { name: "theirs", publicKeyPem: broughtPub }];
     await stack.removeConfig("signingKeyBits");
     await stack.setAllConfig({
@@ -142,7 +148,7 @@ describe("day 2 through the real Pulumi engine (kind stack)", function () {
     const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
     assert.deepEqual(await plannedSteps(stack, FIC), [], "rotation step 1's preview");
     await up(cloud, stack, "rotation: publish a brought key");
-    assert.deepEqual(kids(), [before.keyId, keyId(broughtPub)]);
+    assert.deepEqual(await kids(), [before.keyId, keyId(broughtPub)]);
     await stack.setAllConfig({
       signingKey: { value: "theirs" },
       signingPrivateKeyPem: { value: broughtKey, secret: true },
@@ -150,14 +156,14 @@ describe("day 2 through the real Pulumi engine (kind stack)", function () {
     assert.deepEqual(await plannedSteps(stack, FIC), [], "rotation step 2's preview");
     await up(cloud, stack, "rotation: sign with it");
     assert.equal((await outputsOf(stack)).keyId, keyId(broughtPub));
-    assert.deepEqual(kids(), [keyId(broughtPub), before.keyId]);
+    assert.deepEqual(await kids(), [keyId(broughtPub), before.keyId]);
     await stack.setAllConfig({
       signingKeys: { value: JSON.stringify([keys[1]]) },
       allowEarlyKeyRetirement: { value: "true" },
     });
     assert.deepEqual(await plannedSteps(stack, FIC), [], "rotation step 3's preview");
     await up(cloud, stack, "rotation: retire the old key");
-    assert.deepEqual(kids(), [keyId(broughtPub)]);
+    assert.deepEqual(await kids(), [keyId(broughtPub)]);
     assert.equal((await outputsOf(stack)).clusterName, before.clusterName, "the same cluster");
   });
 

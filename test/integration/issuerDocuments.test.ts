@@ -6,12 +6,14 @@
 import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import * as path from "node:path";
 
 import { ClientSecretCredential } from "@azure/identity";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import { PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import * as resources from "@pulumi/azure-native/resources";
+import * as storage from "@pulumi/azure-native/storage";
+import { Stack } from "@pulumi/pulumi/automation";
 
 import { httpsRequest } from "../../cli/doctor/https";
 import { OidcIssuer, OidcIssuerArgs } from "../../components/issuer";
@@ -24,38 +26,10 @@ import {
 import { IssuerDocuments } from "../../provider/issuerDocument";
 import { plannedSteps, up } from "../harness/day2";
 import { LiveCloud, SIMULATED_TENANT } from "../harness/liveCloud";
-import { ROOT } from "../harness/localCloud";
 
 const ACCOUNT = "wiwriter0test1";
 const KEY = crypto.randomBytes(64).toString("base64");
 const URN = "urn:pulumi:dev::p::azure-wi:index:IssuerDocument::jwks";
-
-/**
- * The stack of an inline program that writes with Entra, set up as a user's: the provider plugin
- * found as docs/components.md tells a TypeScript program (a `plugins` entry in Pulumi.yaml naming
- * the package's bin/, here this checkout's build), and the program and the plugin signed in as the
- * tests' service principal (the program runs in this process, and a program `pulumi up` starts
- * inherits the CLI's environment). `restore` signs this process out again.
- */
-async function entraStack(cloud: LiveCloud, name: string, program: PulumiFn) {
-  const checkout = cloud.checkout(name);
-  fs.appendFileSync(
-    path.join(checkout, "Pulumi.yaml"),
-    `plugins:\n  providers:\n    - name: azure-wi\n      path: ${path.join(ROOT, "bin")}\n`,
-  );
-  const stack = await cloud.stack("dev", checkout, program);
-  const signedIn = cloud.servicePrincipalEnv();
-  const saved = Object.fromEntries(Object.keys(signedIn).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, signedIn);
-  Object.assign(stack.workspace.envVars, { ...signedIn, NODE_EXTRA_CA_CERTS: cloud.caFile });
-  const restore = () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
-  return { stack, restore };
-}
 
 /** Reads `url` anonymously over and over, as Entra fetches a JWKS, while `during` runs: the reads
  * that were not a 200, and how many there were. */
@@ -168,6 +142,21 @@ describe("the issuer documents' writer, with Entra auth, on Azurite", function (
     assert.equal(await blob.exists(), false);
     assert.deepEqual(await writer.read("id", URN, doc), {});
   });
+
+  it("deletes only what it wrote: a document another writer wrote since stays", async () => {
+    const blob = owner.getContainerClient("$web").getBlockBlobClient(doc.blobName);
+    const mine = (await writer.create(URN, doc)).outs as IssuerDocumentInputs & { etag: string };
+    assert.equal(mine.etag, (await blob.getProperties()).etag);
+    const theirs = '{"keys":[{"kid":"theirs"}]}';
+    await blob.upload(theirs, theirs.length);
+    await writer.delete("id", URN, mine);
+    assert.equal((await blob.downloadToBuffer()).toString(), theirs);
+    // Read back (a refresh), it is that writer's, and now deleted as this resource's own.
+    const read = (await writer.read("id", URN, mine)).props as IssuerDocumentInputs;
+    assert.equal(read.content, theirs);
+    await writer.delete("id", URN, read);
+    assert.equal(await blob.exists(), false);
+  });
 });
 
 describe("the issuer documents' writer through the real engine (an inline program's custom resource)", function () {
@@ -197,15 +186,9 @@ describe("the issuer documents' writer through the real engine (an inline progra
       new StorageSharedKeyCredential(ACCOUNT, KEY),
     );
     await owner.getContainerClient("$web").createIfNotExists();
-    const checkout = cloud.checkout("writer");
-    stack = await cloud.stack("dev", checkout, program);
-    // The provider plugin from this checkout's bin/ (its build in dist/), signed in as the
-    // tests' service principal, trusting the tests' CA.
-    Object.assign(stack.workspace.envVars, {
-      ...cloud.servicePrincipalEnv(),
-      PATH: `${path.join(ROOT, "bin")}:${stack.workspace.envVars.PATH}`,
-      NODE_EXTRA_CA_CERTS: cloud.caFile,
-    });
+    // The provider plugin found as docs/components.md tells a TypeScript program: Pulumi.yaml's
+    // `plugins` entry, here the project's own (its bin/, this checkout's build).
+    stack = await cloud.stack("dev", cloud.checkout("writer"), program);
   });
   after(async () => cloud?.shutdown());
 
@@ -237,7 +220,6 @@ describe("OidcIssuer with sharedKeyAccess: false, through the real engine", func
   let cloud: LiveCloud;
   let stack: Stack;
   let args: OidcIssuerArgs = { location: "westeurope", sharedKeyAccess: false };
-  let restore: (() => void) | undefined;
 
   const program = () => {
     const issuer = new OidcIssuer("oidc", args);
@@ -260,12 +242,9 @@ describe("OidcIssuer with sharedKeyAccess: false, through the real engine", func
   before(async function () {
     cloud = await LiveCloud.create();
     await cloud.serve();
-    ({ stack, restore } = await entraStack(cloud, "issuer", program));
+    stack = await cloud.stack("dev", cloud.checkout("issuer"), program);
   });
-  after(async () => {
-    restore?.();
-    await cloud?.shutdown();
-  });
+  after(async () => cloud?.shutdown());
 
   it("an account without shared keys, the writer granted on it alone, the documents served", async () => {
     await up(stack, "first up");
@@ -362,7 +341,6 @@ describe("OidcIssuer moving between shared keys and Entra writes, through the re
   let cloud: LiveCloud;
   let stack: Stack;
   let sharedKeyAccess = true;
-  let restore: (() => void) | undefined;
 
   // The issuer, and an identity trusting it: the credential must not change when the writer does.
   const program = () => {
@@ -401,13 +379,10 @@ describe("OidcIssuer moving between shared keys and Entra writes, through the re
   before(async function () {
     cloud = await LiveCloud.create();
     await cloud.serve();
-    ({ stack, restore } = await entraStack(cloud, "moving", program));
+    stack = await cloud.stack("dev", cloud.checkout("moving"), program);
     await up(stack, "with shared keys");
   });
-  after(async () => {
-    restore?.();
-    await cloud?.shutdown();
-  });
+  after(async () => cloud?.shutdown());
 
   for (const [to, label] of [
     [false, "to Entra writes"],
@@ -436,4 +411,108 @@ describe("OidcIssuer moving between shared keys and Entra writes, through the re
       assert.deepEqual({ status: res.status, body: res.body }, { status: 200, body: before.jwks });
     });
   }
+});
+
+describe("OidcIssuer publishing in an existing storage account, through the real engine", function () {
+  let cloud: LiveCloud;
+  let central: Stack;
+  let stack: Stack;
+  const existing = { name: "centraloidc01", resourceGroupName: "storage-rg" };
+
+  // What the team that owns storage runs: the account, shared keys and public blobs off, its
+  // static website on, and the issuer's writer granted Storage Blob Data Contributor on it.
+  const storageTeam = () => {
+    const group = new resources.ResourceGroup("storage", {
+      resourceGroupName: existing.resourceGroupName,
+      location: "westeurope",
+    });
+    const account = new storage.StorageAccount("central", {
+      accountName: existing.name,
+      resourceGroupName: group.name,
+      location: "westeurope",
+      kind: "StorageV2",
+      sku: { name: "Standard_LRS" },
+      allowSharedKeyAccess: false,
+      allowBlobPublicAccess: false,
+    });
+    new storage.StorageAccountStaticWebsite("central", {
+      accountName: account.name,
+      resourceGroupName: group.name,
+    });
+    new authorization.RoleAssignment("issuer-writer", {
+      principalId: cloud.app.clientId,
+      principalType: "ServicePrincipal",
+      scope: account.id,
+      roleDefinitionId: account.id.apply(
+        (id) =>
+          `${id.split("/resourceGroups/")[0]}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_CONTRIBUTOR}`,
+      ),
+    });
+    return Promise.resolve({});
+  };
+  const issuerIn = (account: typeof existing) => () => {
+    const issuer = new OidcIssuer("oidc", { rsaBits: 2048, existingStorageAccount: account });
+    return Promise.resolve({ issuerUrl: issuer.issuerUrl, jwks: issuer.jwks });
+  };
+  const served = async (url: string) => {
+    const res = await httpsRequest(url, { ca: fs.readFileSync(cloud.caFile) });
+    return { status: res.status, body: res.body };
+  };
+
+  before(async function () {
+    cloud = await LiveCloud.create({ controlPlane: false });
+    await cloud.serve();
+    central = await cloud.stack("central", cloud.checkout("storage-team"), storageTeam);
+    await up(central, "the storage team's account");
+    stack = await cloud.stack("dev", cloud.checkout("issuer"), issuerIn(existing));
+  });
+  after(async () => cloud?.shutdown());
+
+  it("writes only the documents there, served by the account's website", async () => {
+    await up(stack, "the issuer in the existing account");
+    const out = await stack.outputs();
+    const issuerUrl = String(out.issuerUrl.value);
+    const [account] = cloud
+      .objects("azure")
+      .filter((o) => o.type === "azure-native:storage:StorageAccount");
+    assert.ok(issuerUrl.includes(existing.name), issuerUrl);
+    assert.deepEqual(await served(`${issuerUrl}openid/v1/jwks`), {
+      status: 200,
+      body: String(out.jwks.value),
+    });
+    const state = (await stack.exportStack()).deployment as { resources: { type: string }[] };
+    assert.deepEqual(
+      state.resources
+        .map((r) => r.type)
+        .filter((t) => !t.startsWith("pulumi:"))
+        .sort(),
+      [
+        ISSUER_DOCUMENT_TYPE,
+        ISSUER_DOCUMENT_TYPE,
+        "azure-wi:index:OidcIssuer",
+        "tls:index/privateKey:PrivateKey",
+      ],
+    );
+    assert.equal(account.state.allowSharedKeyAccess, false);
+  });
+
+  it("an account that is not there fails the preview in Azure's words, making nothing", async () => {
+    const missing = await cloud.stack(
+      "missing",
+      cloud.checkout("missing"),
+      issuerIn({ ...existing, name: "nosuchaccount1" }),
+    );
+    await assert.rejects(missing.preview(), /ResourceNotFound.*nosuchaccount1/s);
+  });
+
+  it("destroy deletes the documents and leaves the account", async () => {
+    const issuerUrl = String((await stack.outputs()).issuerUrl.value);
+    await stack.destroy();
+    assert.equal((await served(`${issuerUrl}openid/v1/jwks`)).status, 404);
+    assert.equal(
+      cloud.objects("azure").filter((o) => o.type === "azure-native:storage:StorageAccount").length,
+      1,
+    );
+    await central.destroy();
+  });
 });

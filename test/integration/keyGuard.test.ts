@@ -82,6 +82,9 @@ describe("the key guard through the real Pulumi engine", function () {
     };
     stack = await cloud.stack("dev", checkout, run);
     await stack.setConfig("signingKeyBits", { value: "2048" });
+    // This cloud serves no storage data plane: the account key writes the documents (the guard
+    // runs before either writer is registered).
+    await stack.setConfig("storageSharedKeyAccess", { value: "true" });
     await up(stack, "first up with a 2048-bit key");
   });
   after(() => cloud.dispose());
@@ -213,7 +216,8 @@ describe("the key guard through the real Pulumi engine", function () {
       let resourceGroupName: string | undefined = "no-such-group";
       const issuerOnly = () =>
         Promise.resolve({
-          kid: new OidcIssuer("oidc", { rsaBits: 2048, resourceGroupName }).keyId,
+          kid: new OidcIssuer("oidc", { rsaBits: 2048, resourceGroupName, sharedKeyAccess: true })
+            .keyId,
         });
       const first = await fresh.stack("dev", fresh.checkout("failed-first"), issuerOnly);
       await first.setConfig("azure-native:location", { value: "westeurope" });

@@ -1,7 +1,7 @@
 /**
  * The components from other Pulumi languages, through the component provider of the packed
  * package: examples/yaml deploys through the real CLI, engine and YAML language host against the
- * local cloud, held to the TypeScript stack's trust chain; `pulumi package get-schema` lists the
+ * local cloud and Azurite, held to the TypeScript stack's trust chain; `pulumi package get-schema` lists the
  * components; `pulumi package gen-sdk` generates Go, Python and .NET SDKs, and the Go SDK and the
  * Go example of docs/languages.md build against the engine's sdk/v3. See docs/languages.md for
  * what is real here and what is stood in for.
@@ -17,7 +17,8 @@ import { promisify } from "node:util";
 import { Stack } from "@pulumi/pulumi/automation";
 
 import { up } from "../harness/day2";
-import { LocalCloud, ROOT, engineBin } from "../harness/localCloud";
+import { LiveCloud } from "../harness/liveCloud";
+import { ROOT, engineBin } from "../harness/localCloud";
 import { packPackage } from "../harness/packed";
 import { checkTrustChain, outputsOf, stateOf } from "../harness/trustChain";
 
@@ -59,7 +60,9 @@ describe("the components from other languages, through the packed package's prov
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "wi-languages-"));
   const program = path.join(scratch, "yaml");
   const pluginDir = path.join(program, "node_modules", "pulumi-azure-workload-identity", "bin");
-  const cloud = new LocalCloud({ LOCALCLOUD_FIC_PROPAGATION_MS: "0" });
+  // Azure with its storage data plane (Azurite): the issuer writes its documents with Entra auth
+  // from inside the component provider, as it does by default.
+  let cloud: LiveCloud;
   let stack: Stack;
   const cli = (args: string[], cwd = scratch) =>
     spawnSync(path.join(engineBin(), "pulumi"), args, {
@@ -68,7 +71,12 @@ describe("the components from other languages, through the packed package's prov
       env: { ...process.env, ...cloud.env() },
     });
 
-  before(() => {
+  before(async () => {
+    cloud = await LiveCloud.create({
+      controlPlane: false,
+      env: { LOCALCLOUD_FIC_PROPAGATION_MS: "0" },
+    });
+    await cloud.serve();
     fs.mkdirSync(program);
     const tarball = packPackage(scratch);
     fs.writeFileSync(
@@ -88,8 +96,8 @@ describe("the components from other languages, through the packed package's prov
       path.join(program, "Pulumi.yaml"),
     );
   });
-  after(() => {
-    cloud.dispose();
+  after(async () => {
+    await cloud?.shutdown();
     fs.rmSync(scratch, { recursive: true, force: true });
   });
 

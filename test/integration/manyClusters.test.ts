@@ -1,5 +1,6 @@
 /**
- * One identity, three clusters, through the real Pulumi CLI and engine against the local cloud:
+ * One identity, three clusters, through the real Pulumi CLI and engine against the local cloud
+ * and Azurite:
  * examples/many-clusters deploys a Kind cluster and an AKS cluster trusted by federated
  * credentials and a second AKS cluster bound through an AKS identity binding. Each cluster's
  * part is checked in the cloud, byte for byte against the issuers the clusters have; removing a
@@ -12,7 +13,8 @@ import * as assert from "node:assert/strict";
 import { PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { FleetIdentity } from "pulumi-azure-workload-identity";
 
-import { CloudObject, LocalCloud } from "../harness/localCloud";
+import { LiveCloud } from "../harness/liveCloud";
+import { CloudObject } from "../harness/localCloud";
 import { up } from "../harness/day2";
 
 const EXAMPLE = require.resolve("../../examples/many-clusters/index");
@@ -38,7 +40,9 @@ const AKS = "azure-native:containerservice:ManagedCluster";
 
 describe("examples/many-clusters: one identity, a kind and two AKS clusters", function () {
   this.timeout(900_000);
-  const cloud = new LocalCloud({ LOCALCLOUD_FIC_PROPAGATION_MS: "0" });
+  // Azure with its storage data plane (Azurite): the example's issuer writes its documents with
+  // Entra auth, as it does by default.
+  let cloud: LiveCloud;
   let stack: Stack;
   const azure = (type: string): CloudObject[] =>
     cloud.objects("azure").filter((o) => o.type === type);
@@ -48,9 +52,14 @@ describe("examples/many-clusters: one identity, a kind and two AKS clusters", fu
     ) as { clientId: string; identityId: string; fleet: Record<string, FleetOutput> };
 
   before(async () => {
+    cloud = await LiveCloud.create({
+      controlPlane: false,
+      env: { LOCALCLOUD_FIC_PROPAGATION_MS: "0" },
+    });
+    await cloud.serve();
     stack = await cloud.stack("fleet", cloud.checkout("fleet"), example);
   });
-  after(() => cloud.dispose());
+  after(async () => cloud?.shutdown());
 
   it("deploys each cluster's mechanism, trusted under the issuer that cluster has", async () => {
     await up(stack, "the fleet");
