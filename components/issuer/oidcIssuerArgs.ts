@@ -24,10 +24,11 @@ import {
   DEFAULT_PUBLIC_CONTAINER,
   HOSTINGS,
   Hosting,
-  STORAGE_ACCOUNT_NAME,
   validateAccountNamePrefix,
   validateContainerName,
+  validateStorageAccountName,
 } from "./storage";
+import { validateResourceGroupName } from "../shared/azureNames";
 
 /** A key pair the caller brings instead of letting the component generate one. */
 export interface ProvidedSigningKey {
@@ -273,23 +274,11 @@ function existingAccount(args: OidcIssuerArgs): ExistingStorageAccount | undefin
     ["name", "resourceGroupName"],
     "{ name, resourceGroupName }",
   );
-  if (typeof given.name !== "string" && !pulumi.Output.isInstance(given.name)) {
-    throw new InvalidArgumentError(`${field}.name`, describeValue(given.name), "expected a name");
-  }
-  if (typeof given.name === "string" && !STORAGE_ACCOUNT_NAME.test(given.name)) {
-    throw new InvalidArgumentError(
-      `${field}.name`,
-      describeValue(given.name),
-      "expected a storage account name: 3 to 24 lowercase letters and digits",
-    );
-  }
-  const rg = given.resourceGroupName;
-  if (!pulumi.Output.isInstance(rg) && (typeof rg !== "string" || !/^[-\w._()]{1,90}$/.test(rg))) {
-    throw new InvalidArgumentError(
-      `${field}.resourceGroupName`,
-      describeValue(rg),
-      "expected a resource group name: 1 to 90 letters, digits, '-', '_', '.', '(' and ')'",
-    );
+  // Outputs are checked by Azure, when known; what is known now, here.
+  const { name, resourceGroupName } = given;
+  if (!pulumi.Output.isInstance(name)) validateStorageAccountName(name, `${field}.name`);
+  if (!pulumi.Output.isInstance(resourceGroupName)) {
+    validateResourceGroupName(resourceGroupName, `${field}.resourceGroupName`);
   }
   for (const other of NOT_WITH_EXISTING_ACCOUNT) {
     if (args[other] !== undefined) {
@@ -308,8 +297,8 @@ function existingAccount(args: OidcIssuerArgs): ExistingStorageAccount | undefin
     );
   }
   return {
-    name: given.name as pulumi.Input<string>,
-    resourceGroupName: rg as pulumi.Input<string>,
+    name: name as pulumi.Input<string>,
+    resourceGroupName: resourceGroupName as pulumi.Input<string>,
   };
 }
 

@@ -17,6 +17,18 @@ export const HOSTINGS: readonly Hosting[] = ["staticWebsite", "publicContainer"]
 export const STATIC_WEBSITE_CONTAINER = "$web";
 export const DEFAULT_PUBLIC_CONTAINER = "oidc";
 
+/** An existing account's name, as Azure allows it. */
+export function validateStorageAccountName(name: unknown, field: string): string {
+  if (typeof name !== "string" || !STORAGE_ACCOUNT_NAME.test(name)) {
+    throw new InvalidArgumentError(
+      field,
+      describeValue(name),
+      "expected a storage account name: 3 to 24 lowercase letters and digits",
+    );
+  }
+  return name;
+}
+
 export function validateAccountNamePrefix(prefix: unknown, field = "accountNamePrefix"): string {
   if (
     typeof prefix !== "string" ||

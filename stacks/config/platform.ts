@@ -14,7 +14,13 @@ import {
 import { checkAksVersion, checkKindVersion } from "../../components/cluster/clusterVersions";
 import { parseKubernetesVersion, validateDns1123Label } from "../../components/shared/kubernetes";
 import { checkRegion } from "../../components/shared/regions";
-import { HOSTINGS, Hosting, validateAccountNamePrefix } from "../../components/issuer/storage";
+import {
+  HOSTINGS,
+  Hosting,
+  validateAccountNamePrefix,
+  validateStorageAccountName,
+} from "../../components/issuer/storage";
+import { validateResourceGroupName } from "../../components/shared/azureNames";
 import {
   LOG_LEVELS,
   LogLevel,
@@ -121,20 +127,8 @@ function existingStorageAccount(raw: Raw): PlatformConfig["existingStorageAccoun
       "set it beside storageAccountName: the existing account's resource group",
     );
   }
-  if (!/^[a-z0-9]{3,24}$/.test(name)) {
-    fail(
-      "storageAccountName",
-      name,
-      "expected a storage account name: 3 to 24 lowercase letters and digits",
-    );
-  }
-  if (!/^[-\w._()]{1,90}$/.test(resourceGroupName)) {
-    fail(
-      "storageAccountResourceGroup",
-      resourceGroupName,
-      "expected 1 to 90 letters, digits, '-', '_', '.', '(' and ')'",
-    );
-  }
+  validateStorageAccountName(name, "storageAccountName");
+  validateResourceGroupName(resourceGroupName, "storageAccountResourceGroup");
   onlyWith(
     raw,
     ["storageAccountPrefix", "storageSharedKeyAccess"],
@@ -153,13 +147,8 @@ export function parsePlatform(raw: Raw, stack: string, warnings: string[]): Plat
   const region = checkRegion(str(raw, "location"), "location");
   if (region.warning) warnings.push(region.warning);
   const resourceGroupName = str(raw, "resourceGroupName");
-  if (resourceGroupName !== undefined && !/^[-\w._()]{1,90}$/.test(resourceGroupName)) {
-    fail(
-      "resourceGroupName",
-      resourceGroupName,
-      "expected 1 to 90 letters, digits, '-', '_', '.', '(' and ')'",
-    );
-  }
+  if (resourceGroupName !== undefined)
+    validateResourceGroupName(resourceGroupName, "resourceGroupName");
   const clusterName = str(raw, "clusterName") ?? `wi-${stack}`.toLowerCase();
   validateDns1123Label(clusterName, "clusterName", 40);
   const webhookChartVersion = str(raw, "webhookChartVersion") ?? "";
