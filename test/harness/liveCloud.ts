@@ -6,7 +6,10 @@
  * Azurite as the storage data plane, its static websites and Azure Resource Manager reads served
  * over HTTPS on loopback (`localcloud serve`); and the real azure-workload-identity webhook, run
  * with the args and configuration of the Deployment Helm installed. What cannot run here is a
- * container (kwok's pods are Running and Ready without one) and Azure itself.
+ * container (kwok's pods are Running and Ready without one) and Azure itself. With
+ * `controlPlane: false` it serves Azure alone (Resource Manager, Entra and the storage data
+ * plane), for suites whose clusters may stay the stand-ins' files. The process using it is signed
+ * in as the tests' service principal until shutdown, as a user is before `pulumi up`.
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as crypto from "node:crypto";
