@@ -1,6 +1,6 @@
 /** What the doctor checks, from a stack's outputs (`pulumi stack output --json`) or from plain
  * arguments. Pure; bad input is one InvalidArgumentError naming the field. */
-import { InvalidArgumentError, describeValue } from "../../components/shared/errors";
+import { InvalidArgumentError, describeValue, requireMatch } from "../../components/shared/errors";
 import { canonicalIssuer } from "../../components/issuer/issuerUrl";
 import { DoctorIdentity, DoctorTarget } from "./doctor";
 
@@ -9,25 +9,16 @@ const IDENTITY_ID =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
 
 export function serviceAccountRef(value: unknown, field: string): string {
-  if (typeof value !== "string" || !SA.test(value)) {
-    throw new InvalidArgumentError(
-      field,
-      describeValue(value),
-      "expected namespace/name of a ServiceAccount",
-    );
-  }
-  return value;
+  return requireMatch(value, field, SA, "expected namespace/name of a ServiceAccount");
 }
 
 export function identityResourceId(value: unknown, field: string): string {
-  if (typeof value !== "string" || !IDENTITY_ID.test(value)) {
-    throw new InvalidArgumentError(
-      field,
-      describeValue(value),
-      "expected a user-assigned identity's resource id, /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>",
-    );
-  }
-  return value;
+  return requireMatch(
+    value,
+    field,
+    IDENTITY_ID,
+    "expected a user-assigned identity's resource id, /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>",
+  );
 }
 
 /** How an identity's ServiceAccounts use it (FleetIdentity's clusters output names it). */

@@ -11,7 +11,7 @@
  *
  * And at every step: a key name, once published, keeps its key material for good.
  */
-import { InvalidArgumentError, describeValue } from "../shared/errors";
+import { InvalidArgumentError, describeValue, requireMatch } from "../shared/errors";
 
 /** The key an issuer made before keys were declared (its generated key keeps its resource). */
 export const INITIAL_KEY = "initial";
@@ -95,14 +95,12 @@ export interface RotationOptions {
 
 /** Checks a key name: lowercase letters, digits and '-', up to 32 characters. */
 export function validateKeyName(value: unknown, field: string): string {
-  if (typeof value !== "string" || !KEY_NAME.test(value)) {
-    throw new InvalidArgumentError(
-      field,
-      describeValue(value),
-      "expected 1 to 32 lowercase letters, digits and '-', starting and ending with a letter or digit",
-    );
-  }
-  return value;
+  return requireMatch(
+    value,
+    field,
+    KEY_NAME,
+    "expected 1 to 32 lowercase letters, digits and '-', starting and ending with a letter or digit",
+  );
 }
 
 const NEVER_CHANGES = "a published key never changes: give other key material a new name";

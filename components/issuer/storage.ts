@@ -1,4 +1,4 @@
-import { InvalidArgumentError, describeValue } from "../shared/errors";
+import { InvalidArgumentError, describeValue, requireMatch } from "../shared/errors";
 import { canonicalIssuer } from "./issuerUrl";
 
 /** Storage account names are global: 3 to 24 characters, lowercase letters and digits only. */
@@ -19,14 +19,12 @@ export const DEFAULT_PUBLIC_CONTAINER = "oidc";
 
 /** An existing account's name, as Azure allows it. */
 export function validateStorageAccountName(name: unknown, field: string): string {
-  if (typeof name !== "string" || !STORAGE_ACCOUNT_NAME.test(name)) {
-    throw new InvalidArgumentError(
-      field,
-      describeValue(name),
-      "expected a storage account name: 3 to 24 lowercase letters and digits",
-    );
-  }
-  return name;
+  return requireMatch(
+    name,
+    field,
+    STORAGE_ACCOUNT_NAME,
+    "expected a storage account name: 3 to 24 lowercase letters and digits",
+  );
 }
 
 export function validateAccountNamePrefix(prefix: unknown, field = "accountNamePrefix"): string {
@@ -59,14 +57,12 @@ export function storageAccountName(prefix: string, suffix: string): string {
 /** Blob container names: 3 to 63 lowercase letters, digits and single hyphens, starting and
  * ending with a letter or digit. */
 export function validateContainerName(name: unknown, field = "containerName"): string {
-  if (typeof name !== "string" || !/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(name)) {
-    throw new InvalidArgumentError(
-      field,
-      describeValue(name),
-      "expected 3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
-    );
-  }
-  return name;
+  return requireMatch(
+    name,
+    field,
+    /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/,
+    "expected 3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   InvalidArgumentError,
   describeValue,
   requireIntegerInRange,
+  requireMatch,
   requireOneOf,
 } from "../shared/errors";
 import { validateDns1123Label } from "../shared/kubernetes";
@@ -59,25 +60,21 @@ export interface ResolvedWebhookOptions {
 
 /** A chart repository URL as Helm resolves the webhook chart from it: https:// or oci://. */
 export function validateChartRepository(repository: unknown, field: string): string {
-  if (typeof repository !== "string" || !/^(https|oci):\/\/\S+$/.test(repository)) {
-    throw new InvalidArgumentError(
-      field,
-      describeValue(repository),
-      "expected an https:// or oci:// chart repository URL",
-    );
-  }
-  return repository;
+  return requireMatch(
+    repository,
+    field,
+    /^(https|oci):\/\/\S+$/,
+    "expected an https:// or oci:// chart repository URL",
+  );
 }
 
 export function resolveWebhookOptions(opts: WebhookOptions): ResolvedWebhookOptions {
-  const chartVersion = opts.chartVersion ?? WEBHOOK_CHART_VERSION;
-  if (typeof chartVersion !== "string" || !/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(chartVersion)) {
-    throw new InvalidArgumentError(
-      "chartVersion",
-      describeValue(chartVersion),
-      "expected an exact chart version such as 1.6.0",
-    );
-  }
+  const chartVersion = requireMatch(
+    opts.chartVersion ?? WEBHOOK_CHART_VERSION,
+    "chartVersion",
+    /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/,
+    "expected an exact chart version such as 1.6.0",
+  );
   const repository = validateChartRepository(opts.repository ?? WEBHOOK_REPOSITORY, "repository");
   const extraValues = opts.values ?? {};
   if (typeof extraValues !== "object" || extraValues === null || Array.isArray(extraValues)) {
