@@ -31,6 +31,12 @@ const ACCOUNT = "wiwriter0test1";
 const KEY = crypto.randomBytes(64).toString("base64");
 const URN = "urn:pulumi:dev::p::azure-wi:index:IssuerDocument::jwks";
 
+/** A document as an anonymous reader (Entra) gets it: its status and body. */
+async function served(cloud: LiveCloud, url: string) {
+  const res = await httpsRequest(url, { ca: fs.readFileSync(cloud.caFile) });
+  return { status: res.status, body: res.body };
+}
+
 /** Reads `url` anonymously over and over, as Entra fetches a JWKS, while `during` runs: the reads
  * that were not a 200, and how many there were. */
 async function readsMissedDuring(cloud: LiveCloud, url: string, during: () => Promise<unknown>) {
@@ -234,10 +240,6 @@ describe("OidcIssuer with sharedKeyAccess: false, through the real engine", func
     Object.fromEntries(
       Object.entries(await stack.outputs()).map(([k, v]) => [k, String(v.value)]),
     ) as Record<string, string>;
-  const served = async (issuer: string, doc: string) => {
-    const res = await httpsRequest(`${issuer}${doc}`, { ca: fs.readFileSync(cloud.caFile) });
-    return { status: res.status, body: res.body };
-  };
 
   before(async function () {
     cloud = await LiveCloud.create();
@@ -268,11 +270,11 @@ describe("OidcIssuer with sharedKeyAccess: false, through the real engine", func
       ],
     );
     assert.deepEqual(ofType("storage:Blob"), [], "nothing written with the account key");
-    assert.deepEqual(await served(out.issuerUrl, ".well-known/openid-configuration"), {
+    assert.deepEqual(await served(cloud, `${out.issuerUrl}.well-known/openid-configuration`), {
       status: 200,
       body: out.discovery,
     });
-    assert.deepEqual(await served(out.issuerUrl, "openid/v1/jwks"), {
+    assert.deepEqual(await served(cloud, `${out.issuerUrl}openid/v1/jwks`), {
       status: 200,
       body: out.jwks,
     });
@@ -296,7 +298,10 @@ describe("OidcIssuer with sharedKeyAccess: false, through the real engine", func
     const out = await outputs();
     assert.equal(out.issuerUrl, issuerUrl);
     assert.equal((JSON.parse(out.jwks) as { keys: unknown[] }).keys.length, 2);
-    assert.deepEqual(await served(issuerUrl, "openid/v1/jwks"), { status: 200, body: out.jwks });
+    assert.deepEqual(await served(cloud, `${issuerUrl}openid/v1/jwks`), {
+      status: 200,
+      body: out.jwks,
+    });
   });
 
   it("a grant that never reaches the data plane: the write waits, then fails naming the role", async () => {
@@ -405,10 +410,10 @@ describe("OidcIssuer moving between shared keys and Entra writes, through the re
         .objects("azure")
         .filter((o) => o.type === "azure-native:storage:StorageAccount");
       assert.equal(account.state.allowSharedKeyAccess, to);
-      const res = await httpsRequest(`${before.issuerUrl}openid/v1/jwks`, {
-        ca: fs.readFileSync(cloud.caFile),
+      assert.deepEqual(await served(cloud, `${before.issuerUrl}openid/v1/jwks`), {
+        status: 200,
+        body: before.jwks,
       });
-      assert.deepEqual({ status: res.status, body: res.body }, { status: 200, body: before.jwks });
     });
   }
 });
@@ -454,10 +459,6 @@ describe("OidcIssuer publishing in an existing storage account, through the real
     const issuer = new OidcIssuer("oidc", { rsaBits: 2048, existingStorageAccount: account });
     return Promise.resolve({ issuerUrl: issuer.issuerUrl, jwks: issuer.jwks });
   };
-  const served = async (url: string) => {
-    const res = await httpsRequest(url, { ca: fs.readFileSync(cloud.caFile) });
-    return { status: res.status, body: res.body };
-  };
 
   before(async function () {
     cloud = await LiveCloud.create({ controlPlane: false });
@@ -476,7 +477,7 @@ describe("OidcIssuer publishing in an existing storage account, through the real
       .objects("azure")
       .filter((o) => o.type === "azure-native:storage:StorageAccount");
     assert.ok(issuerUrl.includes(existing.name), issuerUrl);
-    assert.deepEqual(await served(`${issuerUrl}openid/v1/jwks`), {
+    assert.deepEqual(await served(cloud, `${issuerUrl}openid/v1/jwks`), {
       status: 200,
       body: String(out.jwks.value),
     });
@@ -508,7 +509,7 @@ describe("OidcIssuer publishing in an existing storage account, through the real
   it("destroy deletes the documents and leaves the account", async () => {
     const issuerUrl = String((await stack.outputs()).issuerUrl.value);
     await stack.destroy();
-    assert.equal((await served(`${issuerUrl}openid/v1/jwks`)).status, 404);
+    assert.equal((await served(cloud, `${issuerUrl}openid/v1/jwks`)).status, 404);
     assert.equal(
       cloud.objects("azure").filter((o) => o.type === "azure-native:storage:StorageAccount").length,
       1,
