@@ -5,6 +5,7 @@
  * the schema cannot carry stops the generator, naming the field.
  */
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -13,7 +14,8 @@ import ts from "typescript";
 import { PROVIDED_COMPONENTS } from "../provider/components";
 import { SCHEMA_FILE, currentSchemaText } from "../provider/generate";
 import { packageSchema } from "../provider/packageSchema";
-import { ComponentsProvider } from "../provider/provider";
+import * as components from "../components";
+import { ComponentsProvider, componentClasses } from "../provider/provider";
 
 const ROOT = path.resolve(__dirname, "..");
 const INFO = { version: "1.0.0", description: "test", license: "Apache-2.0" };
@@ -190,6 +192,30 @@ describe("the component provider", () => {
       provider.construct("x", "other:index:OidcIssuer", {}, {}),
       /^Error: azure-wi has no component other:index:OidcIssuer$/,
     );
+  });
+
+  it("has the package's own class for each component it offers", () => {
+    const classes = componentClasses();
+    assert.deepEqual(Object.keys(classes).sort(), PROVIDED_COMPONENTS.map((c) => c.name).sort());
+    for (const [name, Class] of Object.entries(classes)) {
+      assert.equal(Class, (components as Record<string, unknown>)[name], name);
+    }
+  });
+
+  it("starts without the components or the Storage client: the engine starts it for every preview", () => {
+    const probe = `
+      require("./provider/main");
+      const loaded = Object.keys(require.cache).filter((f) =>
+        /[\\/](components[\\/](cluster|identity|webhook|openshift)|node_modules[\\/]@pulumi[\\/](kubernetes|azure-native)|node_modules[\\/]@azure[\\/]storage-blob)[\\/]/.test(f));
+      process.stdout.write(JSON.stringify(loaded));
+      process.exit(0);`;
+    const child = spawnSync(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", "-e", probe],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), []);
   });
 
   it("offers exactly the schema's components, at the package's version", () => {
