@@ -1,4 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
+// The SDK's errors module alone: the whole SDK takes over half a second of CPU to load, and the
+// command line's doctor, which uses these errors, needs nothing else of it.
+import { RunError } from "@pulumi/pulumi/errors";
+import type { Output } from "@pulumi/pulumi/output";
 
 import { nearest } from "./suggest";
 
@@ -14,7 +17,7 @@ export { nearest } from "./suggest";
  * It is a Pulumi `RunError`: Pulumi's entry point prints a RunError as its message alone, one
  * line, where any other error is printed with colour codes, its stack and its fields.
  */
-export class InvalidArgumentError extends pulumi.RunError {
+export class InvalidArgumentError extends RunError {
   constructor(
     /** The argument or config key at fault, as the caller spells it (`hosting`, `identities[2].namespace`). */
     readonly field: string,
@@ -50,7 +53,7 @@ export function withOwner<T>(owner: string, fieldPrefix: string, check: () => T)
  * text does not flood the console. Never call this on a secret; use {@link describeSecret}. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "undefined";
-  if (pulumi.Output.isInstance(value)) return "an Output";
+  if (isOutput(value)) return "an Output";
   let text: string;
   try {
     text = JSON.stringify(value) ?? typeof value;
@@ -58,6 +61,13 @@ export function describeValue(value: unknown): string {
     text = typeof value;
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** The SDK's own test for an Output, loaded when a bad value is described, not with this module. */
+function isOutput(value: unknown): value is Output<unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Output } = require("@pulumi/pulumi/output") as typeof import("@pulumi/pulumi/output");
+  return Output.isInstance(value);
 }
 
 /** Describes a secret without revealing it. */
