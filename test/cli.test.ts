@@ -68,3 +68,21 @@ describe("the command line without the SDK", function () {
     });
   }
 });
+
+describe("the doctor's modules", () => {
+  it("load the Pulumi SDK's errors alone, not the whole SDK (over half a second of CPU per run)", () => {
+    const probe = `
+      for (const m of ["./cli/doctor/doctor", "./cli/doctor/target", "./cli/doctor/arm"]) require(m);
+      const sdk = Object.keys(require.cache)
+        .filter((f) => /node_modules[\\\\/]@pulumi[\\\\/]pulumi[\\\\/]/.test(f))
+        .map((f) => f.split(/@pulumi[\\\\/]pulumi[\\\\/]/).pop().replace(/\\\\/g, "/"));
+      process.stdout.write(JSON.stringify(sdk.sort()));`;
+    const child = spawnSync(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", "-e", probe],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), ["errors.js", "utils.js"]);
+  });
+});
