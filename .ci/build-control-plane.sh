@@ -71,7 +71,12 @@ build_k8s_provider() {
       cd "$tmp"
       # The checksum database lacks an entry for a pkg/v3 go.mod; go.sum pins every hash anyway.
       export GONOSUMDB=github.com/pulumi/pulumi
-      cmd="$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes"
+      # Downloaded here, not only listed: `go list -m` gives no folder for a module not yet in the
+      # module cache, and nothing else has fetched this one when the build starts.
+      module=$(go mod download -json github.com/pulumi/pulumi-kubernetes/provider/v4 |
+        sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+      [ -n "$module" ] || { echo "go mod download gave no folder for pulumi-kubernetes" >&2; exit 1; }
+      cmd="$module/cmd/pulumi-resource-kubernetes"
       cp "$cmd/schema.json" "$cmd/terraform-mapping.json" .
       VERSION="${k8s_provider#v}" go run "$cmd/generate.go"
       go build -o "$tmp/bin/pulumi-resource-kubernetes" \
@@ -135,7 +140,7 @@ if [ ! -f "$chart/Chart.yaml" ]; then
 fi
 ln -sfn "$chart" "$bin/../workload-identity-webhook"
 
-wait "$k8s_provider_build"
+wait "$k8s_provider_build" || { echo "building pulumi-resource-kubernetes failed (see above)" >&2; exit 1; }
 
 # Read each version whole before matching: `etcd --version | grep -q` under pipefail fails at
 # random, as grep leaves at the first line and etcd's next write dies of SIGPIPE.
