@@ -52,44 +52,6 @@ wi=$(version_of "$root/controlplane/webhook" github.com/Azure/azure-workload-ide
 bin="$cache/control-plane/bin"
 mkdir -p "$bin"
 
-# The real pulumi-kubernetes provider. Its command embeds two documents the module zip lacks
-# (`go generate` makes them from schema.json and terraform-mapping.json with the module's own
-# generate.go), so the wrapper is copied, the documents generated into the copy, and built there.
-# It shares no module versions with the programs below, so it builds beside them from the start:
-# cold, it took 12 minutes alone at the end, with a core often idle.
-build_k8s_provider() {
-  local k8s_provider k8s_provider_dir out tmp
-  k8s_provider=$(version_of "$root/tools/pulumi-resource-kubernetes" github.com/pulumi/pulumi-kubernetes/provider/v4)
-  k8s_provider_dir="$root/tools/pulumi-resource-kubernetes"
-  out="$cache/pulumi-resource-kubernetes-$k8s_provider-$(key_of "$k8s_provider_dir")"
-  if [ ! -x "$out/bin/pulumi-resource-kubernetes" ]; then
-    echo "building pulumi-resource-kubernetes ..." >&2
-    mkdir -p "$cache"
-    tmp=$(mktemp -d "$cache/.build.XXXXXX")
-    cp "$k8s_provider_dir/go.mod" "$k8s_provider_dir/go.sum" "$k8s_provider_dir/main.go" "$tmp/"
-    (
-      cd "$tmp"
-      # The checksum database lacks an entry for a pkg/v3 go.mod; go.sum pins every hash anyway.
-      export GONOSUMDB=github.com/pulumi/pulumi
-      # Downloaded here, not only listed: `go list -m` gives no folder for a module not yet in the
-      # module cache, and nothing else has fetched this one when the build starts.
-      module=$(go mod download -json github.com/pulumi/pulumi-kubernetes/provider/v4 |
-        sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-      [ -n "$module" ] || { echo "go mod download gave no folder for pulumi-kubernetes" >&2; exit 1; }
-      cmd="$module/cmd/pulumi-resource-kubernetes"
-      cp "$cmd/schema.json" "$cmd/terraform-mapping.json" .
-      VERSION="${k8s_provider#v}" go run "$cmd/generate.go"
-      go build -o "$tmp/bin/pulumi-resource-kubernetes" \
-        -ldflags "$strip -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${k8s_provider#v}" .
-    ) >&2
-    rm -rf "$out"
-    mv "$tmp" "$out"
-  fi
-  ln -sfn "$out/bin/pulumi-resource-kubernetes" "$bin/pulumi-resource-kubernetes"
-}
-build_k8s_provider &
-k8s_provider_build=$!
-
 build kube-apiserver "$k8s" "$root/controlplane" -ldflags "$strip \
 -X k8s.io/component-base/version.gitVersion=$k8s \
 -X k8s.io/component-base/version.gitMajor=1 \
@@ -129,6 +91,38 @@ helm=$(version_of "$root/controlplane/helm" helm.sh/helm/v4)
 build helm "$helm" "$root/controlplane/helm" \
   -ldflags "$strip -X helm.sh/helm/v4/internal/version.version=$helm" helm.sh/helm/v4/cmd/helm
 
+# The real pulumi-kubernetes provider. Its command embeds two documents the module zip lacks
+# (`go generate` makes them from schema.json and terraform-mapping.json with the module's own
+# generate.go), so the wrapper is copied, the documents generated into the copy, and built there.
+# It builds last and alone: started beside the others (it shares no module versions with them),
+# the programs' cold builds took 45 minutes instead of 40 (three Go builds at once on 2 cores).
+k8s_provider=$(version_of "$root/tools/pulumi-resource-kubernetes" github.com/pulumi/pulumi-kubernetes/provider/v4)
+k8s_provider_dir="$root/tools/pulumi-resource-kubernetes"
+out="$cache/pulumi-resource-kubernetes-$k8s_provider-$(key_of "$k8s_provider_dir")"
+if [ ! -x "$out/bin/pulumi-resource-kubernetes" ]; then
+  echo "building pulumi-resource-kubernetes ..." >&2
+  mkdir -p "$cache"
+  tmp=$(mktemp -d "$cache/.build.XXXXXX")
+  cp "$k8s_provider_dir/go.mod" "$k8s_provider_dir/go.sum" "$k8s_provider_dir/main.go" "$tmp/"
+  (
+    cd "$tmp"
+    # The checksum database lacks an entry for a pkg/v3 go.mod; go.sum pins every hash anyway.
+    export GONOSUMDB=github.com/pulumi/pulumi
+    # Downloaded here, not only listed: `go list -m` gives no folder for a module not yet in the
+    # module cache (it worked only because the engine's build, before this, fetched the module).
+    module=$(go mod download -json github.com/pulumi/pulumi-kubernetes/provider/v4 |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    [ -n "$module" ] || { echo "go mod download gave no folder for pulumi-kubernetes" >&2; exit 1; }
+    cmd="$module/cmd/pulumi-resource-kubernetes"
+    cp "$cmd/schema.json" "$cmd/terraform-mapping.json" .
+    VERSION="${k8s_provider#v}" go run "$cmd/generate.go"
+    go build -o "$tmp/bin/pulumi-resource-kubernetes" \
+      -ldflags "$strip -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${k8s_provider#v}" .
+  ) >&2
+  rm -rf "$out"
+  mv "$tmp" "$out"
+fi
+ln -sfn "$out/bin/pulumi-resource-kubernetes" "$bin/pulumi-resource-kubernetes"
 
 chart="$cache/workload-identity-webhook-chart-$wi"
 if [ ! -f "$chart/Chart.yaml" ]; then
@@ -139,8 +133,6 @@ if [ ! -f "$chart/Chart.yaml" ]; then
   mv "$chart.tmp" "$chart"
 fi
 ln -sfn "$chart" "$bin/../workload-identity-webhook"
-
-wait "$k8s_provider_build" || { echo "building pulumi-resource-kubernetes failed (see above)" >&2; exit 1; }
 
 # Read each version whole before matching: `etcd --version | grep -q` under pipefail fails at
 # random, as grep leaves at the first line and etcd's next write dies of SIGPIPE.
