@@ -254,10 +254,11 @@ describe("WorkloadIdentity and a cluster that is not there yet", () => {
 
   it("creates the Azure identity and credentials without waiting for the Kubernetes provider", async () => {
     sim.reset();
-    // A provider whose kubeconfig arrives late, as a new cluster's does.
-    const late = new Promise<string>((resolve) =>
-      setTimeout(() => resolve("apiVersion: v1\nkind: Config\n"), 300),
-    );
+    // A provider whose kubeconfig arrives only when the test lets it, as a new cluster's arrives
+    // late. (A timer for it made this test depend on the machine's load: on a busy machine the
+    // credentials' chain could outlast the timer and the test failed, with nothing waiting.)
+    let arrive!: (kubeconfig: string) => void;
+    const late = new Promise<string>((resolve) => (arrive = resolve));
     const slow = new k8s.Provider("late-k8s", { kubeconfig: pulumi.output(late) });
     const wi = new WorkloadIdentity(
       "early",
@@ -268,13 +269,21 @@ describe("WorkloadIdentity and a cluster that is not there yet", () => {
       },
       { providers: { kubernetes: slow } },
     );
-    await valueOf(wi.federatedCredentialNames);
+    // Without the kubeconfig, everything that does not need the cluster is made, and only that.
+    await settled(sim);
+    for (const t of [UAI, FIC]) {
+      const made = sim.byType(t);
+      assert.ok(made.length === 1 && made[0].endedMs > 0, `${t} must not wait for the cluster`);
+    }
+    assert.deepEqual(
+      [...sim.byType("pulumi:providers:kubernetes"), ...sim.byType(SA)].map((r) => r.type),
+      [],
+      "the provider and the ServiceAccount wait for the kubeconfig",
+    );
+    arrive("apiVersion: v1\nkind: Config\n");
     await valueOf(wi.serviceAccountResources[0].metadata.name);
     await settled(sim);
     const provider = sim.one("pulumi:providers:kubernetes");
-    for (const t of [UAI, FIC]) {
-      assert.ok(sim.one(t).endedMs <= provider.startedMs, `${t} must not wait for the cluster`);
-    }
     assert.ok(
       sim.one(SA).startedMs >= provider.endedMs,
       "the ServiceAccount waits for the cluster",
